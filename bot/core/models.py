@@ -1,0 +1,80 @@
+"""Platform-neutral value objects: users, channels, messages, commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class ChannelKind(StrEnum):
+    """Direct (1:1) or group channel."""
+
+    DIRECT = "direct"
+    GROUP = "group"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person on one platform. `key` is the store's identity, e.g. `discord:1234`."""
+
+    platform: str
+    platform_id: str
+    display_name: str
+    locale: str | None = None
+    is_admin: bool = False
+
+    @property
+    def key(self) -> str:
+        """Stable platform-qualified identity."""
+        return f"{self.platform}:{self.platform_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A place where messages are exchanged."""
+
+    platform: str
+    platform_id: str
+    kind: ChannelKind = ChannelKind.GROUP
+    title: str = ""
+
+    @property
+    def key(self) -> str:
+        """Stable platform-qualified identity."""
+        return f"{self.platform}:{self.platform_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that came with a message. `data` is loaded lazily by adapters when needed."""
+
+    filename: str
+    content_type: str | None = None
+    size: int | None = None
+    data: bytes | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """One message as the core sees it, whatever platform it came from."""
+
+    user: User
+    channel: Channel
+    text: str
+    message_id: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    mentions_bot: bool = False
+    reply_to_bot: bool = False
+    mentioned_users: tuple[User, ...] = ()
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A parsed `/name args` command."""
+
+    name: str
+    args: str = ""
+    argv: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,75 @@
+"""Settings from the environment and `.env`, through pydantic-settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGED_MODEL = "packaged:smollm2-135m-instruct"
+
+
+class Settings(BaseSettings):
+    """Every tunable of the bot. Keys are documented in `.env.example`."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    avatar_data_dir: Path = Field(default=Path("data"))
+    log_level: str = "INFO"
+
+    llm_model: str = PACKAGED_MODEL
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_max_new_tokens: int = 96
+    llm_context_tokens: int = 2048
+    llm_timeout_s: float = 60.0
+    llm_temperature: float = 0.7
+    llm_quantize: bool = True
+
+    default_persona: str = "luna"
+    max_message_chars: int = 4000
+    recent_turns: int = 16
+
+    playground_enabled: bool = True
+    playground_host: str = "127.0.0.1"
+    playground_port: int = 8080
+
+    discord_token: SecretStr | None = None
+    discord_guild_ids: str = ""
+    discord_shards: str = ""
+    telegram_token: SecretStr | None = None
+    telegram_webhook_url: str | None = None
+    telegram_api_base_url: str | None = None
+    telegram_file_base_url: str | None = None
+
+    image_model: str | None = None
+    image_backend: Literal["auto", "diffusers", "illustrated"] = "auto"
+    image_device: str = "cpu"
+    image_steps: int = 20
+    image_size: int = 1024
+    image_harmonise_strength: float = 0.25
+    segmentation_model: str | None = None
+    image_workers: int = 1
+    image_queue_size: int = 32
+    image_cooldown_s: float = 10.0
+    image_daily_quota: int = 50
+    image_timeout_s: float = 600.0
+    avatar_max_bytes: int = 10 * 1024 * 1024
+    avatar_max_pixels: int = 40_000_000
+
+    @property
+    def db_path(self) -> Path:
+        """Where the SQLite database lives."""
+        return self.avatar_data_dir / "bot.db"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where converted models are cached."""
+        return self.avatar_data_dir / "models"
+
+    @property
+    def uses_packaged_model(self) -> bool:
+        """True when the chat model is the default packaged SmolLM2."""
+        return self.llm_base_url is None and self.llm_model == PACKAGED_MODEL

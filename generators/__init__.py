@@ -1,0 +1,1 @@
+"""Model backends: dialogue (transformers / OpenAI-compatible HTTP) and images."""

@@ -1,0 +1,1 @@
+"""Built-in personas (TOML files in this folder) and Character Card import/export."""
