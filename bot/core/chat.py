@@ -1,0 +1,137 @@
+"""Persona chat: build the prompt from memory, stream the model's reply, and store it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.core.clock import Clock
+from bot.core.context import Context
+from bot.core.errors import UserFacingError
+from bot.core.streaming import StreamRelay
+from bot.settings import Settings
+from generators.dialogue.base import DialogueBackend, GenerationConfig
+from generators.dialogue.language import detect_language
+from generators.dialogue.prompt import HistoryLine, build_prompt, trim_reply
+
+log = logging.getLogger(__name__)
+
+JournalProvider = Callable[[str, str], Awaitable[list[str]]]
+
+
+def visible_prefix(raw: str, stop: tuple[str, ...]) -> str:
+    """The part of streamed text that is safe to show: cut at a stop sequence, hold back a partial one."""
+    cut = len(raw)
+    for s in stop:
+        pos = raw.find(s)
+        if pos != -1:
+            cut = min(cut, pos)
+    text = raw[:cut]
+    for s in stop:
+        for k in range(min(len(s) - 1, len(text)), 0, -1):
+            if text.endswith(s[:k]):
+                text = text[: len(text) - k]
+                break
+    return text.lstrip()
+
+
+class ChatService:
+    """Answers plain chat messages in the channel persona's voice."""
+
+    def __init__(self, settings: Settings, dialogue: DialogueBackend, clock: Clock) -> None:
+        self.settings = settings
+        self.dialogue = dialogue
+        self.clock = clock
+        self.journal_provider: JournalProvider | None = None
+        self._notified: set[tuple[str, str]] = set()
+
+    def reply_language(self, text: str, ui_lang: str) -> str:
+        """The language the reply should be written in (the user's, when the model can write it)."""
+        lang = detect_language(text) if text.strip() else ui_lang
+        return lang
+
+    async def respond(self, ctx: Context) -> str:
+        """Generate, stream and store the persona's reply to `ctx.msg`; returns the final text."""
+        store = ctx.core.store
+        user_lang = self.reply_language(ctx.msg.text, ctx.lang)
+        answer_lang = user_lang
+        if user_lang not in self.dialogue.languages:
+            answer_lang = "en"
+            await self._notify_language_once(ctx, user_lang)
+
+        history_rows = await store.recent_messages(ctx.channel_key, self.settings.recent_turns + 1)
+        # The current message is already stored; the prompt builder adds it as the final user turn.
+        if (
+            history_rows
+            and history_rows[-1].user_key == ctx.user_key
+            and history_rows[-1].text == ctx.msg.text
+        ):
+            history_rows = history_rows[:-1]
+        history = [HistoryLine(speaker=r.speaker, role=r.role, text=r.text) for r in history_rows]
+        facts = [f.text for f in await store.facts(ctx.user_key)]
+        journal = await self.journal_provider(ctx.user_key, answer_lang) if self.journal_provider else []
+        prompt = build_prompt(
+            ctx.persona,
+            speaker=ctx.msg.user.display_name,
+            facts=facts,
+            history=history,
+            user_text=ctx.msg.text,
+            language=answer_lang,
+            count_tokens=self.dialogue.count_tokens,
+            budget_tokens=max(256, self.dialogue.context_tokens - self.settings.llm_max_new_tokens),
+            journal=journal,
+        )
+        config = GenerationConfig(
+            max_new_tokens=self.settings.llm_max_new_tokens,
+            temperature=self.settings.llm_temperature,
+            stop=prompt.stop,
+            timeout_s=self.settings.llm_timeout_s,
+        )
+        await ctx.out.typing()
+        relay = StreamRelay(ctx.out, self.clock)
+        raw = ""
+        try:
+            async with asyncio.timeout(self.settings.llm_timeout_s):
+                async for chunk in self.dialogue.stream(prompt.turns, config):
+                    raw += chunk
+                    visible = visible_prefix(raw, prompt.stop)
+                    if len(visible) > len(relay.text):
+                        await relay.feed(visible[len(relay.text) :])
+        except TimeoutError as exc:
+            log.warning("dialogue timed out after %.0fs", self.settings.llm_timeout_s)
+            await self._fail(relay, ctx, "model_timeout")
+            raise UserFacingError("handled") from exc
+        except UserFacingError:
+            raise
+        except Exception as exc:
+            log.exception("dialogue backend failed")
+            await self._fail(relay, ctx, "model_failed")
+            raise UserFacingError("handled") from exc
+        final = trim_reply(raw, prompt.stop)
+        if not final.strip():
+            final = ctx.persona.greeting or "…"
+        await relay.finish(final)
+        await store.add_message(ctx.channel_key, None, ctx.persona.name, "assistant", final, self.clock.now())
+        return final
+
+    async def _fail(self, relay: StreamRelay, ctx: Context, key: str) -> None:
+        if relay.text:
+            await relay.finish(relay.text + "\n\n" + ctx.text(key))
+        else:
+            await ctx.reply(key)
+
+    async def _notify_language_once(self, ctx: Context, lang: str) -> None:
+        scope = f"user:{ctx.user_key}"
+        marker = f"lang_notice:{lang}"
+        if (ctx.user_key, lang) in self._notified:
+            return
+        self._notified.add((ctx.user_key, lang))
+        if await ctx.core.store.get_setting(scope, marker):
+            return
+        await ctx.core.store.set_setting(scope, marker, "1")
+        notice_lang = "zh" if lang == "zh" else "en"
+        from bot.core.i18n import LANGUAGE_NAMES, t
+
+        name = LANGUAGE_NAMES[notice_lang].get(lang, lang)
+        await ctx.send(t("language_unsupported", notice_lang, language=name))

@@ -1,0 +1,105 @@
+"""Stream model output into platform messages with throttled edits, llmcord-style."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.clock import Clock
+from bot.core.output import ChatOutput, SentMessage
+
+log = logging.getLogger(__name__)
+
+INDICATOR = " ⚪"
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split text into chunks of at most `limit` chars, preferring paragraph, line, sentence, word breaks."""
+    if limit <= 0:
+        raise ValueError("limit must be positive")
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = -1
+        for sep in ("\n\n", "\n", ". ", "。", "! ", "? ", "！", "？", " "):
+            pos = window.rfind(sep)
+            if pos > limit // 3:
+                cut = pos + len(sep)
+                break
+        if cut <= 0:
+            cut = limit
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest or not chunks:
+        chunks.append(rest)
+    return chunks
+
+
+class StreamRelay:
+    """Accumulates streamed text and mirrors it into one or more messages.
+
+    Edits happen at most once per `out.min_edit_interval` seconds (measured on the injected
+    clock), an indicator shows while text arrives, and text longer than the platform limit
+    continues in a new message. `finish()` always delivers the final text.
+    """
+
+    def __init__(self, out: ChatOutput, clock: Clock, *, indicator: str = INDICATOR) -> None:
+        self.out = out
+        self.clock = clock
+        self.indicator = indicator
+        self.text = ""
+        self._messages: list[SentMessage] = []
+        self._shown: list[str] = []
+        self._last_edit = float("-inf")
+        self.edits = 0
+
+    @property
+    def _limit(self) -> int:
+        return max(1, self.out.max_len - len(self.indicator))
+
+    async def feed(self, chunk: str) -> None:
+        """Add streamed text; edits the visible message when the throttle allows."""
+        if not chunk:
+            return
+        self.text += chunk
+        if self.clock.monotonic() - self._last_edit >= self.out.min_edit_interval:
+            await self._render(final=False)
+
+    async def finish(self, final_text: str | None = None) -> list[SentMessage]:
+        """Show the final text (without indicator) and return the messages that hold it."""
+        if final_text is not None:
+            self.text = final_text
+        await self._render(final=True)
+        return list(self._messages)
+
+    async def _render(self, *, final: bool) -> None:
+        parts = split_text(self.text, self.out.max_len if final else self._limit)
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            shown = part if (final or not last) else part + self.indicator
+            if not shown.strip():
+                continue
+            await self._show(i, shown, must_deliver=final or not last)
+        self._last_edit = self.clock.monotonic()
+
+    async def _show(self, index: int, text: str, *, must_deliver: bool) -> None:
+        if index < len(self._messages):
+            if self._shown[index] == text:
+                return
+            try:
+                await self.out.edit(self._messages[index], text)
+                self._shown[index] = text
+                self.edits += 1
+                return
+            except Exception:
+                if not must_deliver:
+                    log.warning("stream edit failed; will retry on the next update", exc_info=True)
+                    return
+                log.warning("final edit failed; sending the text as a new message", exc_info=True)
+            msg = await self.out.send(text)
+            self._messages[index] = msg
+            self._shown[index] = text
+            return
+        msg = await self.out.send(text)
+        self._messages.append(msg)
+        self._shown.append(text)
