@@ -52,7 +52,9 @@ async def build_core(
         if loaded.fallback_reason:
             log.warning("chat model fallback: %s", loaded.fallback_reason)
         stack.push_async_callback(dialogue.aclose)
-    core = BotCore(settings=settings, store=store, personas=personas, dialogue=dialogue, clock=clock or SystemClock())
+    core = BotCore(
+        settings=settings, store=store, personas=personas, dialogue=dialogue, clock=clock or SystemClock()
+    )
     _install_features(core, stack)
     return Runtime(core=core, stack=stack)
 

@@ -12,6 +12,16 @@ log = logging.getLogger(__name__)
 INDICATOR = " ⚪"
 
 
+def _cut_point(text: str, limit: int) -> int:
+    """Where to cut `text` (longer than `limit`): the last good break within the limit."""
+    window = text[:limit]
+    for sep in ("\n\n", "\n", ". ", "。", "! ", "? ", "！", "？", " "):
+        pos = window.rfind(sep)
+        if pos > limit // 3:
+            return pos + len(sep)
+    return limit
+
+
 def split_text(text: str, limit: int) -> list[str]:
     """Split text into chunks of at most `limit` chars, preferring paragraph, line, sentence, word breaks."""
     if limit <= 0:
@@ -19,15 +29,7 @@ def split_text(text: str, limit: int) -> list[str]:
     chunks: list[str] = []
     rest = text
     while len(rest) > limit:
-        window = rest[:limit]
-        cut = -1
-        for sep in ("\n\n", "\n", ". ", "。", "! ", "? ", "！", "？", " "):
-            pos = window.rfind(sep)
-            if pos > limit // 3:
-                cut = pos + len(sep)
-                break
-        if cut <= 0:
-            cut = limit
+        cut = _cut_point(rest, limit)
         chunks.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest or not chunks:
@@ -50,6 +52,8 @@ class StreamRelay:
         self.text = ""
         self._messages: list[SentMessage] = []
         self._shown: list[str] = []
+        self._committed: list[str] = []
+        self._offset = 0
         self._last_edit = float("-inf")
         self.edits = 0
 
@@ -73,13 +77,21 @@ class StreamRelay:
         return list(self._messages)
 
     async def _render(self, *, final: bool) -> None:
-        parts = split_text(self.text, self.out.max_len if final else self._limit)
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            shown = part if (final or not last) else part + self.indicator
-            if not shown.strip():
-                continue
-            await self._show(i, shown, must_deliver=final or not last)
+        # Text that overflowed into a new message is committed: earlier messages never change again.
+        while True:
+            tail = self.text[self._offset :]
+            index = len(self._committed)
+            if len(tail) <= self._limit or (final and len(tail.rstrip()) <= self.out.max_len):
+                break
+            cut = _cut_point(tail, self._limit)
+            head = tail[:cut].rstrip()
+            await self._show(index, head, must_deliver=True)
+            self._committed.append(head)
+            self._offset += cut + (len(tail[cut:]) - len(tail[cut:].lstrip()))
+        tail = self.text[self._offset :]
+        shown = tail.strip() if final else tail.lstrip() + self.indicator
+        if tail.strip():
+            await self._show(len(self._committed), shown, must_deliver=final)
         self._last_edit = self.clock.monotonic()
 
     async def _show(self, index: int, text: str, *, must_deliver: bool) -> None:

@@ -1,0 +1,122 @@
+"""Terminal chat: an interactive prompt on a TTY, or one reply block per input line for scripts."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from bot.core.engine import BotCore
+from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
+from bot.core.output import Button, SentMessage
+from bot.core.streaming import INDICATOR
+
+MAX_LOCAL_FILE = 50 * 1024 * 1024
+
+
+@dataclass
+class ConsoleOutput:
+    """Collects one turn's replies; streams live on a TTY, prints one block otherwise."""
+
+    stream: TextIO
+    live: bool
+    max_len: int = 100_000
+    min_edit_interval: float = 0.05
+    texts: list[str] = field(default_factory=list)
+    buttons: list[tuple[Button, ...]] = field(default_factory=list)
+
+    async def send(self, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage:
+        """Start a new reply message."""
+        self.texts.append(text)
+        self.buttons.append(buttons)
+        if self.live:
+            self.stream.write(("\n" if len(self.texts) > 1 else "") + text.removesuffix(INDICATOR))
+            self.stream.flush()
+        return SentMessage(id=str(len(self.texts) - 1))
+
+    async def edit(self, message: SentMessage, text: str) -> None:
+        """Replace a reply's text; on a TTY, print what was appended."""
+        i = int(message.id)
+        old = self.texts[i].removesuffix(INDICATOR)
+        self.texts[i] = text
+        if self.live and i == len(self.texts) - 1:
+            new = text.removesuffix(INDICATOR)
+            self.stream.write(new[len(old) :] if new.startswith(old) else "\n" + new)
+            self.stream.flush()
+
+    async def send_image(
+        self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Show where an image was saved, with its caption."""
+        return await self.send(f"[image saved: {path}]" + (f"\n{caption}" if caption else ""), buttons)
+
+    async def typing(self) -> None:
+        """Nothing to show in a terminal."""
+
+    def flush_block(self) -> None:
+        """Print this turn's replies as one block followed by a blank line."""
+        lines: list[str] = []
+        for text, buttons in zip(self.texts, self.buttons, strict=True):
+            lines.append(text)
+            if buttons:
+                lines.append("[" + " | ".join(b.label for b in buttons) + "]")
+        if self.live:
+            self.stream.write("\n\n")
+        else:
+            self.stream.write("\n".join(lines) + "\n\n")
+        self.stream.flush()
+
+
+def to_message(text: str, user: User, channel: Channel, n: int) -> IncomingMessage:
+    """Translate one console line into an IncomingMessage; `/avatar set PATH` attaches the local file."""
+    attachments: tuple[Attachment, ...] = ()
+    parts = text.split(maxsplit=2)
+    if len(parts) == 3 and parts[0].lower() == "/avatar" and parts[1].lower() == "set":
+        path = Path(parts[2].strip().strip("'\"")).expanduser()
+        if path.is_file():
+            size = path.stat().st_size
+            data = path.read_bytes() if size <= MAX_LOCAL_FILE else b""
+            attachments = (Attachment(filename=path.name, size=size, data=data),)
+            text = "/avatar set"
+    return IncomingMessage(
+        user=user, channel=channel, text=text, message_id=str(n), attachments=attachments, mentions_bot=True
+    )
+
+
+async def chat_loop(
+    core: BotCore,
+    *,
+    user_name: str,
+    channel_id: str = "terminal",
+    group: bool = False,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> None:
+    """Read messages from stdin and answer each one."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    live = stdin.isatty() and stdout.isatty()
+    user = User(platform="console", platform_id=user_name.lower(), display_name=user_name, is_admin=True)
+    kind = ChannelKind.GROUP if group else ChannelKind.DIRECT
+    channel = Channel(platform="console", platform_id=channel_id, kind=kind, title=channel_id)
+    if live:
+        persona = await core.persona_for(channel.key)
+        stdout.write(f"{persona.name}: {persona.greeting}\n(type /help for commands, Ctrl-D to quit)\n\n")
+    n = 0
+    while True:
+        if live:
+            stdout.write(f"{user_name}> ")
+            stdout.flush()
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            break
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        n += 1
+        msg = await asyncio.to_thread(to_message, line, user, channel, n)
+        out = ConsoleOutput(stream=stdout, live=live)
+        await core.handle(msg, out)
+        out.flush_block()
