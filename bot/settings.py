@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     discord_shards: str = ""
     telegram_token: SecretStr | None = None
     telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
     telegram_api_base_url: str | None = None
     telegram_file_base_url: str | None = None
 

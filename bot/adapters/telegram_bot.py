@@ -1,0 +1,365 @@
+"""Telegram adapter (python-telegram-bot 22): translates updates to core messages and back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    Update,
+)
+from telegram import User as TgUser
+from telegram.constants import ChatAction, ChatType
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.core.clock import Clock, SystemClock
+from bot.core.engine import BotCore
+from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
+from bot.core.output import Button, SentMessage
+from bot.core.streaming import INDICATOR, split_text
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+PRIVATE_EDIT_INTERVAL = 1.0
+GROUP_EDIT_INTERVAL = 3.0  # Telegram allows about 20 messages a minute in a group
+MAX_RETRIES = 3
+
+COMMANDS = {
+    "en": [
+        ("start", "Say hello"),
+        ("help", "What I can do"),
+        ("adventure", "Send your avatar to a landmark, e.g. /adventure paris"),
+        ("avatar", "Set, create, show or delete your avatar"),
+        ("persona", "Show or change this chat's persona"),
+        ("memory", "What I remember about you"),
+        ("remember", "Tell me something to remember"),
+        ("forget", "Wipe everything I know about you"),
+        ("journal", "Your travel journal"),
+        ("link", "Join your Discord and Telegram identities"),
+    ],
+    "zh": [
+        ("start", "打个招呼"),
+        ("help", "我能做什么"),
+        ("adventure", "让你的头像去一个地标，例如 /adventure 巴黎"),
+        ("avatar", "设置、生成、查看或删除你的头像"),
+        ("persona", "查看或更换本聊天的角色"),
+        ("memory", "我记得的关于你的事"),
+        ("remember", "让我记住一件事"),
+        ("forget", "删除我知道的关于你的一切"),
+        ("journal", "你的旅行日志"),
+        ("link", "关联你的 Discord 和 Telegram 身份"),
+    ],
+}
+
+
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """Buttons as an inline keyboard; callback data carries the core's action string."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.action[:64]) for b in buttons]]
+    )
+
+
+@dataclass
+class TelegramOutput:
+    """ChatOutput for one Telegram chat, replying to one message."""
+
+    app: Application
+    chat_id: int
+    reply_to: int | None
+    is_group: bool
+    clock: Clock
+    max_len: int = MAX_TEXT
+    min_edit_interval: float = PRIVATE_EDIT_INTERVAL
+    sent: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.min_edit_interval = GROUP_EDIT_INTERVAL if self.is_group else PRIVATE_EDIT_INTERVAL
+
+    async def _call(self, fn, *args, must_deliver: bool = True, **kwargs):
+        """Call the Bot API, honouring flood control (RetryAfter) for text that must arrive."""
+        for attempt in range(MAX_RETRIES + 1):
+            try:
+                return await fn(*args, **kwargs)
+            except RetryAfter as exc:
+                wait = (
+                    exc.retry_after.total_seconds()
+                    if hasattr(exc.retry_after, "total_seconds")
+                    else exc.retry_after
+                )
+                if not must_deliver or attempt == MAX_RETRIES:
+                    raise
+                log.warning("telegram flood control: retrying in %.0fs", wait)
+                await self.clock.sleep(float(wait))
+            except NetworkError:
+                if not must_deliver or attempt == MAX_RETRIES:
+                    raise
+                await self.clock.sleep(min(2.0**attempt, 10.0))
+        raise RuntimeError("unreachable")
+
+    def _reply_params(self) -> ReplyParameters | None:
+        if self.reply_to is None or self.sent:
+            return None
+        return ReplyParameters(message_id=self.reply_to, allow_sending_without_reply=True)
+
+    async def send(self, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage:
+        """Send a text message (replying to the user's message the first time)."""
+        msg = await self._call(
+            self.app.bot.send_message,
+            chat_id=self.chat_id,
+            text=text[: self.max_len],
+            reply_markup=keyboard(buttons),
+            reply_parameters=self._reply_params(),
+        )
+        self.sent.append(msg.message_id)
+        return SentMessage(id=str(msg.message_id))
+
+    async def edit(self, message: SentMessage, text: str) -> None:
+        """Edit a sent message; 'not modified' is fine."""
+        try:
+            await self._call(
+                self.app.bot.edit_message_text,
+                chat_id=self.chat_id,
+                message_id=int(message.id),
+                text=text[: self.max_len],
+                must_deliver=not text.endswith(INDICATOR),
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+
+    async def send_image(
+        self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Send a photo with up to 1,024 caption characters; the rest follows as text."""
+        head, rest = caption, ""
+        if len(caption) > MAX_CAPTION:
+            parts = split_text(caption, MAX_CAPTION)
+            head, rest = parts[0], caption[len(parts[0]) :].strip()
+        data = await asyncio.to_thread(Path(path).read_bytes)
+        msg = await self._call(
+            self.app.bot.send_photo,
+            chat_id=self.chat_id,
+            photo=data,
+            caption=head or None,
+            reply_markup=None if rest else keyboard(buttons),
+            reply_parameters=self._reply_params(),
+        )
+        self.sent.append(msg.message_id)
+        if rest:
+            for i, part in enumerate(parts_ := split_text(rest, self.max_len)):
+                await self.send(part, buttons if i == len(parts_) - 1 else ())
+        return SentMessage(id=str(msg.message_id))
+
+    async def typing(self) -> None:
+        """Show 'typing…'."""
+        try:
+            await self.app.bot.send_chat_action(chat_id=self.chat_id, action=ChatAction.TYPING)
+        except TelegramError:
+            log.debug("typing indicator failed", exc_info=True)
+
+
+def to_user(u: TgUser) -> User:
+    """A Telegram user as a core User."""
+    return User(PLATFORM, str(u.id), u.full_name or u.username or str(u.id), locale=u.language_code)
+
+
+def to_channel(message: Message) -> Channel:
+    """A Telegram chat as a core Channel."""
+    chat = message.chat
+    kind = ChannelKind.DIRECT if chat.type == ChatType.PRIVATE else ChannelKind.GROUP
+    return Channel(PLATFORM, str(chat.id), kind, chat.title or chat.full_name or "")
+
+
+class TelegramAdapter:
+    """Runs a PTB Application that feeds the core."""
+
+    def __init__(
+        self,
+        core: BotCore,
+        settings: Settings,
+        *,
+        request: BaseRequest | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.core = core
+        self.settings = settings
+        self.clock = clock or core.clock or SystemClock()
+        assert settings.telegram_token is not None
+        builder = (
+            Application.builder()
+            .token(settings.telegram_token.get_secret_value())
+            .concurrent_updates(True)
+            .rate_limiter(AIORateLimiter(max_retries=0))
+        )
+        if settings.telegram_api_base_url:
+            builder = builder.base_url(settings.telegram_api_base_url)
+        if settings.telegram_file_base_url:
+            builder = builder.base_file_url(settings.telegram_file_base_url)
+        if request is not None:
+            builder = builder.request(request).get_updates_request(request)
+        self.app = builder.build()
+        self.app.add_handler(CallbackQueryHandler(self._on_callback))
+        self.app.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, self._on_message))
+        self.app.add_error_handler(self._on_error)
+
+    # -------------------------------------------------------------- translation
+    def _mentions_bot(self, message: Message) -> bool:
+        bot = self.app.bot
+        text = message.text or message.caption or ""
+        entities = message.entities or message.caption_entities or ()
+        for e in entities:
+            if e.type == MessageEntity.MENTION:
+                if text[e.offset + 1 : e.offset + e.length].lower() == (bot.username or "").lower():
+                    return True
+            elif e.type == MessageEntity.TEXT_MENTION and e.user and e.user.id == bot.id:
+                return True
+        return False
+
+    async def _attachments(self, message: Message) -> tuple[Attachment, ...]:
+        cap = self.settings.avatar_max_bytes
+        if message.photo:
+            best = message.photo[-1]  # Telegram lists sizes smallest first
+            size = best.file_size or 0
+            if size > cap:
+                return (Attachment("photo.jpg", "image/jpeg", size, b""),)
+            file = await best.get_file()
+            data = bytes(await file.download_as_bytearray())
+            return (Attachment("photo.jpg", "image/jpeg", len(data), data),)
+        doc = message.document
+        if doc and (doc.mime_type or "").startswith("image/"):
+            size = doc.file_size or 0
+            if size > cap:
+                return (Attachment(doc.file_name or "image", doc.mime_type, size, b""),)
+            file = await doc.get_file()
+            data = bytes(await file.download_as_bytearray())
+            return (Attachment(doc.file_name or "image", doc.mime_type, len(data), data),)
+        return ()
+
+    async def to_incoming(self, message: Message) -> IncomingMessage:
+        """Translate a Telegram message into the core's IncomingMessage."""
+        text = message.text or message.caption or ""
+        bot_id = self.app.bot.id
+        reply = message.reply_to_message
+        reply_to_bot = bool(reply and reply.from_user and reply.from_user.id == bot_id)
+        attachments = await self._attachments(message) if (message.photo or message.document) else ()
+        if attachments:
+            replied_text = (reply.text or "") if reply else ""
+            if text.strip().lower().startswith("/avatar") or replied_text.strip().lower().startswith(
+                "/avatar"
+            ):
+                text = "/avatar set"
+            elif reply_to_bot and "/avatar" in replied_text:
+                text = "/avatar set"
+        mentioned = tuple(
+            to_user(e.user)
+            for e in (message.entities or ())
+            if e.type == MessageEntity.TEXT_MENTION and e.user and e.user.id != bot_id
+        )
+        return IncomingMessage(
+            user=to_user(message.from_user),
+            channel=to_channel(message),
+            text=text,
+            message_id=str(message.message_id),
+            attachments=attachments,
+            mentions_bot=self._mentions_bot(message),
+            reply_to_bot=reply_to_bot,
+            mentioned_users=mentioned,
+            sent_at=message.date,
+        )
+
+    def output_for(self, message: Message) -> TelegramOutput:
+        """A ChatOutput that answers in `message`'s chat."""
+        return TelegramOutput(
+            app=self.app,
+            chat_id=message.chat_id,
+            reply_to=message.message_id,
+            is_group=message.chat.type != ChatType.PRIVATE,
+            clock=self.clock,
+        )
+
+    # -------------------------------------------------------------- handlers
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.from_user is None or message.from_user.is_bot:
+            return
+        incoming = await self.to_incoming(message)
+        await self.core.handle(incoming, self.output_for(message))
+
+    async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or query.message is None or not isinstance(query.message, Message):
+            return
+        try:
+            await query.answer()
+        except TelegramError:
+            log.debug("answering a callback query failed", exc_info=True)
+        message = query.message
+        user = to_user(query.from_user)
+        incoming = IncomingMessage(
+            user=user, channel=to_channel(message), text="", message_id=str(message.message_id)
+        )
+        out = self.output_for(message)
+        out.reply_to = None
+        await self.core.handle_action(user, incoming, query.data or "", out)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram update failed: %s", type(context.error).__name__, exc_info=context.error)
+
+    # -------------------------------------------------------------- lifecycle
+    async def publish_commands(self) -> None:
+        """Publish the command list in English (default) and Chinese."""
+        for lang, cmds in COMMANDS.items():
+            await self.app.bot.set_my_commands(
+                [BotCommand(c, d) for c, d in cmds], language_code=None if lang == "en" else lang
+            )
+
+    async def start(self) -> None:
+        """Initialise, publish commands, and start polling (or the webhook)."""
+        try:
+            await self.app.initialize()
+        except InvalidToken as exc:
+            raise RuntimeError(
+                "Telegram rejected TELEGRAM_TOKEN (invalid token); check it with @BotFather"
+            ) from exc
+        await self.publish_commands()
+        await self.app.start()
+        if self.settings.telegram_webhook_url:
+            url = self.settings.telegram_webhook_url
+            await self.app.updater.start_webhook(
+                listen="0.0.0.0", port=8443, url_path="telegram", webhook_url=url
+            )
+            log.info("telegram: webhook mode")
+        else:
+            await self.app.updater.start_polling(drop_pending_updates=False)
+            log.info("telegram: polling as @%s", self.app.bot.username)
+
+    async def stop(self) -> None:
+        """Stop polling and shut the application down."""
+        if self.app.updater and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
