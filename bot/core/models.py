@@ -23,6 +23,7 @@ class User:
     display_name: str
     locale: str | None = None
     is_admin: bool = False
+    roles: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -38,6 +39,12 @@ class Channel:
     platform_id: str
     kind: ChannelKind = ChannelKind.GROUP
     title: str = ""
+    space: str = ""  # the server/guild a channel belongs to, where the platform has one
+
+    @property
+    def space_key(self) -> str | None:
+        """Settings scope of the server/guild, or None."""
+        return f"{self.platform}-space:{self.space}" if self.space else None
 
     @property
     def key(self) -> str:

@@ -1,0 +1,52 @@
+"""Shared fixtures: a real core on a temporary data dir, with a tiny random chat model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """../shared/fixtures, or skip when this checkout has none."""
+    if not FIXTURES.is_dir():
+        pytest.skip(f"shared fixtures not found at {FIXTURES}")
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def tiny_dialogue():
+    """A tiny random Llama with a local tokenizer, loaded through the real TransformersChat path."""
+    from tests.tiny_llm import make_tiny_chat
+
+    return make_tiny_chat()
+
+
+CoreFactory = Callable[..., Awaitable["object"]]
+
+
+@pytest.fixture
+async def make_core(tmp_path: Path, tiny_dialogue) -> AsyncIterator[CoreFactory]:
+    """Build real cores (real SQLite under tmp_path); closes them at the end of the test."""
+    from bot.app import build_core
+    from bot.settings import Settings
+
+    runtimes = []
+
+    async def factory(*, dialogue=None, clock=None, data_dir: Path | None = None, **overrides):
+        settings = Settings(_env_file=None, avatar_data_dir=data_dir or tmp_path / "data", **overrides)
+        rt = await build_core(settings, dialogue=dialogue or tiny_dialogue, clock=clock)
+        runtimes.append(rt)
+        return rt.core
+
+    yield factory
+    for rt in runtimes:
+        await rt.aclose()
