@@ -58,7 +58,9 @@ def _fonts(settings: Settings) -> str:
 def _adapters(settings: Settings) -> str:
     lines = []
     pg = f"http://{settings.playground_host}:{settings.playground_port}"
-    lines.append(f"playground: {'on at ' + pg if settings.playground_enabled else 'off (PLAYGROUND_ENABLED=false)'}")
+    lines.append(
+        f"playground: {'on at ' + pg if settings.playground_enabled else 'off (PLAYGROUND_ENABLED=false)'}"
+    )
     for name, token in (("discord", settings.discord_token), ("telegram", settings.telegram_token)):
         if token is None:
             key = f"{name.upper()}_TOKEN"

@@ -102,7 +102,7 @@ async def chat_loop(
     kind = ChannelKind.GROUP if group else ChannelKind.DIRECT
     channel = Channel(platform="console", platform_id=channel_id, kind=kind, title=channel_id)
     if live:
-        persona = await core.persona_for(channel.key)
+        persona = await core.persona_for(channel)
         stdout.write(f"{persona.name}: {persona.greeting}\n(type /help for commands, Ctrl-D to quit)\n\n")
     n = 0
     while True:

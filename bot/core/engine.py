@@ -7,13 +7,14 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.core.admin import channel_allowed
 from bot.core.chat import ChatService
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.facts import extract_facts
 from bot.core.i18n import t, ui_language
-from bot.core.models import ChannelKind, IncomingMessage, User
+from bot.core.models import Channel, ChannelKind, IncomingMessage, User
 from bot.core.output import ChatOutput
 from bot.core.router import Router, normalise_text, parse_command
 from bot.settings import Settings
@@ -50,10 +51,12 @@ class BotCore:
     _actions: dict[str, ActionHandler] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from bot.core import commands
+        from bot.core import admin, commands, identity
 
         self.chat = ChatService(self.settings, self.dialogue, self.clock)
         commands.register(self)
+        identity.register(self)
+        admin.register(self)
 
     # ------------------------------------------------------------------ entry points
     async def handle(self, msg: IncomingMessage, out: ChatOutput) -> None:
@@ -72,7 +75,7 @@ class BotCore:
         """Handle a button press (`action` as given to `Button`), e.g. `forget:yes`."""
         lang = ui_language("", user.locale)
         try:
-            persona = await self.persona_for(msg.channel.key)
+            persona = await self.persona_for(msg.channel)
             ctx = Context(msg=msg, out=out, lang=lang, core=self, persona=persona)
             name, _, arg = action.partition(":")
             handler = self._actions.get(name)
@@ -91,11 +94,15 @@ class BotCore:
         """Register a button/confirmation action handler `handler(ctx, arg)`."""
         self._actions[name] = handler
 
-    async def persona_for(self, channel_key: str):
-        """The channel's persona, falling back to the configured default."""
-        persona_id = await self.store.get_channel_persona(channel_key)
-        if persona_id:
-            found = self.personas.find(persona_id)
+    async def persona_for(self, channel: Channel):
+        """The channel's persona, else the server's default, else the configured default."""
+        from bot.core.admin import space_persona
+
+        for persona_id in (
+            await self.store.get_channel_persona(channel.key),
+            await space_persona(self, channel),
+        ):
+            found = self.personas.find(persona_id) if persona_id else None
             if found is not None:
                 return found
         return self.personas.find(self.settings.default_persona) or self.personas.list()[0]
@@ -119,7 +126,10 @@ class BotCore:
         if text != msg.text:
             msg = _replace_text(msg, text)
         await self._remember_identity(msg)
-        persona = await self.persona_for(msg.channel.key)
+        command = parse_command(text)
+        if not await channel_allowed(self, msg.channel) and not (command and command.name == "config"):
+            return
+        persona = await self.persona_for(msg.channel)
         ctx = Context(msg=msg, out=out, lang=lang, core=self, persona=persona)
 
         pending_key = (msg.user.key, msg.channel.key)
@@ -128,7 +138,6 @@ class BotCore:
             await self.confirm(ctx, pending.action, text.strip().lower().rstrip("!.。！") in CONFIRM_WORDS)
             return
 
-        command = parse_command(text)
         if command is not None:
             ctx.command = command
             route = self.router.resolve(command.name)
