@@ -1,0 +1,426 @@
+"""Avatars, `/adventure`, `/landmarks` and the travel journal, on top of the job queue."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import secrets
+import threading
+import uuid
+from contextlib import AsyncExitStack
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.core.admin import may_use_images
+from bot.core.adventure_args import parse_adventure_args
+from bot.core.captions import make_caption, relative_when
+from bot.core.context import Context
+from bot.core.errors import UserFacingError
+from bot.core.i18n import register as add_texts
+from bot.core.jobs import JobQueue
+from bot.core.output import Button
+from bot.core.texts_adventure import TEXTS
+
+if TYPE_CHECKING:
+    from bot.core.engine import BotCore
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("1:1", "4:5", "9:16")
+
+
+class Adventures:
+    """The adventure feature: owns the image queue and the (lazily loaded) image models."""
+
+    def __init__(self, core: BotCore) -> None:
+        from generators.landmarks import Catalogue
+
+        self.core = core
+        s = core.settings
+        self.catalogue = Catalogue.load()
+        self.queue = JobQueue(
+            core.clock, workers=s.image_workers, max_size=s.image_queue_size, timeout_s=s.image_timeout_s
+        )
+        self._lock = threading.Lock()
+        self._scenes: Any = None
+        self._cutout: Any = None
+        self._cartoon: Any = None
+        self.avatar_dir = s.avatar_data_dir / "avatars"
+        self.postcard_dir = s.avatar_data_dir / "postcards"
+
+    # ------------------------------------------------------------ lazily built models (worker threads)
+    def scenes(self) -> Any:
+        """The scene maker, loaded once."""
+        with self._lock:
+            if self._scenes is None:
+                from generators.images.scenes import SceneMaker
+
+                self._scenes = SceneMaker.from_settings(self.core.settings)
+            return self._scenes
+
+    def cutout(self) -> Any:
+        """The avatar cut-out chain, loaded once."""
+        with self._lock:
+            if self._cutout is None:
+                from generators.images.cutout import AvatarCutout
+
+                self._cutout = AvatarCutout.from_pretrained(self.core.settings)
+            return self._cutout
+
+    def cartoon(self) -> Any:
+        """The cartoon avatar generator."""
+        with self._lock:
+            if self._cartoon is None:
+                from generators.images.cartoon import CartoonAvatarGenerator
+
+                self._cartoon = CartoonAvatarGenerator()
+            return self._cartoon
+
+    # ------------------------------------------------------------ avatars
+    def _save_avatar_image(self, image: Any) -> tuple[str, str]:
+        from generators.images.upload import save_clean_png
+
+        self.avatar_dir.mkdir(parents=True, exist_ok=True)
+        path = self.avatar_dir / f"{uuid.uuid4().hex}.png"
+        save_clean_png(image, path)
+        return str(path), hashlib.sha256(path.read_bytes()).hexdigest()
+
+    def _process_upload(self, data: bytes) -> tuple[str, str, str]:
+        from generators.images.upload import load_upload
+
+        s = self.core.settings
+        image = load_upload(data, max_bytes=s.avatar_max_bytes, max_pixels=s.avatar_max_pixels)
+        result = self.cutout()(image)
+        path, digest = self._save_avatar_image(result.image)
+        return path, digest, result.method
+
+    def _make_cartoon(self, description: str, seed: int) -> tuple[str, str, dict]:
+        out = self.cartoon()(description, seed=seed, size=512)
+        path, digest = self._save_avatar_image(out.image)
+        return path, digest, out.options
+
+    async def _store_avatar(self, user_key: str, path: str, kind: str, method: str, digest: str) -> None:
+        old = await self.core.store.set_avatar(user_key, path, kind, method, digest, self.core.clock.now())
+        old_path = getattr(old, "path", old)
+        if old_path and old_path != path:
+            from bot.core.commands import delete_files
+
+            await asyncio.to_thread(delete_files, [old_path], self.core.settings.avatar_data_dir)
+
+    async def avatar_set(self, ctx: Context) -> None:
+        """Store an uploaded picture as the user's avatar, cut out offline."""
+        attachments = ctx.msg.attachments
+        if not attachments:
+            raise UserFacingError("avatar_need_image")
+        att = attachments[0]
+        cap = self.core.settings.avatar_max_bytes
+        if (att.size or 0) > cap or (att.data is not None and len(att.data) > cap):
+            raise UserFacingError("image_too_big", limit_mb=cap // (1024 * 1024))
+        if not att.data:
+            raise UserFacingError("image_empty")
+        await ctx.out.typing()
+        path, digest, method = await asyncio.to_thread(self._process_upload, att.data)
+        await self._store_avatar(ctx.user_key, path, "upload", method, digest)
+        await ctx.out.send_image(Path(path), ctx.text("avatar_saved", method=ctx.text(f"method_{method}")))
+
+    async def avatar_create(self, ctx: Context, description: str) -> None:
+        """Draw a cartoon avatar from a description; deterministic for a seed."""
+        args = parse_adventure_args(description)  # reuse the seed:N syntax
+        description = args.place[:300]
+        seed = args.seed
+        if seed is None:
+            seed = int.from_bytes(
+                hashlib.sha256(f"{ctx.user_key}|{description}".encode()).digest()[:4], "big"
+            )
+        await ctx.out.typing()
+        path, digest, options = await asyncio.to_thread(self._make_cartoon, description, seed)
+        await self._store_avatar(ctx.user_key, path, "cartoon", "cartoon", digest)
+        await ctx.out.send_image(Path(path), ctx.text("avatar_created", seed=seed))
+
+    # ------------------------------------------------------------ adventures
+    async def previous_trip(self, user_key: str, lang: str) -> tuple[str, datetime] | None:
+        """The user's most recent trip: (landmark name, when)."""
+        recs = await self.core.store.adventures(user_key, limit=1)
+        if not recs:
+            return None
+        lm = self.catalogue.get(recs[0].landmark_id)
+        return (lm.name(lang) if lm else recs[0].landmark_id), recs[0].at
+
+    async def journal_lines(self, user_key: str, lang: str) -> list[str]:
+        """Recent trips for the chat prompt, e.g. 'Tokyo Tower in Tokyo (last week)'."""
+        now = self.core.clock.now()
+        lines = []
+        for rec in await self.core.store.adventures(user_key, limit=3):
+            lm = self.catalogue.get(rec.landmark_id)
+            if lm:
+                lines.append(f"{lm.name('en')} in {lm.city_name('en')} ({relative_when(rec.at, now, 'en')})")
+        return lines
+
+    async def _check_limits(self, ctx: Context) -> None:
+        store, s, now = self.core.store, self.core.settings, self.core.clock.now()
+        if not await may_use_images(self.core, ctx.msg.user, ctx.msg.channel):
+            raise UserFacingError("images_not_allowed")
+        last = await store.last_usage(ctx.user_key, "adventure")
+        if last is not None and (now - last).total_seconds() < s.image_cooldown_s:
+            wait = int(s.image_cooldown_s - (now - last).total_seconds()) + 1
+            raise UserFacingError("cooldown", seconds=wait)
+        if await store.usage_since(ctx.user_key, "adventure", now - timedelta(days=1)) >= s.image_daily_quota:
+            raise UserFacingError("quota", quota=s.image_daily_quota)
+
+    async def _own_avatar(self, ctx: Context) -> Any:
+        avatar = await self.core.store.get_avatar(ctx.user_key)
+        if avatar is not None and Path(avatar.path).is_file():
+            return avatar
+        seed = int.from_bytes(hashlib.sha256(ctx.user_key.encode()).digest()[:4], "big")
+        path, digest, _ = await asyncio.to_thread(self._make_cartoon, "", seed)
+        await self._store_avatar(ctx.user_key, path, "cartoon", "cartoon", digest)
+        await ctx.reply("avatar_auto")
+        return await self.core.store.get_avatar(ctx.user_key)
+
+    async def _friends(self, ctx: Context, names: tuple[str, ...]) -> list[tuple[str, Any]]:
+        found: list[tuple[str, Any]] = []
+        wanted = {n.lower() for n in names}
+        candidates = [u for u in ctx.msg.mentioned_users if u.key != ctx.user_key]
+        for user in candidates:
+            if wanted and user.display_name.lower() not in wanted and user.platform_id.lower() not in wanted:
+                if len(candidates) != len(names):
+                    continue
+            avatar = await self.core.store.get_avatar(user.key)
+            if avatar is None or not Path(avatar.path).is_file():
+                await ctx.reply("friend_no_avatar", name=user.display_name)
+                continue
+            found.append((user.display_name, avatar))
+        if names and not candidates:
+            await ctx.reply("friend_not_found", names=", ".join("@" + n for n in names))
+        return found[:3]
+
+    async def adventure(
+        self, ctx: Context, raw: str, *, seed: int | None = None, fmt: str | None = None
+    ) -> None:
+        """Send the user's avatar to a landmark and answer with a postcard and caption."""
+        args = parse_adventure_args(raw)
+        if not args.place:
+            examples = ", ".join(lm.name(ctx.lang) for lm in self.catalogue.all()[:5])
+            raise UserFacingError("adventure_usage", examples=examples)
+        match = self.catalogue.match(args.place)
+        if match.landmark is None:
+            names = ", ".join(lm.name(ctx.lang) for lm in match.suggestions) or "Paris, Tokyo, Rio"
+            raise UserFacingError("place_unknown", place=args.place[:60], suggestions=names)
+        await self._run(
+            ctx,
+            match.landmark,
+            seed=seed if seed is not None else args.seed,
+            fmt=fmt or args.fmt,
+            style=args.style,
+            friend_names=args.friends,
+        )
+
+    async def _run(
+        self,
+        ctx: Context,
+        landmark: Any,
+        *,
+        seed: int | None,
+        fmt: str,
+        style: str | None,
+        friend_names: tuple[str, ...] = (),
+    ) -> None:
+        await self._check_limits(ctx)
+        if self.queue.busy(ctx.user_key):
+            raise UserFacingError("job_busy")
+        me = await self._own_avatar(ctx)
+        friends = await self._friends(ctx, friend_names)
+        seed = secrets.randbelow(2**32) if seed is None else seed
+        now = self.core.clock.now()
+        lang = ctx.lang
+        out_path = self.postcard_dir / f"{uuid.uuid4().hex}.jpg"
+        avatar_paths = [me.path] + [a.path for _, a in friends]
+        caption_style = ctx.persona.caption_style
+
+        def job() -> Any:
+            from PIL import Image
+
+            images = []
+            for p in avatar_paths:
+                with Image.open(p) as im:
+                    images.append(im.convert("RGBA"))
+            self.postcard_dir.mkdir(parents=True, exist_ok=True)
+            return self.scenes()(
+                landmark,
+                images,
+                now_utc=now,
+                seed=seed,
+                fmt=fmt,
+                lang=lang,
+                out_path=out_path,
+                style=style,
+                caption_style=caption_style,
+            )
+
+        future, ahead = self.queue.submit(ctx.user_key, job)
+        await self.core.store.record_usage(ctx.user_key, "adventure", now)
+        if ahead:
+            await ctx.reply("queued", position=ahead + 1, place=landmark.name(lang))
+        else:
+            await ctx.out.typing()
+        try:
+            result = await future
+        except UserFacingError:
+            raise
+        except Exception as exc:
+            log.exception("adventure image failed")
+            raise UserFacingError("image_failed") from exc
+        names = [ctx.msg.user.display_name] + [n for n, _ in friends]
+        who = (" & " if lang != "zh" else "和").join(names)
+        caption, _source = await make_caption(
+            self.core.dialogue,
+            ctx.persona,
+            landmark,
+            user=who,
+            lang=lang,
+            seed=seed,
+            previous=await self.previous_trip(ctx.user_key, lang),
+            now=now,
+            timeout_s=self.core.settings.llm_timeout_s,
+        )
+        adv_id = await self.core.store.add_adventure(
+            user_key=ctx.user_key,
+            channel_key=ctx.channel_key,
+            landmark_id=landmark.id,
+            at=now,
+            seed=seed,
+            image_path=str(result.path),
+            image_sha256=result.sha256,
+            caption=caption,
+            path_used=result.path_used,
+            format=fmt,
+        )
+        footer = ctx.text(f"made_by_{result.path_used}", seed=seed)
+        buttons = (Button(ctx.text("button_reroll"), f"reroll:{adv_id}"),) + tuple(
+            Button(f, f"format:{adv_id}:{f}") for f in FORMATS if f != fmt
+        )
+        await ctx.out.send_image(Path(result.path), f"{caption}\n{footer}", buttons)
+
+    async def _record(self, ctx: Context, adv_id: str) -> Any:
+        for rec in await self.core.store.adventures(ctx.user_key, limit=500):
+            if str(rec.id) == adv_id:
+                return rec
+        return None
+
+    async def action_reroll(self, ctx: Context, arg: str) -> None:
+        """Same place, new seed."""
+        rec = await self._record(ctx, arg)
+        landmark = self.catalogue.get(rec.landmark_id) if rec else None
+        if landmark is None:
+            raise UserFacingError("adventure_gone")
+        await self._run(ctx, landmark, seed=None, fmt=rec.format, style=None)
+
+    async def action_format(self, ctx: Context, arg: str) -> None:
+        """Same place and seed, another format."""
+        adv_id, _, fmt = arg.partition(":")
+        rec = await self._record(ctx, adv_id)
+        landmark = self.catalogue.get(rec.landmark_id) if rec else None
+        if landmark is None or fmt not in FORMATS:
+            raise UserFacingError("adventure_gone")
+        await self._run(ctx, landmark, seed=rec.seed, fmt=fmt, style=None)
+
+    # ------------------------------------------------------------ journal
+    async def journal(self, ctx: Context, page: bool) -> None:
+        """List the user's passport stamps, or render a passport page."""
+        recs = await self.core.store.adventures(ctx.user_key, limit=200)
+        if not recs:
+            await ctx.reply("journal_empty")
+            return
+        if page:
+            from generators.images.passport import render_passport
+
+            stamps = []
+            for rec in reversed(recs):
+                lm = self.catalogue.get(rec.landmark_id)
+                if lm:
+                    stamps.append((lm, rec.at))
+            out = self.postcard_dir / f"passport-{uuid.uuid4().hex}.png"
+            self.postcard_dir.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(
+                render_passport, stamps, owner=ctx.msg.user.display_name, lang=ctx.lang, out_path=out
+            )
+            await ctx.out.send_image(out, ctx.text("passport_caption", count=len({s[0].id for s in stamps})))
+            return
+        lines = []
+        for i, rec in enumerate(recs[:20], 1):
+            lm = self.catalogue.get(rec.landmark_id)
+            name = f"{lm.name(ctx.lang)}, {lm.city_name(ctx.lang)}" if lm else rec.landmark_id
+            lines.append(f"{i}. {name} · {rec.at:%Y-%m-%d} · seed {rec.seed} · {rec.path_used}")
+        places = len({r.landmark_id for r in recs})
+        await ctx.send(
+            ctx.text("journal_header", trips=len(recs), places=places)
+            + "\n"
+            + "\n".join(lines)
+            + "\n"
+            + ctx.text("journal_hint")
+        )
+
+    async def landmarks(self, ctx: Context, query: str) -> None:
+        """List the catalogue, optionally filtered by continent or country."""
+        items = self.catalogue.filter(query) if query else self.catalogue.all()
+        if not items:
+            raise UserFacingError("landmarks_none", query=query[:60])
+        lines = [f"• {lm.name(ctx.lang)} ({lm.city_name(ctx.lang)}, {lm.country})" for lm in items]
+        await ctx.send(ctx.text("landmarks_header", count=len(items)) + "\n" + "\n".join(lines))
+
+
+def register(core: BotCore, stack: AsyncExitStack) -> None:
+    """Attach the adventure commands to the core."""
+    add_texts(TEXTS)
+    adv = Adventures(core)
+    core.adventures = adv  # type: ignore[attr-defined]
+    core.chat.journal_provider = adv.journal_lines
+    stack.push_async_callback(adv.queue.aclose)
+
+    async def cmd_avatar(ctx: Context) -> None:
+        argv = ctx.command.args.split(maxsplit=1) if ctx.command else []
+        sub = argv[0].lower() if argv else ("set" if ctx.msg.attachments else "")
+        rest = argv[1] if len(argv) > 1 else ""
+        if sub == "set":
+            await adv.avatar_set(ctx)
+        elif sub in ("create", "make", "generate", "new"):
+            await adv.avatar_create(ctx, rest)
+        elif sub == "show":
+            avatar = await core.store.get_avatar(ctx.user_key)
+            if avatar is None or not Path(avatar.path).is_file():
+                raise UserFacingError("avatar_none")
+            await ctx.out.send_image(
+                Path(avatar.path), ctx.text("avatar_show", method=ctx.text(f"method_{avatar.method}"))
+            )
+        elif sub in ("delete", "remove"):
+            avatar = await core.store.delete_avatar(ctx.user_key)
+            if avatar is None:
+                raise UserFacingError("avatar_none")
+            from bot.core.commands import delete_files
+
+            await asyncio.to_thread(delete_files, [avatar.path], core.settings.avatar_data_dir)
+            await ctx.reply("avatar_deleted")
+        else:
+            await ctx.reply("avatar_usage")
+
+    async def cmd_adventure(ctx: Context) -> None:
+        await adv.adventure(ctx, ctx.command.args if ctx.command else "")
+
+    async def cmd_landmarks(ctx: Context) -> None:
+        await adv.landmarks(ctx, ctx.command.args.strip() if ctx.command else "")
+
+    async def cmd_journal(ctx: Context) -> None:
+        args = ctx.command.args.strip().lower() if ctx.command else ""
+        page = ctx.command is not None and (
+            ctx.command.name == "passport" or args in ("page", "passport", "image")
+        )
+        await adv.journal(ctx, page)
+
+    core.router.add("avatar", cmd_avatar, "头像")
+    core.router.add("adventure", cmd_adventure, "adv", "go", "travel", "旅行")
+    core.router.add("landmarks", cmd_landmarks, "places", "地标")
+    core.router.add("journal", cmd_journal, "passport", "日志", "护照")
+    core.add_action("reroll", adv.action_reroll)
+    core.add_action("format", adv.action_format)
