@@ -90,7 +90,7 @@ async def run(settings: Settings) -> None:
         for name, configured in (("discord", settings.discord_token), ("telegram", settings.telegram_token)):
             if configured is None:
                 continue
-            adapter = _start_platform(name, runtime.core)
+            adapter = await _start_platform(name, runtime.core, settings)
             if adapter is not None:
                 runners.append(adapter)
         await stop.wait()
@@ -104,9 +104,23 @@ async def run(settings: Settings) -> None:
         await runtime.aclose()
 
 
-def _start_platform(name: str, core: BotCore):
-    """Start a platform adapter if it is built; otherwise say so."""
-    from bot.core.i18n import t
+async def _start_platform(name: str, core: BotCore, settings: Settings):
+    """Start a platform adapter; a bad token or missing library is reported and the others keep running."""
+    try:
+        if name == "discord":
+            from bot.adapters.discord_bot import DiscordAdapter
 
-    log.warning(t("not_built", "en", name=name.capitalize()))
-    return None
+            adapter = DiscordAdapter(core, settings)
+        else:
+            from bot.adapters.telegram_bot import TelegramAdapter
+
+            adapter = TelegramAdapter(core, settings)
+        await adapter.start()
+    except ImportError as exc:
+        log.error("%s adapter unavailable: %s (install the [%s] extra)", name, exc, name)
+        return None
+    except Exception as exc:
+        log.error("%s adapter did not start: %s", name, exc)
+        return None
+    log.info("%s adapter started", name)
+    return adapter
