@@ -1,0 +1,126 @@
+"""Limits and cleaning rules shared by persona files and Character Card import.
+
+Policy: a text field longer than its cap is *rejected* (the user gets a clear
+reason and nothing is half-imported); list-like data (lore entries, examples,
+tags, catchphrases) beyond its cap is *dropped* with a logged warning, because
+big lorebooks are normal and keeping the first N entries is still useful.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+from bot.core.errors import UserFacingError
+
+MAX_FILE_BYTES = 8 * 1024 * 1024  # a card PNG on disk
+MAX_CARD_JSON_BYTES = 2 * 1024 * 1024  # decoded card JSON, a card .json file, a persona .toml file
+# base64 of 2 MB plus the keyword: a card text chunk bigger than this is refused unread
+MAX_CARD_CHUNK_BYTES = (MAX_CARD_JSON_BYTES * 4) // 3 + 64
+MAX_TEXT_CHARS = 20_000  # any single text field
+MAX_NAME_CHARS = 100
+MAX_SHORT_CHARS = 200  # tagline, a tag, a lore key, a catchphrase
+MAX_LORE_ENTRIES = 200
+MAX_LORE_KEYS = 20
+MAX_EXAMPLES = 30
+MAX_TAGS = 30
+MAX_LANGUAGES = 10
+MAX_CATCHPHRASES = 50
+MAX_ID_CHARS = 40
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+# Bidi embeddings/overrides/isolates can disguise text direction; drop them with the C0/C1 controls.
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def strip_controls(text: str) -> str:
+    """Normalise newlines; drop control, lone-surrogate and bidi-override characters (keeps \\n, \\t)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        ch
+        for ch in text
+        if ch in "\n\t" or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _BIDI)
+    )
+
+
+class Checker:
+    """Type and size checks that raise one UserFacingError key with a readable reason."""
+
+    def __init__(self, error_key: str) -> None:
+        self.error_key = error_key
+
+    def fail(self, reason: str) -> UserFacingError:
+        """Build the error for `reason`."""
+        return UserFacingError(self.error_key, reason=reason)
+
+    def text(self, value: object, where: str, limit: int = MAX_TEXT_CHARS, default: str = "") -> str:
+        """A cleaned string no longer than `limit`; None/missing gives `default`."""
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            raise self.fail(f"{where} should be text, not {_kind(value)}")
+        if len(value) > limit:
+            raise self.fail(f"{where} is {len(value):,} characters long; the limit is {limit:,}")
+        return strip_controls(value).strip()
+
+    def text_list(self, value: object, where: str, limit: int = MAX_SHORT_CHARS) -> list[str]:
+        """A list of cleaned strings (not capped in count here)."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(f"{where} should be a list, not {_kind(value)}")
+        return [self.text(v, f"{where}[{i}]", limit) for i, v in enumerate(value)]
+
+    def mapping(self, value: object, where: str) -> dict:
+        """A dict (None gives an empty one)."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(f"{where} should be an object, not {_kind(value)}")
+        return value
+
+    def integer(self, value: object, where: str, default: int = 0) -> int:
+        """An int (floats with no fraction accepted, as JSON writers produce them)."""
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(f"{where} should be a number, not {_kind(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(f"{where} should be a finite number")
+        return max(-(10**9), min(10**9, int(value)))
+
+    def boolean(self, value: object, where: str, default: bool) -> bool:
+        """A bool; None/missing gives `default`."""
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.fail(f"{where} should be true or false, not {_kind(value)}")
+        return value
+
+
+def _kind(value: object) -> str:
+    return {
+        str: "text",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
+
+
+def slugify(text: str) -> str:
+    """A safe persona id from a name: lowercase ASCII letters, digits, '-' and '_' only."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-_")
+    return slug[:32].strip("-_") or "persona"
+
+
+def hashtag(tag: str) -> str:
+    """A tag as a hashtag word without '#': 'magical forest' -> 'MagicalForest'."""
+    words = re.findall(r"\w+", tag.lstrip("#"))
+    if len(words) <= 1:
+        return words[0] if words else ""
+    return "".join(w[:1].upper() + w[1:] for w in words)
