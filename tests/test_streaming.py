@@ -2,48 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.core.output import Button, SentMessage
 from bot.core.streaming import INDICATOR, StreamRelay, split_text
-
-
-@dataclass
-class RecordingOutput:
-    """A ChatOutput that keeps what a platform would display."""
-
-    max_len: int = 50
-    min_edit_interval: float = 1.0
-    clock: FakeClock | None = None
-    messages: list[str] = field(default_factory=list)
-    log: list[tuple[str, float, int]] = field(default_factory=list)
-    fail_edits: int = 0
-
-    async def send(self, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage:
-        assert len(text) <= self.max_len
-        self.messages.append(text)
-        self.log.append(("send", self.clock.monotonic() if self.clock else 0, len(self.messages) - 1))
-        return SentMessage(id=str(len(self.messages) - 1))
-
-    async def edit(self, message: SentMessage, text: str) -> None:
-        assert len(text) <= self.max_len
-        if self.fail_edits:
-            self.fail_edits -= 1
-            raise ConnectionError("network down")
-        self.messages[int(message.id)] = text
-        self.log.append(("edit", self.clock.monotonic() if self.clock else 0, int(message.id)))
-
-    async def send_image(
-        self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
-    ) -> SentMessage:
-        return await self.send(caption)
-
-    async def typing(self) -> None:
-        pass
+from tests.outputs import RecordingOutput
 
 
 def test_split_text_respects_limit_and_prefers_breaks() -> None:
