@@ -1,0 +1,133 @@
+"""Time per postcard on each image path, and throughput through the job queue under 20 users.
+
+Paths: the offline illustrated renderer, and diffusers with a tiny random pipeline built from
+configs (no real weights ship in any package; the point is the pipeline's own overhead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from common import Row, emit, peak_rss_mb, percentile
+
+from bot.app import build_core
+from bot.core.models import Channel, ChannelKind, IncomingMessage, User
+from bot.settings import Settings
+from generators.landmarks import Catalogue
+from tests.outputs import RecordingOutput
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def time_path(maker, avatar, n: int, out_dir: Path) -> list[float]:
+    """Seconds per postcard for `n` landmarks."""
+    cat = Catalogue.load().all()
+    times = []
+    for i in range(n):
+        lm = cat[i % len(cat)]
+        t0 = time.perf_counter()
+        maker(lm, [avatar], now_utc=NOW, seed=i, fmt="1:1", lang="en", out_path=out_dir / f"{i}.jpg")
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+async def queue_throughput(users: int, per_user: int) -> tuple[float, int, float, float]:
+    """Postcards/s with `users` concurrent users through the real core and job queue."""
+    from core import InstantDialogue
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            _env_file=None, avatar_data_dir=Path(tmp), image_cooldown_s=0, image_queue_size=64
+        )
+        rt = await build_core(settings, dialogue=InstantDialogue())
+        core = rt.core
+        room = Channel("bench", "room", ChannelKind.GROUP)
+        done = 0
+
+        async def user(i: int) -> None:
+            nonlocal done
+            u = User("bench", str(i), f"user{i}")
+            for k in range(per_user):
+                out = RecordingOutput()
+                await core.handle(
+                    IncomingMessage(u, room, f"/adventure paris seed:{k}", mentions_bot=True), out
+                )
+                done += len(out.images)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(user(i) for i in range(users)))
+        took = time.perf_counter() - t0
+        q = core.adventures.queue.stats
+        waits = list(q.waits)
+        await rt.aclose()
+    return done / took, done, percentile(waits, 50), q.max_depth
+
+
+def main() -> None:
+    """Measure and print the table."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--n", type=int, default=20, help="postcards per path")
+    ap.add_argument("--users", type=int, default=20)
+    ap.add_argument("--per-user", type=int, default=2)
+    ap.add_argument("--smoke", action="store_true")
+    a = ap.parse_args()
+    if a.smoke:
+        a.n, a.users, a.per_user = 3, 4, 1
+    from generators.images.cartoon import CartoonAvatarGenerator
+    from generators.images.illustrated import IllustratedRenderer
+    from generators.images.scenes import SceneMaker
+
+    avatar = CartoonAvatarGenerator()("long brown hair, glasses", seed=1).image
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        offline = SceneMaker(IllustratedRenderer(), size=1024)
+        times = time_path(offline, avatar, a.n, out)
+        rows += [
+            Row(
+                "offline postcard p50",
+                percentile(times, 50) * 1000,
+                "ms",
+                "1024 px scene -> 1080 px postcard",
+            ),
+            Row("offline postcard p95", percentile(times, 95) * 1000, "ms", f"{a.n} landmarks"),
+        ]
+        from generators.images.diffusion import DiffusionScenePipeline
+        from tests.tiny_diffusers import save_tiny_pipeline
+
+        tiny_dir = save_tiny_pipeline(out / "tiny-sd")
+        diff = SceneMaker(
+            IllustratedRenderer(), DiffusionScenePipeline.from_pretrained(str(tiny_dir)), size=64, steps=2
+        )
+        times = time_path(diff, avatar, a.n, out)
+        rows += [
+            Row(
+                "tiny diffusers postcard p50",
+                percentile(times, 50) * 1000,
+                "ms",
+                "64 px, 2 steps + img2img, random weights",
+            ),
+            Row(
+                "tiny diffusers postcard p95",
+                percentile(times, 95) * 1000,
+                "ms",
+                "same run as the offline path",
+            ),
+        ]
+    rate, done, wait_p50, depth = asyncio.run(queue_throughput(a.users, a.per_user))
+    rows += [
+        Row("queue throughput", rate, "cards/s", f"{a.users} concurrent users, offline path, 1 worker"),
+        Row("postcards delivered", done, "cards", f"asked {a.users * a.per_user}"),
+        Row("queue wait p50", wait_p50 * 1000, "ms", f"max depth {depth}"),
+        Row("peak RSS", peak_rss_mb(), "MB", ""),
+    ]
+    emit("adventure.py", rows)
+
+
+if __name__ == "__main__":
+    main()
