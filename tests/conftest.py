@@ -23,11 +23,21 @@ def fixtures_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_dialogue():
-    """A tiny random Llama with a local tokenizer, loaded through the real TransformersChat path."""
-    from tests.tiny_llm import make_tiny_chat
+def tiny_chat_dir(tmp_path_factory) -> Path:
+    """A tiny random Llama and a local tokenizer saved to disk (usable as LLM_MODEL)."""
+    from tests.tiny_llm import save_tiny_chat
 
-    return make_tiny_chat()
+    return save_tiny_chat(tmp_path_factory.mktemp("tiny-llm"))
+
+
+@pytest.fixture(scope="session")
+def tiny_dialogue(tiny_chat_dir: Path):
+    """The tiny model loaded through the real TransformersChat path."""
+    from generators.dialogue.transformers_chat import TransformersChat
+
+    return TransformersChat.from_pretrained(
+        str(tiny_chat_dir), cache_dir=tiny_chat_dir.parent / "cache", quantize=False
+    )
 
 
 CoreFactory = Callable[..., Awaitable["object"]]
