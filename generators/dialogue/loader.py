@@ -1,0 +1,107 @@
+"""Choose and load the chat backend from settings, and describe it without loading weights."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.settings import PACKAGED_MODEL, Settings
+from generators.dialogue.base import DialogueBackend
+from generators.dialogue.transformers_chat import (
+    PACKAGED,
+    PACKAGED_PREFIX,
+    cache_is_complete,
+    guess_languages,
+    packaged_cache_path,
+    packaged_gguf,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDialogue:
+    """The chat backend in use, a one-line description, and why a fallback was taken (if one was)."""
+
+    backend: DialogueBackend
+    description: str
+    fallback_reason: str | None = None
+
+
+def _load_transformers(model: str, settings: Settings) -> DialogueBackend:
+    from generators.dialogue.transformers_chat import TransformersChat
+
+    return TransformersChat.from_pretrained(
+        model,
+        cache_dir=settings.model_cache_dir,
+        quantize=settings.llm_quantize,
+        progress=True,
+        context_tokens=settings.llm_context_tokens,
+    )
+
+
+def load_dialogue(settings: Settings) -> LoadedDialogue:
+    """Build the configured backend: OpenAI-compatible HTTP, a transformers model, or the packaged default.
+
+    A custom transformers model that fails to load falls back to the packaged model, with the reason.
+    """
+    if settings.llm_base_url:
+        from generators.dialogue.openai_http import OpenAIChat
+
+        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        backend = OpenAIChat(
+            settings.llm_base_url, key, settings.llm_model, context_tokens=settings.llm_context_tokens
+        )
+        return LoadedDialogue(backend, f"OpenAI-compatible server {backend.name}")
+    try:
+        backend = _load_transformers(settings.llm_model, settings)
+        return LoadedDialogue(backend, _transformers_description(backend, settings))
+    except Exception as exc:
+        if settings.llm_model == PACKAGED_MODEL:
+            raise RuntimeError(
+                f"could not load the packaged chat model: {type(exc).__name__}: {exc}"
+            ) from exc
+        reason = f"could not load chat model {settings.llm_model!r} ({type(exc).__name__}: {exc}); using the packaged model"
+        log.warning("%s", reason)
+    backend = _load_transformers(PACKAGED_MODEL, settings)
+    return LoadedDialogue(backend, _transformers_description(backend, settings), fallback_reason=reason)
+
+
+def _transformers_description(backend: DialogueBackend, settings: Settings) -> str:
+    langs = ", ".join(sorted(backend.languages))
+    return f"transformers {backend.name} on CPU, context {backend.context_tokens} tokens, writes: {langs}"
+
+
+def describe_dialogue(settings: Settings) -> str:
+    """Which chat model the bot will use and where its files are, without loading any weights."""
+    if settings.llm_base_url:
+        auth = "with an API key" if settings.llm_api_key else "without an API key"
+        return f"OpenAI-compatible server at {settings.llm_base_url}, model {settings.llm_model!r} ({auth})"
+    quant = "int8 dynamic quantisation" if settings.llm_quantize else "fp32"
+    model = settings.llm_model
+    if model.startswith(PACKAGED_PREFIX):
+        key = model[len(PACKAGED_PREFIX) :]
+        if key not in PACKAGED:
+            return f"unknown packaged model {model!r} (known: {', '.join(PACKAGED)})"
+        display = PACKAGED[key][1]
+        try:
+            gguf = f"GGUF {packaged_gguf(key)}"
+        except FileNotFoundError as exc:
+            gguf = f"GGUF missing: {exc}"
+        cache = packaged_cache_path(key, settings.model_cache_dir)
+        state = (
+            f"converted cache at {cache}"
+            if cache_is_complete(cache)
+            else f"not converted yet; the first start converts it into {cache} (about 25 s)"
+        )
+        langs = ", ".join(sorted(guess_languages(key)))
+        return f"packaged {display} ({gguf}); {state}; {quant}; writes: {langs}"
+    langs = ", ".join(sorted(guess_languages(model)))
+    if Path(model).exists():
+        where = f"local folder {Path(model).resolve()}"
+    else:
+        where = f"Hugging Face id, cached under {settings.model_cache_dir / 'hub'} (needs the hub or a filled cache)"
+    return (
+        f"transformers model {model!r} ({where}); {quant}; writes: {langs}; falls back to the packaged model"
+    )
