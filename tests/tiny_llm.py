@@ -59,7 +59,7 @@ def build_tokenizer(vocab_size: int = 400):
     return fast
 
 
-def build_tiny_chat_dir(path: Path, *, seed: int = 0) -> Path:
+def save_tiny_chat(path: Path, *, seed: int = 0) -> Path:
     """Write a tiny random LlamaForCausalLM and its tokenizer to `path`; returns `path`."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -97,7 +97,7 @@ def make_tiny_chat(*, quantize: bool = False, context_tokens: int = 1024):
     if _SHARED_DIR is None or not (_SHARED_DIR / "config.json").exists():
         root = Path(tempfile.mkdtemp(prefix="tiny-llm-"))
         atexit.register(shutil.rmtree, root, True)
-        _SHARED_DIR = build_tiny_chat_dir(root / "model")
+        _SHARED_DIR = save_tiny_chat(root / "model")
     return TransformersChat.from_pretrained(
         str(_SHARED_DIR),
         cache_dir=_SHARED_DIR.parent / "tiny-llm-cache",
@@ -110,4 +110,7 @@ def make_tiny_chat(*, quantize: bool = False, context_tokens: int = 1024):
 @pytest.fixture(scope="session")
 def tiny_chat_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding the tiny chat model and tokenizer (built once per session)."""
-    return build_tiny_chat_dir(tmp_path_factory.mktemp("tiny-chat"))
+    return save_tiny_chat(tmp_path_factory.mktemp("tiny-chat"))
+
+
+build_tiny_chat_dir = save_tiny_chat  # older name

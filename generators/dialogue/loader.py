@@ -78,7 +78,7 @@ def describe_dialogue(settings: Settings) -> str:
     if settings.llm_base_url:
         auth = "with an API key" if settings.llm_api_key else "without an API key"
         return f"OpenAI-compatible server at {settings.llm_base_url}, model {settings.llm_model!r} ({auth})"
-    quant = "int8 dynamic quantisation" if settings.llm_quantize else "fp32"
+    quant = "int8 dynamic quantisation (models over 300M parameters)" if settings.llm_quantize else "fp32"
     model = settings.llm_model
     if model.startswith(PACKAGED_PREFIX):
         key = model[len(PACKAGED_PREFIX) :]
@@ -96,7 +96,8 @@ def describe_dialogue(settings: Settings) -> str:
             else f"not converted yet; the first start converts it into {cache} (about 25 s)"
         )
         langs = ", ".join(sorted(guess_languages(key)))
-        return f"packaged {display} ({gguf}); {state}; {quant}; writes: {langs}"
+        # 135M parameters is under QUANTIZE_MIN_PARAMS, so the packaged model always runs in fp32.
+        return f"packaged {display} ({gguf}); {state}; fp32; writes: {langs}"
     langs = ", ".join(sorted(guess_languages(model)))
     if Path(model).exists():
         where = f"local folder {Path(model).resolve()}"

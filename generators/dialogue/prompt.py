@@ -57,7 +57,7 @@ REMINDER = (
 )
 
 _CONTROL = re.compile(r"<\|[^|>\n]{0,40}\|>|</?s>|\[/?INST\]|<</?SYS>>")
-_NAME_PREFIX = "(?:\\*\\*)?{name}(?:\\*\\*)?\\s*[:：]\\s*"
+_NAME_PREFIX = "(?:\\*\\*)?{name}(?:\\*\\*)?\\s*[:：](?:\\*\\*)?\\s*"
 
 
 @dataclass(frozen=True, slots=True)

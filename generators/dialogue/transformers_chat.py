@@ -38,6 +38,9 @@ LANGUAGE_TABLE: tuple[tuple[str, frozenset[str]], ...] = (
     ("mistral", frozenset({"en", "fr", "de", "es", "it"})),
     ("gemma", frozenset({"en", "fr", "de", "es", "it", "pt", "ja", "ko", "zh", "ru"})),
 )
+# Dynamic int8 makes bigger models ~2.7x faster here, but wrecks small ones: SmolLM2-135M went from
+# in-character answers to repeated lines (measured), so models under this size stay fp32.
+QUANTIZE_MIN_PARAMS = 300_000_000
 _RNG_LOCK = threading.Lock()  # torch's sampling RNG is global; seeding and sampling happen under it
 _CACHE_MARKER = "source.json"
 
@@ -256,13 +259,18 @@ class TransformersChat:
             hub_cache = None if Path(model_id_or_path).exists() else str(cache_dir / "hub")
         tokenizer = AutoTokenizer.from_pretrained(source, cache_dir=hub_cache)
         model = AutoModelForCausalLM.from_pretrained(source, cache_dir=hub_cache, dtype=torch.float32)
-        if quantize:
+        params = sum(p.numel() for p in model.parameters())
+        if quantize and params >= QUANTIZE_MIN_PARAMS:
             model = _quantize(model)
+            name += " (int8 dynamic)"
+        elif quantize:
+            log.info("%s has %.0fM parameters: kept in fp32 (int8 hurts small models)", name, params / 1e6)
+            name += " (fp32; too small for int8)"
         limit = getattr(model.config, "max_position_embeddings", None) or 2048
         return cls(
             model,
             tokenizer,
-            name=name + (" (int8 dynamic)" if quantize else ""),
+            name=name,
             languages=guess_languages(str(model_id_or_path) + " " + name),
             context_tokens=context_tokens or min(int(limit), 2048),
         )
