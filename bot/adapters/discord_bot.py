@@ -24,6 +24,7 @@ PLATFORM = "discord"
 MAX_TEXT = 2000
 EDIT_INTERVAL = 1.0
 CUSTOM_ID_PREFIX = "aa:"
+DEFAULT_FILE_LIMIT = 10 * 1024 * 1024
 FORMAT_CHOICES = [app_commands.Choice(name=f, value=f) for f in ("1:1", "4:5", "9:16")]
 
 
@@ -71,54 +72,104 @@ def view_for(buttons: tuple[Button, ...]) -> discord.ui.View | None:
     return view
 
 
-def _file_limit(channel: Any) -> int:
+def _guild_file_limit(channel: Any) -> int:
     guild = getattr(channel, "guild", None)
-    return guild.filesize_limit if guild else 10 * 1024 * 1024
+    return guild.filesize_limit if guild else DEFAULT_FILE_LIMIT
+
+
+def fit_file(path: Path, limit: int) -> Path | None:
+    """`path` if it is under `limit` bytes, else a smaller JPEG copy beside it (None if none fits)."""
+    path = Path(path)
+    if path.stat().st_size <= limit:
+        return path
+    from PIL import Image
+
+    smaller = path.with_name(path.stem + ".discord.jpg")
+    with Image.open(path) as im:
+        image = im.convert("RGB")
+    for scale in (1.0, 0.75, 0.5, 0.35, 0.25):
+        size = (max(1, int(image.width * scale)), max(1, int(image.height * scale)))
+        resized = image if scale == 1.0 else image.resize(size, Image.Resampling.LANCZOS)
+        for quality in (85, 70, 55):
+            resized.save(smaller, "JPEG", quality=quality, optimize=True)
+            if smaller.stat().st_size <= limit:
+                return smaller
+    smaller.unlink(missing_ok=True)
+    return None
+
+
+def _too_large_note(path: Path) -> str:
+    return f"\n(the picture is too large for this server: {Path(path).stat().st_size // 1024} KB)"
+
+
+def _is_expired(exc: discord.HTTPException) -> bool:
+    """True when Discord says the interaction token is gone (15 minutes passed, or never acknowledged)."""
+    return exc.status == 401 or exc.code in (10015, 10062, 50027)
 
 
 @dataclass
 class ChannelOutput:
-    """ChatOutput that answers in a channel, replying to one message."""
+    """ChatOutput that answers in a channel, replying to one message.
+
+    `mention` (e.g. `<@123> `) is put in front of the first message when it fits, so a user whose
+    interaction expired still gets pinged.
+    """
 
     channel: Any
     reference: discord.Message | None = None
     clock: Clock = field(default_factory=SystemClock)
     max_len: int = MAX_TEXT
     min_edit_interval: float = EDIT_INTERVAL
+    mention: str = ""
     _messages: dict[str, discord.Message] = field(default_factory=dict)
+    _prefixes: dict[str, str] = field(default_factory=dict)
 
-    async def send(self, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage:
-        """Send a message (the first one replies to the user's message)."""
-        kwargs: dict[str, Any] = {"content": text[: self.max_len]}
+    def _common(self, buttons: tuple[Button, ...]) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {}
         if view := view_for(buttons):
             kwargs["view"] = view
         if self.reference is not None and not self._messages:
-            kwargs["reference"] = self.reference
+            # The user may have deleted their message meanwhile: reply if it still exists, else just send.
+            kwargs["reference"] = self.reference.to_reference(fail_if_not_exists=False)
             kwargs["mention_author"] = False
-        msg = await self.channel.send(**kwargs)
+        return kwargs
+
+    def _prefix(self, text: str) -> str:
+        if self.mention and not self._messages and len(self.mention) + len(text) <= self.max_len:
+            return self.mention
+        return ""
+
+    async def send(self, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage:
+        """Send a message (the first one replies to the user's message)."""
+        prefix = self._prefix(text)
+        kwargs = self._common(buttons)
+        msg = await self.channel.send(content=(prefix + text)[: self.max_len], **kwargs)
         self._messages[str(msg.id)] = msg
+        self._prefixes[str(msg.id)] = prefix
         return SentMessage(id=str(msg.id))
 
     async def edit(self, message: SentMessage, text: str) -> None:
         """Edit a message this output sent."""
-        await self._messages[message.id].edit(content=text[: self.max_len])
+        prefix = self._prefixes.get(message.id, "")
+        if len(prefix) + len(text) > self.max_len:
+            prefix = ""
+        await self._messages[message.id].edit(content=(prefix + text)[: self.max_len])
 
     async def send_image(
         self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
     ) -> SentMessage:
-        """Send a file with its caption; too-big files are reported instead."""
-        size = await asyncio.to_thread(lambda: Path(path).stat().st_size)
-        if size > _file_limit(self.channel):
-            return await self.send(caption + f"\n(postcard too large for this server: {size // 1024} KB)")
+        """Send a file with its caption, shrunk under the server's upload limit if needed."""
+        fitted = await asyncio.to_thread(fit_file, Path(path), _guild_file_limit(self.channel))
+        if fitted is None:
+            return await self.send(caption + _too_large_note(path), buttons)
         parts = split_text(caption, self.max_len) if caption else [""]
-        kwargs: dict[str, Any] = {"content": parts[0] or None, "file": discord.File(str(path))}
-        if (view := view_for(buttons)) and len(parts) == 1:
-            kwargs["view"] = view
-        if self.reference is not None and not self._messages:
-            kwargs["reference"] = self.reference
-            kwargs["mention_author"] = False
-        msg = await self.channel.send(**kwargs)
+        prefix = self._prefix(parts[0])
+        kwargs = self._common(buttons if len(parts) == 1 else ())
+        msg = await self.channel.send(
+            content=(prefix + parts[0]) or None, file=discord.File(str(fitted)), **kwargs
+        )
         self._messages[str(msg.id)] = msg
+        self._prefixes[str(msg.id)] = prefix
         for i, part in enumerate(parts[1:], 1):
             await self.send(part, buttons if i == len(parts) - 1 else ())
         return SentMessage(id=str(msg.id))
@@ -135,61 +186,99 @@ class ChannelOutput:
 class InteractionOutput:
     """ChatOutput for a slash command or button: deferred first, then follow-ups.
 
-    A follow-up after the interaction token expired (15 minutes) falls back to a channel message.
+    Follow-ups keep the interaction's privacy (`ephemeral`). When the interaction token is gone
+    (15 minutes passed, or the 3 s window was missed so `expired` is set from the start) the
+    answer goes to the channel instead, mentioning the user; a private answer goes to their DMs,
+    never to the channel.
     """
 
     interaction: discord.Interaction
     clock: Clock = field(default_factory=SystemClock)
+    ephemeral: bool = False
+    expired: bool = False
     max_len: int = MAX_TEXT
     min_edit_interval: float = EDIT_INTERVAL
     _messages: dict[str, Any] = field(default_factory=dict)
+    _fallback: ChannelOutput | None = None
 
-    async def _fallback_channel(self) -> ChannelOutput:
-        return ChannelOutput(self.interaction.channel, clock=self.clock)
+    async def _fallback_output(self) -> ChannelOutput:
+        if self._fallback is None:
+            user = self.interaction.user
+            if self.ephemeral or self.interaction.channel is None:
+                log.warning("interaction expired; answering privately in a DM instead")
+                self._fallback = ChannelOutput(await user.create_dm(), clock=self.clock, max_len=self.max_len)
+            else:
+                log.warning("interaction expired; answering in the channel instead")
+                self._fallback = ChannelOutput(
+                    self.interaction.channel,
+                    clock=self.clock,
+                    max_len=self.max_len,
+                    mention=user.mention + " ",
+                )
+        return self._fallback
+
+    async def _followup(self, **kwargs: Any) -> Any | None:
+        """Send a follow-up; None when the token is gone (the caller then falls back)."""
+        if self.expired:
+            return None
+        try:
+            return await self.interaction.followup.send(wait=True, ephemeral=self.ephemeral, **kwargs)
+        except discord.HTTPException as exc:
+            if exc.status not in (401, 404):
+                raise
+            self.expired = True
+            return None
+
+    def _file_limit(self) -> int:
+        limit = getattr(self.interaction, "filesize_limit", None) or DEFAULT_FILE_LIMIT
+        return min(limit, _guild_file_limit(self.interaction.channel))
 
     async def send(self, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage:
         """Send a follow-up message."""
-        kwargs: dict[str, Any] = {"content": text[: self.max_len], "wait": True}
+        kwargs: dict[str, Any] = {"content": text[: self.max_len]}
         if view := view_for(buttons):
             kwargs["view"] = view
-        try:
-            msg = await self.interaction.followup.send(**kwargs)
-        except (discord.NotFound, discord.HTTPException) as exc:
-            if getattr(exc, "status", 0) not in (401, 404):
-                raise
-            log.warning("interaction expired; answering in the channel instead")
-            out = await self._fallback_channel()
-            text = f"{self.interaction.user.mention} {text}"[: self.max_len]
+        msg = await self._followup(**kwargs)
+        if msg is None:
+            out = await self._fallback_output()
             sent = await out.send(text, buttons)
-            self._messages[sent.id] = out._messages[sent.id]
+            self._messages[sent.id] = out
             return sent
         self._messages[str(msg.id)] = msg
         return SentMessage(id=str(msg.id))
 
     async def edit(self, message: SentMessage, text: str) -> None:
-        """Edit a follow-up (or its channel fallback)."""
-        await self._messages[message.id].edit(content=text[: self.max_len])
+        """Edit a follow-up (or its fallback message)."""
+        target = self._messages[message.id]
+        if isinstance(target, ChannelOutput):
+            await target.edit(message, text)
+            return
+        try:
+            await target.edit(content=text[: self.max_len])
+        except discord.HTTPException as exc:
+            if _is_expired(exc):
+                self.expired = True  # the streamer resends the final text, which then falls back
+            raise
 
     async def send_image(
         self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
     ) -> SentMessage:
-        """Send the postcard as a follow-up file, under the guild's upload limit."""
-        size = await asyncio.to_thread(lambda: Path(path).stat().st_size)
-        channel = self.interaction.channel
-        if size > _file_limit(channel):
-            return await self.send(caption + f"\n(postcard too large for this server: {size // 1024} KB)")
+        """Send the picture as a follow-up file, shrunk under the upload limit if needed."""
+        if self.expired:
+            out = await self._fallback_output()
+            sent = await out.send_image(path, caption, buttons)
+            self._messages[sent.id] = out
+            return sent
+        fitted = await asyncio.to_thread(fit_file, Path(path), self._file_limit())
+        if fitted is None:
+            return await self.send(caption + _too_large_note(path), buttons)
         parts = split_text(caption, self.max_len) if caption else [""]
-        kwargs: dict[str, Any] = {"content": parts[0] or "", "file": discord.File(str(path)), "wait": True}
+        kwargs: dict[str, Any] = {"content": parts[0], "file": discord.File(str(fitted))}
         if (view := view_for(buttons)) and len(parts) == 1:
             kwargs["view"] = view
-        try:
-            msg = await self.interaction.followup.send(**kwargs)
-        except (discord.NotFound, discord.HTTPException) as exc:
-            if getattr(exc, "status", 0) not in (401, 404):
-                raise
-            log.warning("interaction expired; sending the postcard in the channel instead")
-            out = await self._fallback_channel()
-            return await out.send_image(path, f"{self.interaction.user.mention} {caption}", buttons)
+        msg = await self._followup(**kwargs)
+        if msg is None:
+            return await self.send_image(path, caption, buttons)
         self._messages[str(msg.id)] = msg
         for i, part in enumerate(parts[1:], 1):
             await self.send(part, buttons if i == len(parts) - 1 else ())
@@ -199,13 +288,53 @@ class InteractionOutput:
         """The deferred 'thinking…' state already shows activity."""
 
 
-def _base_class(settings: Settings) -> type[discord.Client]:
-    return discord.AutoShardedClient if settings.discord_shards.strip().lower() == "auto" else discord.Client
+async def acknowledge(interaction: discord.Interaction, *, ephemeral: bool) -> bool:
+    """Defer within Discord's 3 s window; False when the window was already missed (10062)."""
+    try:
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    except discord.NotFound as exc:
+        if exc.code != 10062:
+            raise
+        log.warning("interaction %s arrived too late to acknowledge; answering outside it", interaction.id)
+        return False
+    return True
+
+
+def shard_config(value: str) -> tuple[bool, int | None]:
+    """DISCORD_SHARDS as (sharded, shard_count): "auto" lets Discord choose, a number fixes it."""
+    value = value.strip().lower()
+    if value == "auto":
+        return True, None
+    if value.isdigit() and int(value) > 0:
+        return True, int(value)
+    if value:
+        log.warning("DISCORD_SHARDS=%r is neither 'auto' nor a positive number; not sharding", value)
+    return False, None
+
+
+def _mentions_me(message: discord.Message, me: discord.ClientUser) -> bool:
+    """Mentioned directly, or through the bot's own managed role (a common slip in the mention picker)."""
+    if any(u.id == me.id for u in message.mentions):
+        return True
+    return any(r.tags is not None and r.tags.bot_id == me.id for r in message.role_mentions)
+
+
+def _strip_mentions_of(message: discord.Message, me: discord.ClientUser) -> str:
+    text = message.content.replace(f"<@{me.id}>", "").replace(f"<@!{me.id}>", "")
+    for role in message.role_mentions:
+        if role.tags is not None and role.tags.bot_id == me.id:
+            text = text.replace(role.mention, "")
+    return text.strip()
+
+
+CHAT_MESSAGE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
 def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None) -> discord.Client:
-    """Build the Discord client (sharded when DISCORD_SHARDS=auto) wired to the core."""
-    base = _base_class(settings)
+    """Build the Discord client (sharded when DISCORD_SHARDS is "auto" or a count) wired to the core."""
+    sharded, shard_count = shard_config(settings.discord_shards)
+    base: type[discord.Client] = discord.AutoShardedClient if sharded else discord.Client
+    extra: dict[str, Any] = {"shard_count": shard_count} if shard_count else {}
     intents = discord.Intents.default()
     intents.message_content = True  # privileged: enable it in the developer portal (see README)
 
@@ -214,7 +343,9 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
 
         def __init__(self) -> None:
             super().__init__(
-                intents=intents, allowed_mentions=discord.AllowedMentions(everyone=False, roles=False)
+                intents=intents,
+                allowed_mentions=discord.AllowedMentions(everyone=False, roles=False),
+                **extra,
             )
             self.core = core
             self.settings = settings
@@ -245,7 +376,7 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             log.info("discord: disconnected; discord.py will reconnect")
 
         async def on_message(self, message: discord.Message) -> None:
-            if message.author.bot or self.user is None:
+            if message.author.bot or self.user is None or message.type not in CHAT_MESSAGE_TYPES:
                 return
             incoming = await self.to_incoming(message)
             await self.core.handle(
@@ -257,9 +388,8 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             me = self.user
             ref = message.reference.resolved if message.reference else None
             reply_to_bot = isinstance(ref, discord.Message) and me is not None and ref.author.id == me.id
-            text = message.content
-            if me is not None:
-                text = text.replace(f"<@{me.id}>", "").replace(f"<@!{me.id}>", "").strip() or text
+            # A bare "@bot" becomes empty text, which the core answers with a hint.
+            text = _strip_mentions_of(message, me) if me is not None else message.content
             attachments: tuple[Attachment, ...] = ()
             if message.attachments and text.lower().startswith("/avatar"):
                 attachments = (await self.read_attachment(message.attachments[0]),)
@@ -269,7 +399,7 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
                 text=text,
                 message_id=str(message.id),
                 attachments=attachments,
-                mentions_bot=me is not None and me in message.mentions,
+                mentions_bot=me is not None and _mentions_me(message, me),
                 reply_to_bot=reply_to_bot,
                 mentioned_users=tuple(to_user(u) for u in message.mentions if me is None or u.id != me.id),
                 sent_at=message.created_at,
@@ -292,7 +422,7 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             ephemeral: bool = False,
         ) -> None:
             """Defer within Discord's 3 s window, then let the core answer through follow-ups."""
-            await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+            in_time = await acknowledge(interaction, ephemeral=ephemeral)
             attachments = (await self.read_attachment(attachment),) if attachment else ()
             incoming = IncomingMessage(
                 user=to_user(interaction.user, str(interaction.locale)),
@@ -303,7 +433,8 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
                 mentions_bot=True,
                 mentioned_users=tuple(to_user(u) for u in mentioned),
             )
-            await self.core.handle(incoming, InteractionOutput(interaction, clock=self.clock))
+            out = InteractionOutput(interaction, clock=self.clock, ephemeral=ephemeral, expired=not in_time)
+            await self.core.handle(incoming, out)
 
         async def on_interaction(self, interaction: discord.Interaction) -> None:
             if interaction.type is not discord.InteractionType.component:
@@ -311,7 +442,9 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             custom_id = (interaction.data or {}).get("custom_id", "")
             if not custom_id.startswith(CUSTOM_ID_PREFIX):
                 return
-            await interaction.response.defer(thinking=True)
+            # A button under a private message (e.g. /forget's confirmation) answers privately too.
+            private = bool(interaction.message is not None and interaction.message.flags.ephemeral)
+            in_time = await acknowledge(interaction, ephemeral=private)
             user = to_user(interaction.user, str(interaction.locale))
             msg = IncomingMessage(
                 user=user, channel=to_channel(interaction.channel), text="", message_id=str(interaction.id)
@@ -320,7 +453,7 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
                 user,
                 msg,
                 custom_id[len(CUSTOM_ID_PREFIX) :],
-                InteractionOutput(interaction, clock=self.clock),
+                InteractionOutput(interaction, clock=self.clock, ephemeral=private, expired=not in_time),
             )
 
     return AvatarDiscordBot()
@@ -364,8 +497,12 @@ def _register_commands(bot: Any) -> None:
         adv = getattr(bot.core, "adventures", None)
         if adv is None:
             return []
-        items = adv.catalogue.autocomplete(current, str(interaction.locale), limit=25)
-        return [app_commands.Choice(name=label[:100], value=value) for label, value in items]
+        try:
+            items = adv.catalogue.autocomplete(current[:100], str(interaction.locale), limit=25)
+        except Exception:  # suggestions are best-effort; the command itself reports bad places
+            log.exception("landmark autocomplete failed for %r", current[:100])
+            return []
+        return [app_commands.Choice(name=label[:100], value=value[:100]) for label, value in items][:25]
 
     avatar = app_commands.Group(name="avatar", description="Your avatar")
 
@@ -460,9 +597,12 @@ def _register_commands(bot: Any) -> None:
     tree.add_command(config)
 
 
+PRIVATE_COMMANDS = frozenset({"forget", "memory"})
+
+
 def _add_simple(tree: app_commands.CommandTree, bot: Any, name: str, description: str) -> None:
     async def callback(interaction: discord.Interaction) -> None:
-        await bot.run_command(interaction, f"/{name}", ephemeral=name == "forget")
+        await bot.run_command(interaction, f"/{name}", ephemeral=name in PRIVATE_COMMANDS)
 
     tree.add_command(app_commands.Command(name=name, description=description, callback=callback))
 
