@@ -1,0 +1,109 @@
+"""The diffusers scene path on a tiny random-weight Stable Diffusion saved to disk and loaded back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from generators.images.diffusion import (
+    DiffusionLoadError,
+    DiffusionScenePipeline,
+    estimate_landmark_box,
+    estimate_light,
+    round_size,
+)
+from tests.tiny_diffusers import StandInLandmark, save_tiny_pipeline
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory) -> Path:
+    return save_tiny_pipeline(tmp_path_factory.mktemp("tiny-sd"))
+
+
+@pytest.fixture(scope="module")
+def pipe(tiny_dir: Path) -> DiffusionScenePipeline:
+    return DiffusionScenePipeline.from_pretrained(str(tiny_dir))
+
+
+def test_loads_through_autopipeline_and_shares_weights(tiny_dir: Path, pipe: DiffusionScenePipeline) -> None:
+    assert (tiny_dir / "model_index.json").is_file()
+    assert type(pipe.text2img).__name__ == "StableDiffusionPipeline"
+    assert type(pipe.img2img).__name__ == "StableDiffusionImg2ImgPipeline"
+    assert pipe.img2img.unet is pipe.text2img.unet and pipe.img2img.vae is pipe.text2img.vae
+    assert pipe.has_safety_checker is False
+
+
+def _pixels(im: Image.Image) -> np.ndarray:
+    return np.asarray(im, dtype=np.int16)
+
+
+def test_seeded_scene_is_reproducible_and_sized(pipe: DiffusionScenePipeline) -> None:
+    lm = StandInLandmark(tod="dusk")
+    a = pipe(lm, now_utc=NOW, seed=7, size=(60, 44), steps=2)
+    b = pipe(lm, now_utc=NOW, seed=7, size=(60, 44), steps=2)
+    c = pipe(lm, now_utc=NOW, seed=8, size=(60, 44), steps=2)
+    assert a.image.size == (64, 48) and a.image.mode == "RGB"
+    assert np.array_equal(_pixels(a.image), _pixels(b.image))
+    assert np.abs(_pixels(a.image) - _pixels(c.image)).sum() > 0
+    assert a.renderer == "diffusers" and a.time_of_day == "dusk" and a.weather == "as prompted"
+    assert "Eiffel Tower" in a.prompt and "dusk" in a.prompt
+    x0, y0, x1, y1 = a.landmark_box
+    assert 0 <= x0 < x1 <= 64 and 0 <= y0 < y1 <= a.ground_y <= 48
+    assert 0.0 <= a.light.brightness <= 1.0 and -1.0 <= a.light.direction <= 1.0
+    for z in a.free_zones:
+        assert z[2] <= x0 or z[0] >= x1
+
+
+def test_harmonise_changes_pixels_but_keeps_size(pipe: DiffusionScenePipeline) -> None:
+    src = Image.new("RGB", (70, 50), (90, 140, 200))
+    ImageDraw.Draw(src).rectangle((20, 10, 40, 45), fill=(220, 60, 40))
+    out = pipe.harmonise(src, seed=3, strength=0.3, steps=2, prompt="a tower at dusk")
+    again = pipe.harmonise(src, seed=3, strength=0.3, steps=2, prompt="a tower at dusk")
+    assert out.size == (70, 50)
+    assert np.abs(_pixels(out) - _pixels(src)).mean() > 1.0
+    assert np.array_equal(_pixels(out), _pixels(again))
+
+
+def test_build_prompt_has_description_time_and_style(pipe: DiffusionScenePipeline) -> None:
+    lm = StandInLandmark(description="Tokyo Tower, a red and white lattice tower.")
+    night, neg = pipe.build_prompt(lm, time_of_day="night", style="watercolor", caption_style="pirate")
+    day, _ = pipe.build_prompt(lm, time_of_day="day", style=None, caption_style="")
+    assert "Tokyo Tower, a red and white lattice tower" in night
+    assert "night" in night and "night" not in day and "daylight" in day
+    assert "watercolor" in night and "watercolor" not in day
+    assert "pirate" in night
+    assert "watermark" in neg and "text" in neg
+
+
+def test_load_failure_raises_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-model"
+    with pytest.raises(DiffusionLoadError) as info:
+        DiffusionScenePipeline.from_pretrained(str(missing))
+    assert str(missing) in str(info.value) and info.value.reason
+    assert "did not load" in str(info.value)
+
+
+def test_round_size_uses_the_vae_multiple() -> None:
+    assert round_size((1000, 1777), 8) == (1000, 1776)
+    assert round_size(3, 8) == (8, 8)
+
+
+def test_estimates_from_pixels() -> None:
+    img = Image.new("RGB", (128, 128), (40, 50, 110))
+    d = ImageDraw.Draw(img)
+    d.rectangle((0, 100, 128, 128), fill=(30, 60, 30))
+    d.polygon([(80, 15), (64, 100), (96, 100)], fill=(250, 230, 120))
+    box = estimate_landmark_box(img, 100)
+    assert box[0] <= 70 and box[2] >= 90 and box[3] == 100
+    dark = estimate_light(img, "night")
+    bright = estimate_light(Image.new("RGB", (64, 64), (250, 240, 220)), "day")
+    assert dark.is_night and not bright.is_night and bright.brightness > dark.brightness
+    lit_right = Image.new("RGB", (64, 64), (20, 20, 20))
+    ImageDraw.Draw(lit_right).rectangle((40, 0, 64, 64), fill=(250, 250, 250))
+    assert estimate_light(lit_right, "day").direction > 0.3
