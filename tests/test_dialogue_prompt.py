@@ -231,6 +231,9 @@ def test_reply_language_is_named():
         ("Note: bring a coat.", "Note: bring a coat."),
         ("  \n Hi Ana.  ", "Hi Ana."),
         ("Luna:", "Luna:"),
+        ("I'm Luna.\n\nI'm Luna. Hello! I'm  luna. Bye.", "I'm Luna.\n\nHello! Bye."),
+        ("好的。好的。走吧！", "好的。走吧！"),
+        ("Line one.\n\n\n\nLine two.", "Line one.\n\nLine two."),
         ("", ""),
     ],
 )

@@ -333,8 +333,30 @@ def _ends_cleanly(text: str) -> bool:
     return unicodedata.category(last) in ("So", "Sk")  # emoji and symbols close a line naturally
 
 
+_SENTENCE_PIECE = re.compile(r".*?(?:[.!?]+(?=\s|$)|[。！？]+|$)\s*")
+
+
+def _drop_repeats(text: str) -> str:
+    """Remove sentences the reply already said (small models loop)."""
+    seen: set[str] = set()
+    lines = []
+    for line in text.split("\n"):
+        kept = []
+        for m in _SENTENCE_PIECE.finditer(line):
+            piece = m.group(0)
+            key = " ".join(piece.lower().split())
+            if not key:
+                continue
+            if key not in seen:
+                seen.add(key)
+                kept.append(piece)
+        if kept or not line.strip():
+            lines.append("".join(kept).rstrip())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
 def trim_reply(text: str, stop: tuple[str, ...], names: Sequence[str] = ()) -> str:
-    """Cut a generated reply at stop sequences, drop 'Name:' prefixes, end on a whole sentence."""
+    """Cut a generated reply at stop sequences, drop 'Name:' prefixes and repeats, end on a whole sentence."""
     text, _ = cut_at_stop(text, stop)
     text = clean_text(text).strip()
     known = [n for n in names if n]
@@ -347,7 +369,7 @@ def trim_reply(text: str, stop: tuple[str, ...], names: Sequence[str] = ()) -> s
             if stripped == text or not stripped.strip():
                 break
             text = stripped
-    text = text.strip()
+    text = _drop_repeats(text) or text.strip()
     if not text or _ends_cleanly(text):
         return text
     ends = list(_SENTENCE_END.finditer(text))
