@@ -333,6 +333,14 @@ def test_filter_by_continent_in_many_languages(cat: Catalogue, query: str) -> No
         ("Südamerika", {"christ_the_redeemer", "machu_picchu", "iguazu_falls", "moai_easter_island"}),
         ("大洋洲", {"sydney_opera_house", "uluru", "milford_sound"}),
         (
+            "北美洲的地标",
+            {"statue_of_liberty", "golden_gate", "grand_canyon", "niagara_falls", "cn_tower", "chichen_itza"},
+        ),
+        (
+            "places in South America",
+            {"christ_the_redeemer", "machu_picchu", "iguazu_falls", "moai_easter_island"},
+        ),
+        (
             "landmarks in africa",
             {"giza_pyramids", "table_mountain", "kilimanjaro", "victoria_falls", "hassan_ii_mosque"},
         ),
@@ -342,7 +350,7 @@ def test_filter_by_country_or_continent(cat: Catalogue, query: str, want: set[st
     assert {lm.id for lm in cat.filter(query)} == want
 
 
-@pytest.mark.parametrize("query", ["atlantis", "", "   ", "🍕"])
+@pytest.mark.parametrize("query", ["atlantis", "", "   ", "🍕", "in", "to"])
 def test_filter_with_no_region_is_empty(cat: Catalogue, query: str) -> None:
     assert cat.filter(query) == []
 
@@ -433,6 +441,9 @@ def test_autocomplete_in_chinese(cat: Catalogue) -> None:
     assert cat.autocomplete("埃菲", "zh-CN") == [("埃菲尔铁塔 · 巴黎", "eiffel_tower")]
     # an English prefix still finds the place, labelled in Chinese
     assert ("东京塔 · 东京", "tokyo_tower") in cat.autocomplete("tok", "zh-CN")
+    # a Chinese prefix on an English client is labelled in Chinese (the script the user typed)
+    assert cat.autocomplete("巴", "en-US")[0] == ("埃菲尔铁塔 · 巴黎", "eiffel_tower")
+    assert cat.autocomplete("Пар", "fr")[0] == ("Эйфелева башня · Париж", "eiffel_tower")
 
 
 def test_autocomplete_in_english(cat: Catalogue) -> None:

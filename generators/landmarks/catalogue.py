@@ -154,28 +154,35 @@ class Catalogue:
         per_country: dict[str, list[str]] = {}
         for lm in self._items:
             per_country.setdefault(lm.country_code, []).append(lm.id)
-        aliases: list[tuple[str, str, float]] = []
+        aliases: list[tuple[str, str, float, str]] = []
         for lm in self._items:
-            aliases.append((lm.id.replace("_", " "), lm.id, NAME_WEIGHT))
-            aliases += [(n, lm.id, NAME_WEIGHT) for names in lm.names.values() for n in names]
+            aliases.append((lm.id.replace("_", " "), lm.id, NAME_WEIGHT, "en"))
+            aliases += [(n, lm.id, NAME_WEIGHT, lang) for lang, ns in lm.names.items() for n in ns]
             if city_match.get(lm.id, True):
-                aliases += [(c, lm.id, CITY_WEIGHT) for c in (*lm.city.values(), *lm.city_aliases)]
+                aliases += [(c, lm.id, CITY_WEIGHT, lang) for lang, c in lm.city.items()]
+                aliases += [(c, lm.id, CITY_WEIGHT, "en") for c in lm.city_aliases]
             if len(per_country[lm.country_code]) == 1:
                 names = COUNTRIES.get(lm.country_code, {})
-                aliases += [(n, lm.id, COUNTRY_WEIGHT) for ns in names.values() for n in ns]
+                aliases += [(n, lm.id, COUNTRY_WEIGHT, lang) for lang, ns in names.items() for n in ns]
         self.index = AliasIndex(aliases)
         # Region names (continents and countries, every language) -> landmark ids, for filter().
         self._regions: dict[str, list[str]] = {}
+        self._region_sources: list[tuple[str, list[str]]] = []
         for cont, langs in CONTINENTS.items():
             ids = [lm.id for lm in self._items if lm.continent == cont]
             for ns in langs.values():
                 for n in (*ns, cont.replace("_", " ")):
                     self._regions.setdefault(compact(normalise(n)), ids)
+                    self._region_sources.append((n, ids))
         for code, langs in COUNTRIES.items():
             ids = per_country.get(code, [])
             for ns in langs.values():
-                for n in (*ns, code):
+                for n in ns:  # no bare ISO codes: "in" and "us" are words
                     self._regions.setdefault(compact(normalise(n)), ids)
+                    self._region_sources.append((n, ids))
+        self._region_names = sorted(
+            {(normalise(n), tuple(ids)) for n, ids in self._region_sources}, key=lambda p: -len(p[0])
+        )
         self._en_flat = [(compact(normalise(lm.name("en"))), lm) for lm in self._items]
 
     @classmethod
@@ -196,21 +203,16 @@ class Catalogue:
         flat = compact(norm)
         if flat in self._regions:
             return self._regions[flat]
-        core = compact(self.index._core(norm))
+        core = compact(self.index.core(norm))
         if core in self._regions:
             return self._regions[core]
         # "landmarks in europe", "欧洲的地标": the longest region name inside the query.
         padded, best = f" {norm} ", None
-        for key, ids in self._regions.items():
-            if len(key) < 2 or (best and len(key) <= len(best[0])):
+        for key, ids in self._region_names:
+            if best and len(key) <= len(best[0]):
                 continue
-            inside = key in flat if has_cjk(key) else f" {key} " in padded or (" " not in key and False)
-            if inside:
+            if (key.replace(" ", "") in flat) if has_cjk(key) else (f" {key} " in padded):
                 best = (key, ids)
-        if best is None:
-            for word in norm.split():
-                if word in self._regions and len(word) >= 2:
-                    return self._regions[word]
         return best[1] if best else None
 
     def filter(self, query: str) -> list[Landmark]:
@@ -234,7 +236,7 @@ class Catalogue:
             top = max(exact, key=lambda h: (len(compact(h.matched)), h.score))
             others = self._distinct([h.target for h in exact if h.target != top.target])
             return PlaceMatch(self._by_id[top.target], top.score, top.matched, others)
-        core = compact(self.index._core(norm))
+        core = compact(self.index.core(norm))
         region = self._regions.get(compact(norm)) or self._regions.get(core)
         if region:  # a country or continent with several places: ask, suggesting its landmarks
             return PlaceMatch(None, 0.5, "", tuple(self._by_id[i] for i in region[:3]))
@@ -267,7 +269,8 @@ class Catalogue:
         code = lang_code(lang)
         norm = normalise((prefix or "")[:MAX_QUERY_CHARS])
         flat = compact(norm)
-        rank: dict[str, tuple[int, int]] = {}
+        rank: dict[str, tuple[int, int, int]] = {}
+        label_lang: dict[str, str] = {}
         if not flat:
             order = [lm.id for lm in self._items]
         else:
@@ -275,19 +278,49 @@ class Catalogue:
                 pos = a.flat.find(flat)
                 if pos < 0:
                     continue
-                r = (0 if pos == 0 else 1, len(a.flat))  # prefix before infix, then the closest length
-                if r < rank.get(a.target, (9, 0)):
+                # prefix before infix, names and cities before countries, then the closest length
+                r = (0 if pos == 0 else 1, 0 if a.weight >= CITY_WEIGHT else 1, len(a.flat))
+                if r < rank.get(a.target, (9, 0, 0)):
                     rank[a.target] = r
+                    label_lang[a.target] = a.lang
             if not rank and len(flat) >= 3:  # a typo: offer what the matcher would pick or suggest
                 m = self.match(prefix)
                 for n, lm in enumerate(((m.landmark,) if m.landmark else ()) + m.suggestions):
-                    rank.setdefault(lm.id, (5, n))
+                    rank.setdefault(lm.id, (5, 0, n))
             order = sorted(rank, key=lambda i: (rank[i], self._by_id[i].name(code)))
+        # Typing in another script than the locale's ("巴" on an en-US client) labels in that script.
+        foreign = _non_latin(flat) and not _same_script(flat, code)
         out = []
         for i in order[: max(0, limit)]:
             lm = self._by_id[i]
-            out.append((f"{lm.name(code)} · {lm.city_name(code)}", lm.id))
+            lang = label_lang.get(i, code) if foreign and label_lang.get(i, code) in lm.names else code
+            out.append((f"{lm.name(lang)} · {lm.city_name(lang)}", lm.id))
         return out
+
+
+_SCRIPT_OF_LANG = {"zh": "cjk", "ja": "cjk", "ko": "cjk", "ru": "cyrillic", "ar": "arabic"}
+
+
+def _script_of(text: str) -> str:
+    for ch in text:
+        o = ord(ch)
+        if 0x0400 <= o <= 0x04FF:
+            return "cyrillic"
+        if 0x0600 <= o <= 0x06FF:
+            return "arabic"
+        if 0x0370 <= o <= 0x03FF:
+            return "greek"
+        if has_cjk(ch):
+            return "cjk"
+    return "latin"
+
+
+def _non_latin(flat: str) -> bool:
+    return _script_of(flat) != "latin"
+
+
+def _same_script(flat: str, lang: str) -> bool:
+    return _script_of(flat) == _SCRIPT_OF_LANG.get(lang, "latin")
 
 
 @lru_cache(maxsize=1)

@@ -112,6 +112,7 @@ class Alias:
     target: str
     weight: float  # 1.0 for landmark names, a little less for cities and countries
     cjk: bool
+    lang: str = "en"  # language the alias was written in
 
 
 @dataclass(frozen=True)
@@ -134,15 +135,15 @@ def _ratio(a: str, b: str) -> float:
 class AliasIndex:
     """Precomputed aliases with a bigram index for fast fuzzy candidates."""
 
-    def __init__(self, aliases: Iterable[tuple[str, str, float]]) -> None:
+    def __init__(self, aliases: Iterable[tuple[str, str, float, str]]) -> None:
         best: dict[tuple[str, str], Alias] = {}
-        for text, target, weight in aliases:
+        for text, target, weight, lang in aliases:
             key = normalise(text)
             if not key:
                 continue
             prev = best.get((key, target))
             if prev is None or prev.weight < weight:
-                best[(key, target)] = Alias(key, compact(key), target, weight, has_cjk(key))
+                best[(key, target)] = Alias(key, compact(key), target, weight, has_cjk(key), lang)
         self.aliases: tuple[Alias, ...] = tuple(sorted(best.values(), key=lambda a: -len(a.flat)))
         self.by_key: dict[str, list[Alias]] = {}
         self.grams: dict[str, list[int]] = {}
@@ -155,7 +156,8 @@ class AliasIndex:
         """Normalised keys that point at more than one landmark."""
         return {k: {a.target for a in v} for k, v in self.by_key.items() if len({a.target for a in v}) > 1}
 
-    def _core(self, norm: str) -> str:
+    def core(self, norm: str) -> str:
+        """The query without filler words (\"take me to\", \"带我去\")."""
         words = [w for w in norm.split() if w not in FILLER]
         core = " ".join(words)
         if has_cjk(core):
@@ -180,7 +182,7 @@ class AliasIndex:
 
     def fuzzy(self, norm: str, limit: int = 12) -> list[Hit]:
         """Best ratio per candidate alias against same-sized windows of the query (typos, inflections)."""
-        core = self._core(norm) or norm
+        core = self.core(norm) or norm
         flat_core = compact(core)
         if not flat_core:
             return []
