@@ -141,3 +141,24 @@ def test_env_font_comes_first(monkeypatch) -> None:
     assert candidates("巴黎")[0].path == DEJAVU
     # It lacks CJK glyphs, so CJK text still picks a covering font after it.
     assert covers(font_for("巴黎", 20), "巴黎")
+
+
+@pytest.mark.parametrize("landmark_id", ["tokyo_tower", "gyeongbokgung", "burj_khalifa", "saint_basils"])
+def test_real_catalogue_landmarks_render_local_scripts(tmp_path: Path, landmark_id: str) -> None:
+    from generators.landmarks.catalogue import Catalogue
+
+    lm = Catalogue.load().get(landmark_id)
+    assert lm is not None
+    local = lm.local_name()
+    assert covers(font_for(local, 60, bold=True), local)
+    out = make_postcard(
+        scene((1024, 1024)),
+        landmark=lm,
+        fmt="1:1",
+        when_local=lm.local_time(datetime(2026, 11, 28, 12, 0)),
+        lang="zh",
+        path_used="illustrated",
+        out_path=tmp_path / f"{landmark_id}.jpg",
+    )
+    assert out.texts[0] == local and out.size_bytes < 8 * 1024 * 1024
+    assert any(lm.city_name("zh") in line for line in out.texts)

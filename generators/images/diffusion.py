@@ -187,7 +187,7 @@ class DiffusionScenePipeline:
             parts.append(DEFAULT_STYLE)
         if caption_style.strip():
             parts.append(f"{caption_style.strip()} mood")
-        parts.append("wide shot, open empty foreground on the left and right")
+        parts.append("wide shot, empty foreground")
         return ", ".join(parts), NEGATIVE
 
     def _generator(self, seed: int) -> Any:

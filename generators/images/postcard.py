@@ -93,16 +93,17 @@ def _fit_text(
 
 
 def country_label(landmark: Any, lang: str) -> str:
-    """The landmark's country in `lang`: its own country_name(), the catalogue's table, or the raw value."""
+    """The landmark's country in `lang`: its own country_name(), the catalogue's table by code, or as given."""
     if hasattr(landmark, "country_name"):
         return str(landmark.country_name(lang))
     raw = str(getattr(landmark, "country", "") or "")
-    if len(raw) == 2 and raw.isupper():
+    code = str(getattr(landmark, "country_code", "") or (raw if len(raw) == 2 and raw.isupper() else ""))
+    if code:
         try:
             from generators.landmarks.places import COUNTRIES
         except ImportError:
             return raw
-        names = COUNTRIES.get(raw, {})
+        names = COUNTRIES.get(code.upper(), {})
         found = names.get(lang) or names.get("en")
         return found[0] if found else raw
     return raw
