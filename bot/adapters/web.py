@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from aiohttp import WSMsgType, web
 
@@ -83,6 +83,13 @@ def clean_name(name: str) -> str:
     """A display name without control characters, collapsed spaces, at most NAME_MAX chars."""
     name = "".join(ch for ch in name if ch.isprintable())
     return " ".join(name.split())[:NAME_MAX].strip()
+
+
+def safe_filename(name: str) -> str:
+    """The last path component of an uploaded file's name (percent-decoded), printable, short."""
+    base = re.split(r"[/\\]", unquote(name))[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip().lstrip(".")
+    return base[-120:] or "upload"
 
 
 def human_size(n: int) -> str:
@@ -491,7 +498,7 @@ class Playground:
             if over:
                 return _too_big(cap, fields.get("lang") or lang)
             upload = Attachment(
-                filename=Path(part.filename).name[:200] or "upload",
+                filename=safe_filename(part.filename),
                 content_type=part.headers.get("Content-Type"),
                 size=len(data),
                 data=data,

@@ -83,8 +83,8 @@
     meta.append(el("time", "", timeOf(ev.at)));
     if (ev.mention && state.persona) meta.append(el("span", "tag", "@" + state.persona.name));
     if (ev.reply) meta.append(el("span", "tag", "↩ reply"));
-    if (ev.attachment) meta.append(el("span", "tag", "📎 " + ev.attachment));
-    if (isBot && state.kind === "group" && ev.id) {
+    if (ev.attachment) meta.append(el("span", "tag", "attached " + ev.attachment));
+    if (isBot && state.kind === "group") {
       const reply = el("button", "reply-btn", "↩ Reply");
       reply.type = "button";
       reply.setAttribute("aria-label", "Reply to this message");
@@ -195,7 +195,7 @@
 
   // ---------------------------------------------------------------- channels
   function channelLabel(c) {
-    if (c.kind === "direct") return `💬 DM with ${state.persona && state.channel === c.id ? state.persona.name : "the bot"}`;
+    if (c.kind === "direct") return `@ DM with ${state.persona && state.channel === c.id ? state.persona.name : "the bot"}`;
     return "# " + c.title;
   }
 
