@@ -9,6 +9,7 @@ from difflib import SequenceMatcher
 
 MAX_QUERY_CHARS = 200  # longer input is cut; a place name never needs more
 ACCEPT = 0.8  # below this a match is only a suggestion
+MAX_FUZZY_WORDS = 16  # typo-tolerant search looks at the first words (fillers removed) only
 
 # Words that carry no place: stripped before comparing the whole query with an alias.
 FILLER = frozenset(
@@ -128,10 +129,6 @@ def _bigrams(s: str) -> set[str]:
     return {s[i : i + 2] for i in range(len(s) - 1)} if len(s) > 1 else {s}
 
 
-def _ratio(a: str, b: str) -> float:
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
 class AliasIndex:
     """Precomputed aliases with a bigram index for fast fuzzy candidates."""
 
@@ -186,38 +183,68 @@ class AliasIndex:
         flat_core = compact(core)
         if not flat_core:
             return []
-        qgrams = _bigrams(compact(norm))
+        flat = compact(norm)
         counts: dict[int, int] = {}
-        for g in qgrams:
+        for g in _bigrams(flat):
             for i in self.grams.get(g, ()):
                 counts[i] = counts.get(i, 0) + 1
-        ranked = sorted(counts, key=lambda i: -counts[i] / max(1, len(_bigrams(self.aliases[i].flat))))[
-            : limit * 3
-        ]
-        words = norm.split()
-        core_words = core.split()
+        ranked = sorted(counts, key=lambda i: -counts[i] / max(1, len(self.aliases[i].flat) - 1))[: limit * 3]
+        core_words = core.split()[:MAX_FUZZY_WORDS]
+        windows: dict[tuple[str, int], set[str]] = {}
+        grams: dict[str, set[str]] = {}
+
+        def spans(seq: list[str] | str, width: int, key: str) -> set[str]:
+            got = windows.get((key, width))
+            if got is None:
+                sep = "" if isinstance(seq, str) else " "
+                got = {sep.join(seq[s : s + width]) for s in range(0, max(0, len(seq) - width + 1))}
+                windows[(key, width)] = got
+            return got
+
         hits: list[Hit] = []
         for i in ranked:
             a = self.aliases[i]
             n = len(a.flat)
             # Whole-query comparison: the user typed (about) just the place.
-            best = max(_ratio(flat_core, a.flat), _ratio(core, a.key))
+            texts: set[str] = {flat_core}
+            spaced: set[str] = {core}
             if a.cjk:
                 if n >= 3:
-                    flat = compact(norm)
                     for w in (n - 1, n, n + 1):
-                        for s in range(0, max(1, len(flat) - w + 1)):
-                            best = max(best, _ratio(flat[s : s + w], a.flat))
+                        texts |= spans(flat, w, "flat")
             else:
                 # Inside a sentence only longer names may be fuzzy ("eifel tower"), never "soul" ~ "seoul".
-                pool = words if n >= 7 else (core_words if len(core_words) <= 2 else [])
-                k = len(a.key.split())
-                for w in {max(1, k - 1), k, k + 1}:
-                    for s in range(0, max(0, len(pool) - w + 1)):
-                        window = " ".join(pool[s : s + w])
-                        best = max(best, _ratio(window, a.key), _ratio(compact(window), a.flat))
+                if n >= 7 or len(core_words) <= 2:
+                    k = len(a.key.split())
+                    for w in {max(1, k - 1), k, k + 1}:
+                        got = spans(core_words, w, "core")
+                        spaced |= got
+                        texts |= {x.replace(" ", "") for x in got}
+            best = max(_best_ratio(a.flat, texts, grams), _best_ratio(a.key, spaced, grams))
             floor = 0.9 if n <= 4 else ACCEPT
             score = best * a.weight if best >= floor else best * a.weight * 0.85
             hits.append(Hit(a.target, min(score, 0.99), a.key))
         hits.sort(key=lambda h: -h.score)
         return hits
+
+
+def _best_ratio(target: str, texts: Iterable[str], grams: dict[str, set[str]], floor: float = 0.6) -> float:
+    """max(ratio(text, target)) when at least `floor` (else `floor`), pruning by cheap upper bounds."""
+    sm = SequenceMatcher(None, autojunk=False)
+    sm.set_seq2(target)
+    best, lt = floor, len(target)
+    tgrams = _bigrams(target)
+    for text in texts:
+        lx = len(text)
+        if not lx or 2 * min(lx, lt) / (lx + lt) <= best:
+            continue
+        tg = grams.get(text)
+        if tg is None:
+            tg = grams[text] = _bigrams(text)
+        if 3 * len(tg & tgrams) < len(tgrams):  # shares under a third of the bigrams: not a typo of it
+            continue
+        sm.set_seq1(text)
+        if sm.real_quick_ratio() <= best or sm.quick_ratio() <= best:
+            continue
+        best = max(best, sm.ratio())
+    return best
