@@ -1,0 +1,113 @@
+"""Signature drawings for South America and Easter Island."""
+
+from __future__ import annotations
+
+from generators.images.shapes.pen import Pen, signature
+
+
+@signature("christ_the_redeemer", 0.9)
+def christ_the_redeemer(p: Pen) -> None:
+    """Christ the Redeemer with arms spread wide atop the steep green peak of Corcovado."""
+    p.poly(
+        [
+            (0.0, 1.0),
+            (0.15, 0.8),
+            (0.32, 0.55),
+            (0.44, 0.46),
+            (0.56, 0.46),
+            (0.66, 0.56),
+            (0.85, 0.78),
+            (1.0, 0.9),
+            (1.0, 1.0),
+        ],
+        "green",
+    )
+    p.poly([(0.56, 0.46), (0.66, 0.56), (0.85, 0.78), (1.0, 0.9), (1.0, 1.0), (0.6, 1.0)], (50, 100, 60))
+    p.poly([(0.4, 0.52), (0.45, 0.47), (0.55, 0.47), (0.6, 0.52)], "rock")
+    s = p.sub(0.0, 0.0, 1.0, 0.47)
+    s.rect(0.46, 0.86, 0.54, 1.0, "shade")
+    s.poly([(0.45, 0.86), (0.455, 0.3), (0.545, 0.3), (0.55, 0.86)], "main")
+    s.poly([(0.5, 0.3), (0.545, 0.3), (0.55, 0.86), (0.5, 0.86)], "shade")
+    s.poly(
+        [
+            (0.06, 0.26),
+            (0.45, 0.24),
+            (0.55, 0.24),
+            (0.94, 0.26),
+            (0.94, 0.32),
+            (0.55, 0.36),
+            (0.45, 0.36),
+            (0.06, 0.32),
+        ],
+        "main",
+    )
+    s.poly([(0.55, 0.3), (0.94, 0.29), (0.94, 0.32), (0.55, 0.36)], "shade")
+    s.ellipse(0.465, 0.1, 0.535, 0.24, "main")
+
+
+@signature("machu_picchu", 1.6, floodlit=False)
+def machu_picchu(p: Pen) -> None:
+    """Machu Picchu: the sugarloaf peak of Huayna Picchu above the terraced Inca citadel."""
+    p.poly(
+        [
+            (0.2, 1.0),
+            (0.45, 0.35),
+            (0.55, 0.06),
+            (0.62, 0.0),
+            (0.7, 0.05),
+            (0.78, 0.3),
+            (0.9, 0.6),
+            (1.0, 0.8),
+            (1.0, 1.0),
+        ],
+        "green",
+    )
+    p.poly(
+        [(0.62, 0.0), (0.7, 0.05), (0.78, 0.3), (0.9, 0.6), (1.0, 0.8), (1.0, 1.0), (0.7, 1.0)], (40, 90, 55)
+    )
+    p.poly(
+        [(0.0, 1.0), (0.0, 0.7), (0.15, 0.62), (0.3, 0.6), (0.55, 0.66), (0.62, 0.72), (0.66, 1.0)],
+        (80, 130, 70),
+    )
+    for k in range(6):
+        v = 0.7 + k * 0.05
+        p.line([(0.0, v), (0.6 + k * 0.01, v - 0.02)], "main", 0.004)
+    for u, w in ((0.1, 0.07), (0.2, 0.06), (0.3, 0.08), (0.42, 0.06), (0.5, 0.05)):
+        v = 0.64 + (u - 0.1) * 0.1
+        p.rect(u, v - 0.05, u + w, v + 0.01, "main")
+        p.rect(u + w * 0.6, v - 0.05, u + w, v + 0.01, "shade")
+        p.poly([(u, v - 0.05), (u + w / 2, v - 0.09), (u + w, v - 0.05)], "shade")
+
+
+@signature("iguazu_falls", 1.6, floodlit=False)
+def iguazu_falls(p: Pen) -> None:
+    """Iguazú: dozens of waterfalls in two tiers cascading between jungle-covered ledges."""
+    p.rect(0.0, 0.1, 1.0, 1.0, (70, 75, 60))
+    for v_top, v_bot, n in ((0.12, 0.5, 9), (0.5, 0.9, 12)):
+        p.rect(0.0, v_top - 0.06, 1.0, v_top + 0.02, "green")
+        for k in range(n):
+            u = (k + p.rng.uniform(0.1, 0.3)) / n
+            w = p.rng.uniform(0.35, 0.7) / n
+            p.rect(u, v_top, u + w, v_bot, "foam")
+            p.line([(u + w / 2, v_top + 0.02), (u + w / 2, v_bot - 0.02)], (200, 220, 230), 0.004)
+        for k in range(12):
+            u = k / 11
+            r = p.rng.uniform(0.02, 0.04)
+            p.ellipse(u - r, v_top - 0.1, u + r, v_top - 0.02, (40, 110, 50))
+    p.rect(0.0, 0.9, 1.0, 1.0, "water")
+
+
+@signature("moai_easter_island", 2.2, floodlit=False)
+def moai_easter_island(p: Pen) -> None:
+    """A row of moai on their ahu platform: long faces, heavy brows and red pukao topknots."""
+    p.rect(0.0, 0.86, 1.0, 1.0, "shade")
+    for k in range(5):
+        m = p.sub(0.02 + k * 0.195, 0.12 + 0.04 * (k % 2), 0.17 + k * 0.195, 0.87)
+        m.poly([(0.15, 0.08), (0.85, 0.08), (0.88, 0.5), (0.95, 1.0), (0.05, 1.0), (0.1, 0.5)], "main")
+        m.poly([(0.55, 0.08), (0.85, 0.08), (0.88, 0.5), (0.95, 1.0), (0.6, 1.0)], "shade")
+        m.rect(0.12, 0.2, 0.88, 0.25, "dark")
+        m.poly([(0.45, 0.25), (0.3, 0.48), (0.55, 0.5)], "dark")
+        m.rect(0.3, 0.58, 0.72, 0.6, "dark")
+        m.rect(0.0, 0.18, 0.12, 0.45, "main")
+        if k % 2 == 0:
+            m.rect(0.2, -0.02, 0.8, 0.08, (150, 70, 50))
