@@ -197,12 +197,12 @@ RECORDS: tuple[dict[str, Any], ...] = (
         facts_en=(
             "It was built between 1555 and 1561 on the orders of Ivan the Terrible.",
             "It stands on Red Square in the centre of Moscow.",
-            "It has nine chapels: eight surround a central tented church.",
+            "Its original design has nine chapels: eight around a central tented church.",
         ),
         facts_zh=(
             "1555年至1561年奉伊凡雷帝之命建造。",
             "它坐落在莫斯科市中心的红场上。",
-            "共有九座礼拜堂：八座环绕着中央的帐篷顶教堂。",
+            "最初的设计有九座礼拜堂：八座环绕着中央的帐篷顶教堂。",
         ),
         palette="#a3c2df,#e99a86,#c0392b,#6e1f18,#9a8f86,#2e8b57",
         shapes=("saint_basils", "clouds_low", "city_skyline"),
