@@ -29,6 +29,7 @@ M1_CORE: Migration = (
         kind TEXT NOT NULL DEFAULT 'group',
         title TEXT NOT NULL DEFAULT '',
         space TEXT NOT NULL DEFAULT '',
+        owner_key TEXT,
         persona_id TEXT,
         context_after_id INTEGER NOT NULL DEFAULT 0,
         reset_at TEXT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sqlite3
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.core.models import Channel, User
+from bot.core.models import Channel, ChannelKind, User
 from bot.memory.errors import StoreError, StoreUnwritable
 from bot.memory.records import AdventureRecord, AvatarRecord, Fact, ForgetReport, StoredMessage
 from bot.memory.schema import MIGRATIONS, SCHEMA_VERSION
@@ -50,9 +51,17 @@ def _marks(n: int) -> str:
 
 async def _connect(path: Path, *, read_only: bool) -> aiosqlite.Connection:
     if read_only:
-        db = await aiosqlite.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
+        pending = aiosqlite.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
     else:
-        db = await aiosqlite.connect(str(path), isolation_level=None)
+        pending = aiosqlite.connect(str(path), isolation_level=None)
+    try:
+        db = await pending
+    except BaseException:
+        # aiosqlite stops its worker thread without waiting; let it finish while our loop still runs
+        thread = getattr(pending, "_thread", None)
+        if thread is not None:
+            await asyncio.to_thread(thread.join, 5)
+        raise
     db.row_factory = sqlite3.Row
     return db
 
@@ -71,6 +80,8 @@ class Store:
     async def open(cls, path: Path) -> Store:
         """Open (creating and migrating as needed) the database at `path`."""
         path = Path(path)
+        if not path.parent.is_dir():
+            raise StoreUnwritable(path, f"{path.parent} is not a folder")
         wdb: aiosqlite.Connection | None = None
         rdb: aiosqlite.Connection | None = None
         try:
@@ -140,15 +151,16 @@ class Store:
 
         await self._writer.submit(job)
 
-    async def upsert_channel(self, channel: Channel) -> None:
-        """Record a channel's kind, title and server."""
+    async def upsert_channel(self, channel: Channel, user_key: str | None = None) -> None:
+        """Record a channel's kind, title and server; for a direct channel, `user_key` is whose it is."""
+        owner = user_key if channel.kind == ChannelKind.DIRECT else None
 
         async def job(tx: Tx) -> None:
             await tx.run(
-                "INSERT INTO channels (key, platform, kind, title, space) VALUES (?, ?, ?, ?, ?) "
+                "INSERT INTO channels (key, platform, kind, title, space, owner_key) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, title = excluded.title, "
-                "space = excluded.space",
-                (channel.key, channel.platform, str(channel.kind), channel.title, channel.space),
+                "space = excluded.space, owner_key = coalesce(excluded.owner_key, owner_key)",
+                (channel.key, channel.platform, str(channel.kind), channel.title, channel.space, owner),
             )
             tx.new_channels.add(channel.key)
 
@@ -305,10 +317,10 @@ class Store:
             direct = [
                 r["key"]
                 for r in await tx.all(
-                    f"SELECT key FROM channels WHERE kind = 'direct' AND (key IN ({km}) "
+                    f"SELECT key FROM channels WHERE kind = 'direct' AND (key IN ({km}) OR owner_key IN ({km}) "
                     f"OR key IN (SELECT channel_key FROM messages WHERE user_key IN ({km})) "
                     "OR key IN (SELECT channel_key FROM adventures WHERE person_id = ?))",
-                    (*keys, *keys, person),
+                    (*keys, *keys, *keys, person),
                 )
             ]
             dm = _marks(len(direct))
