@@ -63,7 +63,7 @@ def build_tiny_pipeline(tokenizer_dir: Path | None = None):  # -> StableDiffusio
     tokenizer = CLIPTokenizer.from_pretrained(str(tok_dir), model_max_length=77)
     torch.manual_seed(0)
     unet = UNet2DConditionModel(
-        block_out_channels=(32, 64),
+        block_out_channels=(4, 8),
         layers_per_block=1,
         sample_size=32,
         in_channels=4,
@@ -71,7 +71,7 @@ def build_tiny_pipeline(tokenizer_dir: Path | None = None):  # -> StableDiffusio
         down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
         cross_attention_dim=CROSS_ATTENTION_DIM,
-        norm_num_groups=32,
+        norm_num_groups=2,
     )
     scheduler = DDIMScheduler(
         beta_start=0.00085,
@@ -83,13 +83,13 @@ def build_tiny_pipeline(tokenizer_dir: Path | None = None):  # -> StableDiffusio
     )
     torch.manual_seed(0)
     vae = AutoencoderKL(
-        block_out_channels=(32, 64),
+        block_out_channels=(4, 8),
         in_channels=3,
         out_channels=3,
         down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
         up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
         latent_channels=4,
-        norm_num_groups=32,
+        norm_num_groups=2,
     )
     torch.manual_seed(0)
     text_encoder = CLIPTextModel(
