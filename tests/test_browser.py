@@ -46,7 +46,11 @@ async def site(tmp_path: Path) -> AsyncIterator[str]:
     """A playground on 127.0.0.1 with a free port, backed by a real core and the tiny chat model."""
     chat = SeededChat(make_tiny_chat())
     settings = Settings(
-        _env_file=None, avatar_data_dir=tmp_path / "data", llm_max_new_tokens=16, llm_temperature=1.0
+        _env_file=None,
+        avatar_data_dir=tmp_path / "data",
+        llm_max_new_tokens=16,
+        llm_temperature=1.0,
+        avatar_max_bytes=4000,
     )
     runtime = await build_core(settings, dialogue=chat)
     pg = Playground(runtime.core)
@@ -114,6 +118,14 @@ async def test_group_chat_in_a_real_browser(site: str) -> None:
             await expect(ann.locator(".msg.user .bubble").last).to_have_text("hi Ann, nice to meet you")
             await expect(ann.locator(".msg.user .author").last).to_have_text("Ben")
 
+            # Replying to the bot addresses it without a mention.
+            await ben.get_by_role("button", name="Reply to this message").first.click()
+            await expect(ben.locator("#reply-bar")).to_be_visible()
+            await _send(ben, "what do you mean?")
+            await expect(ben.locator("#reply-bar")).to_be_hidden()
+            for page in (ann, ben):
+                await expect(page.locator(".msg.bot:not(.streaming) .bubble")).to_have_count(2)
+
             # Markup typed by a user stays text for everyone.
             await _send(ben, XSS)
             for page in (ann, ben):
@@ -133,10 +145,23 @@ async def test_group_chat_in_a_real_browser(site: str) -> None:
             await ann.get_by_role("button", name="# lobby").click()
             await expect(ann.locator("#conn")).to_have_text("connected")
             await expect(ann.locator(".msg.user .bubble")).to_have_text(
-                ["hello Luna, how are you?", "hi Ann, nice to meet you", XSS]
+                ["hello Luna, how are you?", "hi Ann, nice to meet you", "what do you mean?", XSS]
             )
-            await expect(ann.locator(".msg.bot .bubble")).to_have_text([ann_reply])
+            await expect(ann.locator(".msg.bot .bubble").first).to_have_text(ann_reply)
+            await expect(ann.locator(".msg.bot .bubble")).to_have_count(2)
             assert await ann.locator("#messages img").count() == 0
+
+            # Changing the persona from the header switches it for everyone in the channel.
+            await ann.get_by_label("Persona for this channel").select_option("mango")
+            for page in (ann, ben):
+                await expect(page.locator("#persona-name")).to_have_text("Mango")
+                await expect(page.locator("#persona-tagline")).to_contain_text("food-loving")
+
+            # A picture over the size cap is refused with a clear message; nothing is sent.
+            await ann.locator("#upload-input").set_input_files(
+                {"name": "huge.png", "mimeType": "image/png", "buffer": b"\x89PNG" + b"\0" * 5000}
+            )
+            await expect(ann.locator(".notice.error").last).to_contain_text("too big (the limit is 3.91 KB)")
 
             # A reload keeps the name (localStorage) and the channel's history.
             await ben.reload()

@@ -198,7 +198,7 @@ async def test_two_tabs_see_message_and_streamed_reply(env) -> None:
         kinds = [e["type"] for e in events[1:]]
         assert kinds[0] == "typing"
         bot_msg = events[2]
-        assert bot_msg["type"] == "message" and bot_msg["role"] == "bot"
+        assert bot_msg["type"] == "message" and bot_msg["role"] == "bot" and bot_msg["author"] == "Luna"
         assert bot_msg["text"].endswith(INDICATOR)  # streaming has started
         edits = [e for e in events if e["type"] == "edit"]
         assert len(edits) >= 2, "expected streamed edits before the final text"
@@ -242,6 +242,26 @@ async def test_group_needs_address_dm_does_not(env) -> None:
     assert err.value.status == 403
     await ann.close()
     await dm.close()
+
+
+async def test_persona_switch_updates_every_tab(env) -> None:
+    _, client = env
+    ann, _ = await join(client, "Ann")
+    ben, _ = await join(client, "Ben")
+    await ann.send_json({"type": "say", "text": "/persona mango"})
+    for ws in (ann, ben):
+        seen = await events_until(ws, lambda e: e["type"] == "persona")
+        assert seen[-1]["persona"]["id"] == "mango" and seen[-1]["persona"]["name"]
+        assert any(e["type"] == "message" and e["role"] == "bot" for e in seen)
+    _, hello = await join(client, "Cleo")
+    assert hello["persona"]["id"] == "mango"
+    _, elsewhere = await join(client, "Cleo", "travel")
+    assert elsewhere["persona"]["id"] == "luna"
+    # Replying to the bot addresses it without a mention.
+    events = await say_and_wait(ben, "what do you mean?", mention=False, reply=True)
+    assert events[0]["reply"] is True and events[-1]["type"] in ("edit", "message")
+    await ann.close()
+    await ben.close()
 
 
 async def test_disconnect_mid_stream_does_not_break_the_core(env) -> None:

@@ -35,8 +35,13 @@ HISTORY_LIMIT = 50
 MEDIA_KEEP = 2000
 ACTIONS_KEEP = 2000
 SEND_TIMEOUT_S = 5.0
-IMAGE_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
-IMAGE_SUFFIXES[".gif"] = "image/gif"
+IMAGE_SUFFIXES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+}
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 CSP = (
@@ -59,7 +64,7 @@ add_texts(
             "zh": "这是别人的私聊。",
         },
         "web_upload_too_big": {
-            "en": "That file is too big (the limit is {limit}). Nothing was saved; please pick a smaller picture.",
+            "en": "That file is too big (the limit is {limit}). Nothing was saved; please pick a smaller one.",
             "zh": "文件太大了（上限 {limit}），没有保存任何内容。请换一张小一点的图片。",
         },
         "web_upload_missing": {
@@ -154,11 +159,14 @@ class WebChatOutput:
     channel_id: str
     max_len: int = 4000
     min_edit_interval: float = 0.2
+    author: str = ""
 
     async def send(self, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage:
         """Broadcast a new bot message."""
         mid = self.playground.new_id()
-        await self.playground.broadcast(self.channel_id, self.playground.bot_event(mid, text, buttons))
+        await self.playground.broadcast(
+            self.channel_id, self.playground.bot_event(mid, text, buttons, self.author)
+        )
         return SentMessage(id=mid)
 
     async def edit(self, message: SentMessage, text: str) -> None:
@@ -173,7 +181,7 @@ class WebChatOutput:
         token = self.playground.media.add(Path(path))
         if token is None:
             log.warning("refusing to serve an image outside the data directory")
-        event = self.playground.bot_event(mid, caption, buttons)
+        event = self.playground.bot_event(mid, caption, buttons, self.author)
         event["image"] = f"/media/{token}" if token else None
         await self.playground.broadcast(self.channel_id, event)
         return SentMessage(id=mid)
@@ -272,7 +280,7 @@ class Playground:
         """A message id unique for this server run."""
         return f"m{self._prefix}-{next(self._ids)}"
 
-    def bot_event(self, mid: str, text: str, buttons: tuple[Button, ...]) -> dict[str, Any]:
+    def bot_event(self, mid: str, text: str, buttons: tuple[Button, ...], author: str = "") -> dict[str, Any]:
         """A `message` event for a bot message; remembers its buttons so presses can be checked."""
         if buttons:
             self._actions[mid] = {b.action: b.label for b in buttons}
@@ -282,6 +290,7 @@ class Playground:
             "type": "message",
             "id": mid,
             "role": "bot",
+            "author": author,
             "text": text,
             "buttons": [{"label": b.label, "action": b.action} for b in buttons],
             "image": None,
@@ -346,6 +355,7 @@ class Playground:
     async def _run(self, msg: IncomingMessage, out: WebChatOutput, action: str | None = None) -> None:
         """Hand one message (or button press) to the core, then refresh the header if the persona changed."""
         try:
+            out.author = (await self.core.persona_for(msg.channel)).name
             if action is None:
                 await self.core.handle(msg, out)
             else:

@@ -351,10 +351,16 @@
     if (!ok) addNotice(data.error || "That button did not work.", true);
   }
 
+  function humanSize(n) {
+    if (n >= 1048576) return `${+(n / 1048576).toPrecision(3)} MB`;
+    if (n >= 1024) return `${+(n / 1024).toPrecision(3)} KB`;
+    return `${n} bytes`;
+  }
+
   async function upload(file) {
     const cap = state.config.max_upload_bytes;
     if (cap && file.size > cap) {
-      addNotice(`That file is too big (the limit is ${(cap / 1048576).toFixed(1)} MB). Nothing was uploaded.`, true);
+      addNotice(`That file is too big (the limit is ${humanSize(cap)}). Nothing was uploaded.`, true);
       return;
     }
     const form = new FormData();
