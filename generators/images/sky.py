@@ -217,15 +217,15 @@ def draw_clouds(
     w, h = img.size
     q = 4
     sw, sh = max(4, w // q), max(4, h // q)
-    layer = Image.new("RGBA", (sw, sh), (0, 0, 0, 0))
-    d = ImageDraw.Draw(layer)
     colour = {
         "day": (255, 255, 255),
         "dawn": (255, 215, 215),
         "dusk": (250, 170, 150),
         "night": (70, 80, 110),
     }.get(time_of_day, (255, 255, 255))
-    shade = scale(colour, 0.85)
+    shade = scale(colour, 0.88)
+    layer = Image.new("RGBA", (sw, sh), (*colour, 0))
+    d = ImageDraw.Draw(layer)
     n = int(3 + amount * 9)
     top, bottom = (0.35, 0.85) if low else (0.04, 0.55)
     for _ in range(n):

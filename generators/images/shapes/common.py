@@ -58,13 +58,22 @@ def arc_points(cu: float, cv: float, ru: float, rv: float, a0: float, a1: float,
 
 
 def curved_arches(
-    p: Pen, v_top: float, v_bot: float, n: int, fill: str = "dark", u0: float = 0.0, u1: float = 1.0
+    p: Pen,
+    v_top: float,
+    v_bot: float,
+    n: int,
+    fill: str = "dark",
+    u0: float = 0.0,
+    u1: float = 1.0,
+    upto: float = 1.0,
 ) -> None:
-    """A row of arches on a curved (elliptical) wall: narrower toward the edges."""
+    """A row of arches on a curved (elliptical) wall: narrower toward the edges; none right of `upto`."""
     edges = [u0 + (u1 - u0) * (0.5 + 0.5 * math.sin(-math.pi / 2 + math.pi * i / n)) for i in range(n + 1)]
     for a, b in zip(edges, edges[1:], strict=False):
         ow = (b - a) * 0.62
         m = (a + b) / 2
+        if b > upto:
+            break
         rad_v = ow / 2 * p.w / max(1.0, p.h)
         p.rect(m - ow / 2, v_top + rad_v, m + ow / 2, v_bot, fill)
         p.ellipse(m - ow / 2, v_top, m + ow / 2, v_top + 2 * rad_v, fill)

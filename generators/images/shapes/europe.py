@@ -54,23 +54,26 @@ def eiffel_tower(p: Pen) -> None:
 @signature("colosseum", 2.0)
 def colosseum(p: Pen) -> None:
     """The amphitheatre: three tiers of arcades and the attic, the outer ring broken down on the right."""
-    p.poly(
-        [
-            (0.0, 0.2),
-            (0.05, 0.12),
-            (0.55, 0.08),
-            (0.62, 0.1),
-            (0.7, 0.3),
-            (0.82, 0.36),
-            (1.0, 0.4),
-            (1.0, 1.0),
-            (0.0, 1.0),
-        ]
-    )
-    p.poly([(0.62, 0.3), (0.7, 0.3), (0.82, 0.36), (1.0, 0.4), (1.0, 0.46), (0.6, 0.4)], "shade")
-    for v0, v1 in ((0.3, 0.5), (0.52, 0.72), (0.76, 0.98)):
+    p.poly([(0.55, 0.2), (0.7, 0.24), (1.0, 0.34), (1.0, 0.55), (0.55, 0.55)], "shade")
+    for k in range(7):
+        u = 0.64 + k * 0.05
+        p.rect(u, 0.36 + k * 0.01, u + 0.022, 0.48, "dark")
+    outer = [
+        (0.0, 0.2),
+        (0.05, 0.12),
+        (0.55, 0.08),
+        (0.6, 0.1),
+        (0.63, 0.3),
+        (0.68, 0.5),
+        (1.0, 0.52),
+        (1.0, 1.0),
+    ]
+    p.poly(outer + [(0.0, 1.0)])
+    curved_arches(p, 0.3, 0.5, 14, "dark", upto=0.62)
+    for v0, v1 in ((0.54, 0.72), (0.76, 0.98)):
         curved_arches(p, v0, v1, 14, "dark")
-    for v in (0.29, 0.51, 0.74):
+    p.rect(0.0, 0.29, 0.62, 0.305, "shade")
+    for v in (0.51, 0.74):
         p.rect(0.0, v, 1.0, v + 0.015, "shade")
     for i in range(12):
         u = 0.04 + i * 0.045

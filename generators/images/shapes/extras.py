@@ -36,6 +36,13 @@ def _ridge(w: int, base: float, amp: float, rng: Any, waves: int, step: int) -> 
     return [(float(x), float(y)) for x, y in zip(xs, ys, strict=True)] + [(w, base + 2), (0, base + 2)]
 
 
+def _rect(d: ImageDraw.ImageDraw, x0: float, y0: float, x1: float, y1: float, fill: RGB) -> None:
+    """A rectangle that tolerates sub-pixel or inverted extents (tiny renders)."""
+    x0, x1 = sorted((x0, x1))
+    y0, y1 = sorted((y0, y1))
+    d.rectangle((x0, y0, max(x0, x1), max(y0, y1)), fill=fill)
+
+
 def draw_far(ctx: Any) -> None:
     """Hazy distant scenery named by the landmark's extras."""
     w, h = ctx.layout.size
@@ -93,7 +100,7 @@ def _skyline(ctx: Any, d: ImageDraw.ImageDraw, w: int, h: int, hz: int, haze: RG
     while x < w:
         bw = w * ctx.rng.uniform(0.025, 0.06)
         bh = h * ctx.rng.uniform(0.025, 0.09) * (1.4 if ctx.rng.random() < 0.15 else 1.0)
-        d.rectangle((x, hz - bh, x + bw - 1, hz + 1), fill=colour)
+        _rect(d, x, hz - bh, x + bw - 1, hz + 1, colour)
         if night or bw > w * 0.04:
             gap = max(3.0, w / 170)
             yy = hz - bh + gap
@@ -127,7 +134,7 @@ def draw_ground(ctx: Any) -> None:
     if "sea" in ctx.extras:
         water = mix((60, 120, 175), ctx.horizon_rgb, 0.35)
         shore = hz + int((h - hz) * 0.42)
-        d.rectangle((0, hz, w, shore), fill=ctx.lit(water))
+        _rect(d, 0, hz, w, shore, ctx.lit(water))
         for _ in range(int(w / 18)):
             x = ctx.rng.uniform(0, w)
             y = ctx.rng.uniform(hz + 2, shore - 2)
@@ -166,9 +173,9 @@ def draw_near(ctx: Any) -> None:
 def _mist(ctx: Any, lb: tuple[int, int, int, int]) -> None:
     w, h = ctx.layout.size
     q = 4
-    layer = Image.new("RGBA", (w // q, h // q), (0, 0, 0, 0))
-    d = ImageDraw.Draw(layer)
     colour = ctx.lit((245, 248, 252))
+    layer = Image.new("RGBA", (w // q, h // q), (*colour, 0))
+    d = ImageDraw.Draw(layer)
     bw = (lb[2] - lb[0]) / q
     for _ in range(14):
         cx = lb[0] / q + ctx.rng.uniform(0.1, 0.9) * bw
@@ -211,7 +218,7 @@ def _canal_houses(ctx: Any, w: int, h: int) -> None:
             hh = h * ctx.rng.uniform(0.1, 0.16)
             top = hz - hh
             col = ctx.lit(ctx.rng.choice(colours))
-            ctx.draw.rectangle((x, top, x + hw - 1, hz), fill=col)
+            _rect(ctx.draw, x, top, x + hw - 1, hz, col)
             ctx.draw.polygon([(x, top), (x + hw / 2, top - hw * 0.55), (x + hw - 1, top)], fill=col)
             for r in range(4):
                 for k in range(2):
@@ -219,7 +226,7 @@ def _canal_houses(ctx: Any, w: int, h: int) -> None:
                     wy = top + hh * (0.1 + 0.22 * r)
                     lit = ctx.light.is_night and ctx.rng.random() < 0.6
                     fill = LIT_WINDOW if lit else ctx.lit((235, 235, 230))
-                    ctx.draw.rectangle((wx, wy, wx + hw * 0.22, wy + hh * 0.12), fill=fill)
+                    _rect(ctx.draw, wx, wy, wx + hw * 0.22, wy + hh * 0.12, fill)
             x += hw + 1
 
 
