@@ -146,3 +146,27 @@ def test_deterministic_and_handles_empty_input() -> None:
 def test_more_than_four_avatars_keeps_four() -> None:
     out = place(6)
     assert len(out.avatar_boxes) == 4
+
+
+@pytest.mark.parametrize("landmark_id", ["eiffel_tower", "great_wall", "burj_khalifa"])
+def test_real_illustrated_scenes_keep_the_landmark_clear(landmark_id: str) -> None:
+    from datetime import UTC, datetime
+
+    from generators.images.illustrated import IllustratedRenderer
+    from generators.landmarks.catalogue import Catalogue
+
+    lm = Catalogue.load().get(landmark_id)
+    r = IllustratedRenderer()(lm, now_utc=datetime(2026, 6, 1, 2, 0, tzinfo=UTC), seed=4, size=(512, 640))
+    out = composite_avatars(
+        r.image,
+        [avatar(), avatar((90, 160, 220))],
+        landmark_box=r.landmark_box,
+        ground_y=r.ground_y,
+        light=r.light,
+        free_zones=r.free_zones,
+        seed=4,
+    )
+    assert len(out.avatar_boxes) == 2 and overlap(*out.avatar_boxes) == 0
+    for box in out.avatar_boxes:
+        assert overlap(box, r.landmark_box) <= 0.01 * (box[2] - box[0]) * (box[3] - box[1])
+        assert 0 <= box[0] and box[2] <= 512 and box[3] <= 640

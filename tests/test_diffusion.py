@@ -86,7 +86,21 @@ def test_load_failure_raises_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DiffusionLoadError) as info:
         DiffusionScenePipeline.from_pretrained(str(missing))
     assert str(missing) in str(info.value) and info.value.reason
-    assert "did not load" in str(info.value)
+    assert "did not load" in str(info.value) and info.value.reason == "no such directory"
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DiffusionLoadError, match="model_index.json"):
+        DiffusionScenePipeline.from_pretrained(str(tmp_path / "empty"))
+
+
+def test_load_failure_inside_diffusers_is_wrapped(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "model_index.json").write_text(
+        '{"_class_name": "StableDiffusionPipeline", "unet": ["diffusers", "UNet2DConditionModel"]}'
+    )
+    with pytest.raises(DiffusionLoadError) as info:
+        DiffusionScenePipeline.from_pretrained(str(broken))
+    assert info.value.reason and info.value.model == str(broken)
 
 
 def test_round_size_uses_the_vae_multiple() -> None:

@@ -162,3 +162,9 @@ def test_real_catalogue_landmarks_render_local_scripts(tmp_path: Path, landmark_
     )
     assert out.texts[0] == local and out.size_bytes < 8 * 1024 * 1024
     assert any(lm.city_name("zh") in line for line in out.texts)
+
+
+def test_long_names_shrink_or_truncate_inside_the_card(tmp_path: Path) -> None:
+    long = StandInLandmark(names={"en": "The Very Long Name " * 6}, local="名字很长的地方" * 8)
+    out = card(tmp_path, "1:1", long, name="long.jpg")
+    assert out.name_box[2] <= out.width - 30 and out.texts[0].endswith("…")

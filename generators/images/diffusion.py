@@ -6,6 +6,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -157,6 +158,14 @@ class DiffusionScenePipeline:
         cls, model_id_or_path: str, *, device: str = "cpu", torch_dtype: Any = None
     ) -> DiffusionScenePipeline:
         """Load a diffusers model once (text2img) and derive img2img from it; DiffusionLoadError on failure."""
+        model = str(model_id_or_path)
+        local = Path(model).expanduser()
+        if model.startswith(("/", ".", "~")) or local.is_dir():
+            if not local.is_dir():
+                raise DiffusionLoadError(model, "no such directory")
+            if not (local / "model_index.json").is_file():
+                raise DiffusionLoadError(model, "not a diffusers model folder (no model_index.json)")
+            model = str(local)
         try:
             import torch
             from diffusers import AutoPipelineForImage2Image, AutoPipelineForText2Image
@@ -165,7 +174,7 @@ class DiffusionScenePipeline:
         kwargs: dict[str, Any] = {_dtype_keyword(): torch_dtype or torch.float32}
         try:
             # The model's own safety checker stays; a model without one simply loads with None.
-            text2img = AutoPipelineForText2Image.from_pretrained(str(model_id_or_path), **kwargs)
+            text2img = AutoPipelineForText2Image.from_pretrained(model, **kwargs)
             img2img = AutoPipelineForImage2Image.from_pipe(text2img)
             text2img.to(device)
             img2img.to(device)
