@@ -512,3 +512,13 @@ async def test_disk_full_fails_the_write_and_corrupts_nothing(store: Store) -> N
     await store.write(uncap)
     await store.add_message(ROOM.key, BEN.key, "Ben", "user", "after", at(40))
     assert (await store.recent_messages(ROOM.key, 1))[0].text == "after"
+
+
+async def test_writes_after_close_are_refused_clearly(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "memory.db")
+    pending = asyncio.ensure_future(store.add_message(ROOM.key, BEN.key, "Ben", "user", "queued", at(0)))
+    await asyncio.sleep(0)
+    await store.close()
+    assert isinstance(await pending, int), "writes queued before close are committed"
+    with pytest.raises(StoreError, match="closed"):
+        await store.add_fact(BEN.key, "too late", "user", at(1))

@@ -125,6 +125,7 @@ class Writer:
         if self._closing or self._task is None or self._task.done():
             raise StoreError("the memory store is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_consume)  # a cancelled caller leaves no "exception never retrieved"
         self._queue.put_nowait(_Item(job, future))
         # shield: a cancelled caller must not cancel a job that may already be in a transaction
         return await asyncio.shield(future)
@@ -262,6 +263,11 @@ def _again(batch: list[_Item[Any]], broken: _Item[Any], exc: BaseException) -> l
             item.retried = True
             out.append(item)
     return out
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _fail(items: list[_Item[Any]], exc: BaseException) -> None:
