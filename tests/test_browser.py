@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from bot.adapters.web import Playground
+from bot.adapters.web import Playground, WebChatOutput
 from bot.app import build_core
+from bot.core.output import Button
 from bot.settings import Settings
 from tests.test_playground import SeededChat
 from tests.tiny_llm import make_tiny_chat
@@ -42,7 +44,7 @@ def _browser_or_skip():
 
 
 @pytest.fixture
-async def site(tmp_path: Path) -> AsyncIterator[str]:
+async def site(tmp_path: Path) -> AsyncIterator[tuple[str, Playground]]:
     """A playground on 127.0.0.1 with a free port, backed by a real core and the tiny chat model."""
     chat = SeededChat(make_tiny_chat())
     settings = Settings(
@@ -56,7 +58,7 @@ async def site(tmp_path: Path) -> AsyncIterator[str]:
     pg = Playground(runtime.core)
     await pg.start("127.0.0.1", 0)
     try:
-        yield f"http://127.0.0.1:{pg.port}/"
+        yield f"http://127.0.0.1:{pg.port}/", pg
     finally:
         await pg.stop()
         await runtime.aclose()
@@ -85,16 +87,17 @@ async def _send(page, text: str) -> None:
     await box.press("Enter")
 
 
-async def test_group_chat_in_a_real_browser(site: str) -> None:
+async def test_group_chat_in_a_real_browser(site: tuple[str, Playground]) -> None:
     async_playwright = _browser_or_skip()
+    url, pg = site
     from playwright.async_api import expect
 
     expect.set_options(timeout=20_000)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            ann = await _join(browser, site, "Ann")
-            ben = await _join(browser, site, "Ben")
+            ann = await _join(browser, url, "Ann")
+            ben = await _join(browser, url, "Ben")
             await expect(ann.locator("#persona-name")).to_have_text("Luna")
             await expect(ann.locator("#hint")).to_contain_text("@mention")
 
@@ -162,6 +165,21 @@ async def test_group_chat_in_a_real_browser(site: str) -> None:
                 {"name": "huge.png", "mimeType": "image/png", "buffer": b"\x89PNG" + b"\0" * 5000}
             )
             await expect(ann.locator(".notice.error").last).to_contain_text("too big (the limit is 3.91 KB)")
+
+            # Images arrive inline with their buttons; a press goes back to the server as an action.
+            card = pg.settings.avatar_data_dir / "postcards" / "card.png"
+            card.parent.mkdir(parents=True, exist_ok=True)
+            Image.new("RGB", (64, 40), (30, 140, 200)).save(card)
+            await WebChatOutput(pg, "lobby").send_image(
+                card, "Greetings from Paris", (Button("Reroll", "reroll:1"),)
+            )
+            for page in (ann, ben):
+                image = page.locator(".msg.bot img.image").last
+                await expect(image).to_be_visible()
+                assert await image.evaluate("img => img.naturalWidth") == 64
+                await expect(image).to_have_attribute("alt", "Greetings from Paris")
+            await ben.get_by_role("button", name="Reroll").click()
+            await expect(ann.locator(".notice").last).to_have_text("Ben → Reroll")
 
             # A reload keeps the name (localStorage) and the channel's history.
             await ben.reload()
