@@ -13,6 +13,7 @@ from discord import app_commands
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.engine import BotCore
+from bot.core.i18n import ui_language
 from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
 from bot.core.output import Button, SentMessage
 from bot.core.streaming import split_text
@@ -288,6 +289,14 @@ class InteractionOutput:
         """The deferred 'thinking…' state already shows activity."""
 
 
+def suggestion_locale(interaction: discord.Interaction, typed: str) -> str:
+    """The language to label suggestions in: what the user types in Chinese wins over a non-CJK client locale."""
+    locale = str(interaction.locale)
+    if ui_language(typed) == "zh" and not locale.lower().startswith(("zh", "ja", "ko")):
+        return "zh-CN"
+    return locale
+
+
 async def acknowledge(interaction: discord.Interaction, *, ephemeral: bool) -> bool:
     """Defer within Discord's 3 s window; False when the window was already missed (10062)."""
     try:
@@ -498,7 +507,9 @@ def _register_commands(bot: Any) -> None:
         if adv is None:
             return []
         try:
-            items = adv.catalogue.autocomplete(current[:100], str(interaction.locale), limit=25)
+            items = adv.catalogue.autocomplete(
+                current[:100], suggestion_locale(interaction, current), limit=25
+            )
         except Exception:  # suggestions are best-effort; the command itself reports bad places
             log.exception("landmark autocomplete failed for %r", current[:100])
             return []
