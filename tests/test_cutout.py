@@ -157,6 +157,9 @@ def test_broken_segmentation_model_is_skipped_with_a_reason(astronaut: Image.Ima
     assert "transformers" not in cut.methods
     assert "did not load" in cut.notes["transformers"]
     assert cut(astronaut).method == "mediapipe"
+    cut.close()
+    assert "mediapipe" not in cut.methods
+    assert cut(astronaut).method == "sticker-face"
 
 
 def test_transformers_segmentation_model(astronaut: Image.Image, tmp_path: Path) -> None:

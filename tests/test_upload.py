@@ -106,6 +106,11 @@ def test_decompression_bomb_header_is_refused_before_decoding() -> None:
     assert error_key(data)[0] == "image_too_many_pixels"
 
 
+def test_pillows_bomb_warning_counts_as_too_many_pixels() -> None:
+    # 10000x10000 = 100 Mpx: over Pillow's warning threshold (~89.5 Mpx) even when our own cap is higher.
+    assert error_key(png_header_only(10000, 10000), max_pixels=500_000_000)[0] == "image_too_many_pixels"
+
+
 def test_pixel_cap_below_pillows_own_limit() -> None:
     # 8000x8000 = 64 Mpx: under Pillow's bomb threshold, over the configured 40 Mpx cap.
     assert error_key(png_header_only(8000, 8000))[0] == "image_too_many_pixels"

@@ -222,6 +222,13 @@ class AvatarCutout:
         steps += ["sticker-face"] if self.face_cascade is not None else []
         return steps + ["sticker-centre"]
 
+    def close(self) -> None:
+        """Release the MediaPipe graph (the other components need no cleanup)."""
+        if self.selfie_segmenter is not None and hasattr(self.selfie_segmenter, "close"):
+            with self._lock:
+                self.selfie_segmenter.close()
+                self.selfie_segmenter = None
+
     def __call__(self, image: Image.Image) -> CutoutOutput:
         """Cut the subject out; deterministic for the same picture."""
         original = image.size
