@@ -168,3 +168,11 @@ def test_long_names_shrink_or_truncate_inside_the_card(tmp_path: Path) -> None:
     long = StandInLandmark(names={"en": "The Very Long Name " * 6}, local="名字很长的地方" * 8)
     out = card(tmp_path, "1:1", long, name="long.jpg")
     assert out.name_box[2] <= out.width - 30 and out.texts[0].endswith("…")
+
+
+def test_language_hint_picks_the_cjk_variant() -> None:
+    ja, zh = pick_face("富士山", lang="ja"), pick_face("富士山", lang="zh")
+    assert ja is not None and zh is not None and ja.cjk and zh.cjk
+    if ja.path.endswith("NotoSansCJK-Regular.ttc"):
+        assert (ja.index, zh.index) == (0, 2)  # JP and SC faces of the collection
+    assert pick_face("경복궁").name == pick_face("경복궁", lang="zh").name  # hangul decides by itself

@@ -54,9 +54,10 @@ def _needs_cjk(text: str) -> bool:
     return bool(text_scripts(text) & {"ja", "ko", "zh"})
 
 
-def _cjk_faces(text: str, bold: bool) -> list[FontFace]:
+def _cjk_faces(text: str, bold: bool, hint: str | None = None) -> list[FontFace]:
     scripts = text_scripts(text)
-    lang = "ja" if "ja" in scripts else "ko" if "ko" in scripts else "zh"
+    # Kana or hangul decide; Han-only text follows the caller's language hint (Japanese kanji differ).
+    lang = "ja" if "ja" in scripts else "ko" if "ko" in scripts else (hint if hint in NOTO_INDEX else "zh")
     faces: list[FontFace] = []
     files = sorted(glob.glob(NOTO_CJK_GLOB))
     want = "Bold" if bold else "Regular"
@@ -86,9 +87,9 @@ def _env_face() -> FontFace | None:
     return None
 
 
-def candidates(text: str, *, bold: bool = False) -> list[FontFace]:
-    """Installed faces to try for `text`, best first."""
-    env, dejavu, cjk = _env_face(), _dejavu(bold), _cjk_faces(text, bold)
+def candidates(text: str, *, bold: bool = False, lang: str | None = None) -> list[FontFace]:
+    """Installed faces to try for `text`, best first (`lang` picks the CJK variant for Han-only text)."""
+    env, dejavu, cjk = _env_face(), _dejavu(bold), _cjk_faces(text, bold, lang)
     ordered = ([env] if env else []) + (
         cjk + ([dejavu] if dejavu else []) if _needs_cjk(text) else ([dejavu] if dejavu else []) + cjk
     )
@@ -141,10 +142,10 @@ def _load(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
 _warned: set[str] = set()
 
 
-def pick_face(text: str, *, bold: bool = False) -> FontFace | None:
+def pick_face(text: str, *, bold: bool = False, lang: str | None = None) -> FontFace | None:
     """The installed face that covers the most of `text` (the first full match wins)."""
     best, best_cov = None, -1.0
-    for face in candidates(text, bold=bold):
+    for face in candidates(text, bold=bold, lang=lang):
         cov = coverage(face, text)
         if cov == 1.0:
             return face
@@ -159,9 +160,11 @@ def pick_face(text: str, *, bold: bool = False) -> FontFace | None:
     return best
 
 
-def font_for(text: str, size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def font_for(
+    text: str, size: int, *, bold: bool = False, lang: str | None = None
+) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """A font of `size` px whose glyphs cover `text` as far as installed fonts allow."""
-    face = pick_face(text, bold=bold)
+    face = pick_face(text, bold=bold, lang=(lang or "").split("-")[0].lower() or None)
     if face is None:
         return ImageFont.load_default(size)
     return _load(face.path, face.index, int(size))

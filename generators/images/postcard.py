@@ -80,11 +80,17 @@ def cover_crop_box(src: tuple[int, int], dst: tuple[int, int], focus: Box | None
 
 
 def _fit_text(
-    draw: ImageDraw.ImageDraw, text: str, size: int, max_w: int, *, bold: bool = False
+    draw: ImageDraw.ImageDraw,
+    text: str,
+    size: int,
+    max_w: int,
+    *,
+    bold: bool = False,
+    lang: str | None = None,
 ) -> tuple[str, Any]:
     """Shrink the font (down to 60%) and then truncate so `text` fits `max_w` pixels."""
     for s in range(size, int(size * 0.6) - 1, -2):
-        font = font_for(text, s, bold=bold)
+        font = font_for(text, s, bold=bold, lang=lang)
         if draw.textlength(text, font=font) <= max_w:
             return text, font
     while len(text) > 1 and draw.textlength(text + "…", font=font) > max_w:
@@ -256,7 +262,8 @@ def make_postcard(
     max_w = width - 2 * BORDER - 8
     y = image_box[3] + int(band * 0.1)
     title_size = int(band * 0.27)
-    text, font = _fit_text(d, local, title_size, max_w, bold=True)
+    local_lang = getattr(landmark, "local_script", None)
+    text, font = _fit_text(d, local, title_size, max_w, bold=True, lang=local_lang)
     x0, t, r, b = d.textbbox((BORDER + 4, y), text, font=font)
     d.text((BORDER + 4, y), text, fill=INK, font=font)
     name_box = (x0, t, r, b)
@@ -268,13 +275,13 @@ def make_postcard(
     ):
         if not line:
             continue
-        line, font = _fit_text(d, line, size, max_w)
+        line, font = _fit_text(d, line, size, max_w, lang=lang)
         d.text((BORDER + 4, y), line, fill=colour, font=font)
         texts.append(line)
         y = d.textbbox((BORDER + 4, y), line, font=font)[3] + int(band * 0.05)
 
     label = f"{ai_label(lang)} · {path_used}"
-    lfont: ImageFont.FreeTypeFont | ImageFont.ImageFont = font_for(label, 22)
+    lfont: ImageFont.FreeTypeFont | ImageFont.ImageFont = font_for(label, 22, lang=lang)
     lw = d.textlength(label, font=lfont)
     lx, ly = width - BORDER - lw, height - BORDER + 4 - 26
     d.text((lx, ly), label, fill=(90, 90, 100), font=lfont)
