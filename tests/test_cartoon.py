@@ -175,6 +175,12 @@ def test_bad_size_is_refused(gen: CartoonAvatarGenerator) -> None:
             },
         ),
         ("光头 大胡子 小麦色", {"hair_style": "bald", "facial_hair": "big_beard", "skin": "tanned"}),
+        ("girl with long hair in a red dress", {"hair_len": "long", "clothing_color": "red"}),
+        ("long hair and a red scarf", {"hair_len": "long", "clothing_color": "red"}),
+        ("hair: brown", {"hair_color": "brown"}),
+        ("shorts and a t-shirt, blue jeans", {"clothing": "shirt"}),
+        ("穿红色连衣裙的长发女孩", {"clothing_color": "red", "hair_len": "long"}),
+        ("不笑，白色卫衣", {"mouth": "serious", "clothing": "hoodie", "clothing_color": "white"}),
         ("", {}),
     ],
 )

@@ -329,6 +329,8 @@ for tone, words in (
     ("black", "black skinned"),
 ):
     _add(words, ("skin", tone))
+_add("dress|skirt|gown|连衣裙|裙子|长裙|裙", ("noun", "clothing"))  # no dresses to draw: just the colour
+_add("shorts|trousers|jeans|pants|leggings|shoes|boots|短裤|裤子|牛仔裤|鞋子|靴子", ("noun", "unseen"))
 _add("skin|skin tone|complexion|皮肤|肤色", ("noun", "skin"))
 _add("eyes|eye|眼睛|瞳孔", ("noun", "eyes"))
 _add("smile|smiling|smiley|happy|cheerful|joyful|微笑|笑容|开心|高兴|快乐|笑", ("mouth", "smile"))
@@ -368,18 +370,22 @@ def parse_description(description: str) -> dict[str, str]:
     for clause in _CLAUSES.split(text):
         pending: list[str] = []
         last_noun: str | None = None
+        noun_end = -1
+        colour_after_noun = False
         negate = False
         for match in _PATTERN.finditer(clause):
             for kind, value in _lookup(match.group(0)):
                 if kind == "neg":
                     negate = True
                 elif kind == "colour":
+                    # "a hoodie in pink", "hair: brown": a colour right after its noun.
+                    colour_after_noun = not pending and 0 <= match.start() - noun_end <= 4
                     pending.append(value)
                 elif kind == "noun":
                     if pending:
                         _colour_noun(wants, value, pending[-1])
                         pending.clear()
-                    last_noun = value
+                    last_noun, noun_end = value, match.end()
                 elif kind in ("accessory", "facial_hair", "hat", "mouth"):
                     if negate:
                         wants[kind] = "serious" if kind == "mouth" else "none"
@@ -389,8 +395,8 @@ def parse_description(description: str) -> dict[str, str]:
                 else:
                     wants[kind] = value
         if pending:
-            if last_noun is not None:
-                _colour_noun(wants, last_noun, pending[-1])  # "a hoodie in pink"
+            if last_noun is not None and colour_after_noun:
+                _colour_noun(wants, last_noun, pending[-1])
             else:
                 wants.setdefault("clothing_color", pending[-1])  # a bare colour: most often the clothes
     return wants
