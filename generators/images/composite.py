@@ -212,7 +212,15 @@ def composite_avatars(
     for sb in shadows:
         draw.ellipse(sb, fill=strength)
     blur = max(1.5, (shadows[0][3] - shadows[0][1]) * 0.25)
-    mask = mask.filter(ImageFilter.GaussianBlur(blur))
+    # Blur only the strip holding the shadows; a full-frame blur costs more than the rest together.
+    pad = int(blur * 3) + 2
+    strip = (
+        max(0, min(b[0] for b in shadows) - pad),
+        max(0, min(b[1] for b in shadows) - pad),
+        min(width, max(b[2] for b in shadows) + pad),
+        min(height, max(b[3] for b in shadows) + pad),
+    )
+    mask.paste(mask.crop(strip).filter(ImageFilter.GaussianBlur(blur)), strip[:2])
     shade = Image.new("RGB", base.size, (18, 16, 28) if night else (30, 26, 20))
     out = Image.composite(shade, base, mask).convert("RGBA")
 
