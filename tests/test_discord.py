@@ -441,6 +441,17 @@ async def test_direct_messages_always_get_a_reply(world: World) -> None:
     assert last.author.id == world.client.user.id and last.content.strip()
 
 
+async def test_channels_where_the_bot_cannot_speak_are_left_alone(world: World) -> None:
+    bot_member = world.client.get_guild(world.guild.id).me
+    quiet = world.guild.create_text_channel(
+        "announcements", overwrites={bot_member: discord.PermissionOverwrite(send_messages=False)}
+    )
+    start = len(world.env.http_requests)
+    await world.alice.send(quiet, f"<@{world.client.user.id}> hello?")
+    assert world.env.http_requests[start:] == [], "no reply attempted, nothing generated"
+    assert await world.core.store.recent_messages(world.channel_key(quiet), 5) == []
+
+
 # ---------------------------------------------------------------------------------------------- admin
 
 
@@ -495,8 +506,9 @@ def test_oversized_pictures_are_shrunk_under_the_limit(tmp_path: Path) -> None:
     Image.fromarray(noise).save(path)
     limit = path.stat().st_size // 4
     fitted = fit_file(path, limit)
-    assert fitted is not None and fitted != path and fitted.stat().st_size <= limit
-    with Image.open(fitted) as im:
-        assert im.format == "JPEG"
+    assert isinstance(fitted, bytes) and len(fitted) <= limit
+    with Image.open(io.BytesIO(fitted)) as im:
+        assert im.format == "JPEG" and im.size[0] >= 200
+    assert list(tmp_path.iterdir()) == [path], "no copy left on disk for /forget to miss"
     assert fit_file(path, path.stat().st_size) == path
     assert fit_file(path, 100) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,25 +79,33 @@ def _guild_file_limit(channel: Any) -> int:
     return guild.filesize_limit if guild else DEFAULT_FILE_LIMIT
 
 
-def fit_file(path: Path, limit: int) -> Path | None:
-    """`path` if it is under `limit` bytes, else a smaller JPEG copy beside it (None if none fits)."""
+def fit_file(path: Path, limit: int) -> Path | bytes | None:
+    """`path` if it is under `limit` bytes, else a smaller JPEG in memory, else None.
+
+    The smaller copy is never written to disk, so /forget has no stray copies of a picture to find.
+    """
     path = Path(path)
     if path.stat().st_size <= limit:
         return path
     from PIL import Image
 
-    smaller = path.with_name(path.stem + ".discord.jpg")
     with Image.open(path) as im:
         image = im.convert("RGB")
     for scale in (1.0, 0.75, 0.5, 0.35, 0.25):
         size = (max(1, int(image.width * scale)), max(1, int(image.height * scale)))
         resized = image if scale == 1.0 else image.resize(size, Image.Resampling.LANCZOS)
         for quality in (85, 70, 55):
-            resized.save(smaller, "JPEG", quality=quality, optimize=True)
-            if smaller.stat().st_size <= limit:
-                return smaller
-    smaller.unlink(missing_ok=True)
+            buf = io.BytesIO()
+            resized.save(buf, "JPEG", quality=quality, optimize=True)
+            if buf.tell() <= limit:
+                return buf.getvalue()
     return None
+
+
+def _discord_file(fitted: Path | bytes, original: Path) -> discord.File:
+    if isinstance(fitted, bytes):
+        return discord.File(io.BytesIO(fitted), filename=Path(original).stem + ".jpg")
+    return discord.File(str(fitted))
 
 
 def _too_large_note(path: Path) -> str:
@@ -167,7 +176,7 @@ class ChannelOutput:
         prefix = self._prefix(parts[0])
         kwargs = self._common(buttons if len(parts) == 1 else ())
         msg = await self.channel.send(
-            content=(prefix + parts[0]) or None, file=discord.File(str(fitted)), **kwargs
+            content=(prefix + parts[0]) or None, file=_discord_file(fitted, path), **kwargs
         )
         self._messages[str(msg.id)] = msg
         self._prefixes[str(msg.id)] = prefix
@@ -274,7 +283,7 @@ class InteractionOutput:
         if fitted is None:
             return await self.send(caption + _too_large_note(path), buttons)
         parts = split_text(caption, self.max_len) if caption else [""]
-        kwargs: dict[str, Any] = {"content": parts[0], "file": discord.File(str(fitted))}
+        kwargs: dict[str, Any] = {"content": parts[0], "file": _discord_file(fitted, path)}
         if (view := view_for(buttons)) and len(parts) == 1:
             kwargs["view"] = view
         msg = await self._followup(**kwargs)
@@ -336,6 +345,15 @@ def _strip_mentions_of(message: discord.Message, me: discord.ClientUser) -> str:
     return text.strip()
 
 
+def _may_speak(channel: Any) -> bool:
+    """Whether the bot may post in this channel (always in DMs)."""
+    guild = getattr(channel, "guild", None)
+    if guild is None or guild.me is None:
+        return True
+    perms = channel.permissions_for(guild.me)
+    return perms.send_messages_in_threads if isinstance(channel, discord.Thread) else perms.send_messages
+
+
 CHAT_MESSAGE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
@@ -387,6 +405,8 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
         async def on_message(self, message: discord.Message) -> None:
             if message.author.bot or self.user is None or message.type not in CHAT_MESSAGE_TYPES:
                 return
+            if not _may_speak(message.channel):
+                return  # no point thinking about a reply nobody can see
             incoming = await self.to_incoming(message)
             await self.core.handle(
                 incoming, ChannelOutput(message.channel, reference=message, clock=self.clock)
@@ -418,7 +438,11 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             """Download an attachment unless it is over the avatar byte cap (the core rejects it)."""
             if att.size > self.settings.avatar_max_bytes:
                 return Attachment(att.filename, att.content_type, att.size, b"")
-            data = await att.read()
+            try:
+                data = await att.read()
+            except discord.HTTPException:
+                log.warning("could not download an attachment", exc_info=True)
+                data = b""  # the core answers that the picture was empty
             return Attachment(att.filename, att.content_type, len(data), data)
 
         async def run_command(
