@@ -36,7 +36,7 @@ def tiny_dialogue(tiny_chat_dir: Path):
     from generators.dialogue.transformers_chat import TransformersChat
 
     return TransformersChat.from_pretrained(
-        str(tiny_chat_dir), cache_dir=tiny_chat_dir.parent / "cache", quantize=False
+        str(tiny_chat_dir), cache_dir=tiny_chat_dir.parent / "cache", quantize=False, context_tokens=4096
     )
 
 

@@ -108,7 +108,7 @@ class ChatService:
             log.exception("dialogue backend failed")
             await self._fail(relay, ctx, "model_failed")
             raise UserFacingError("handled") from exc
-        final = trim_reply(raw, prompt.stop)
+        final = trim_reply(raw, prompt.stop, names=(ctx.persona.name,))
         if not final.strip():
             final = ctx.persona.greeting or "…"
         await relay.finish(final)

@@ -112,7 +112,8 @@ class BotCore:
             await self.store.upsert_user(msg.user)
             self._known.add(msg.user.key)
         if msg.channel.key not in self._known:
-            await self.store.upsert_channel(msg.channel)
+            owner = msg.user.key if msg.channel.kind is ChannelKind.DIRECT else None
+            await self.store.upsert_channel(msg.channel, owner)
             self._known.add(msg.channel.key)
         if len(self._known) > 100_000:
             self._known.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -60,6 +61,10 @@ async def cmd_link(ctx: Context) -> None:
         raise UserFacingError("link_invalid")
     if other == ctx.user_key:
         raise UserFacingError("link_same")
+    from bot.core.commands import delete_files
+
+    orphans = await store.take_orphan_files()
+    await asyncio.to_thread(delete_files, orphans, ctx.core.settings.avatar_data_dir)
     await ctx.reply("link_done", other=other.split(":", 1)[0].capitalize())
 
 
