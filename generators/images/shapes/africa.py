@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generators.images.shapes.common import arc_points, columns
+from generators.images.shapes.common import arc_points, columns, curtain
 from generators.images.shapes.pen import Pen, signature
 
 
@@ -108,7 +108,7 @@ def table_mountain(p: Pen) -> None:
     p.poly(cloud + [(0.8, 0.14), (0.7, 0.16), (0.6, 0.13), (0.45, 0.17), (0.3, 0.13), (0.18, 0.12)], "white")
 
 
-@signature("kilimanjaro", 2.6, floodlit=False, snowy=True)
+@signature("kilimanjaro", 2.6, floodlit=False)
 def kilimanjaro(p: Pen) -> None:
     """Kilimanjaro's broad flat-topped snow-capped cone above the savanna, with an acacia in front."""
     p.poly(
@@ -152,15 +152,26 @@ def kilimanjaro(p: Pen) -> None:
 @signature("victoria_falls", 1.7, floodlit=False)
 def victoria_falls(p: Pen) -> None:
     """Victoria Falls: a mile-wide curtain of water plunging into the gorge, spray and a rainbow."""
-    p.rect(0.0, 0.2, 1.0, 1.0, (70, 60, 55))
-    p.poly([(0.0, 0.3), (0.2, 0.24), (0.5, 0.26), (0.8, 0.22), (1.0, 0.26), (1.0, 0.3), (0.0, 0.34)], "green")
-    for k in range(22):
-        u0 = k / 22
-        w = 1 / 22 * p.rng.uniform(0.6, 1.0)
-        v1 = p.rng.uniform(0.82, 0.98)
-        p.rect(u0, 0.3, u0 + w, v1, "foam")
-        p.line([(u0 + w * 0.5, 0.32), (u0 + w * 0.5, v1 - 0.04)], (200, 220, 235), 0.004)
-    p.rect(0.0, 0.9, 1.0, 1.0, "water")
+    # The chasm seen at an angle: the lip recedes to the right, rock buttresses split the curtain.
+    p.poly([(0.0, 0.12), (0.3, 0.2), (0.7, 0.3), (1.0, 0.38), (1.0, 1.0), (0.0, 1.0)], (80, 66, 58))
+    p.poly(
+        [
+            (0.0, 0.08),
+            (0.1, 0.06),
+            (0.3, 0.15),
+            (0.6, 0.22),
+            (1.0, 0.32),
+            (1.0, 0.38),
+            (0.7, 0.3),
+            (0.3, 0.2),
+            (0.0, 0.14),
+        ],
+        "green",
+    )
+    for u0, u1 in ((0.02, 0.2), (0.24, 0.46), (0.5, 0.7), (0.74, 0.98)):
+        lip = [(u, 0.13 + 0.25 * u) for u in (u0, (u0 + u1) / 2, u1)]
+        curtain(p, lip, 0.9, 16)
+    p.rect(0.0, 0.88, 1.0, 1.0, "water")
     if not p.is_night:
         colours = [
             (230, 70, 60),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generators.images.shapes.common import arc_points
+from generators.images.shapes.common import arc_points, curtain
 from generators.images.shapes.pen import Pen, mirror, signature
 
 
@@ -69,14 +69,24 @@ def golden_gate(p: Pen) -> None:
         p.glow(u - 0.004, deck - 0.015, u + 0.004, deck - 0.003)
 
 
-@signature("grand_canyon", 1.6, floodlit=False)
+@signature("grand_canyon", 1.8, floodlit=False)
 def grand_canyon(p: Pen) -> None:
     """The Grand Canyon: banded far rim, stepped red-rock buttes, near walls dropping to the river."""
-    far = [(0.0, 0.14), (0.2, 0.12), (0.42, 0.15), (0.6, 0.11), (0.8, 0.14), (1.0, 0.12)]
-    p.poly(far + [(1.0, 0.7), (0.0, 0.7)], "light")
+    bands = [(196, 98, 60), (226, 150, 100), (236, 196, 150), (170, 80, 55)]
+    far = [
+        (0.0, 0.85),
+        (0.07, 0.22),
+        (0.2, 0.16),
+        (0.42, 0.19),
+        (0.6, 0.14),
+        (0.8, 0.17),
+        (0.93, 0.16),
+        (1.0, 0.8),
+    ]
+    p.poly(far + [(1.0, 0.9), (0.0, 0.9)], mix_band(bands[2], bands[1]))
     for k in range(5):
-        p.line([(u, v + 0.04 + k * 0.06) for u, v in far], "main" if k % 2 else "accent", 0.008)
-    for cu, w, top in ((0.22, 0.16, 0.3), (0.55, 0.2, 0.26), (0.82, 0.14, 0.36)):
+        p.line([(u, v + 0.05 + k * 0.055) for u, v in far[1:-1]], bands[k % 4], 0.01)
+    for cu, w, top in ((0.22, 0.16, 0.32), (0.55, 0.2, 0.27), (0.84, 0.13, 0.36)):
         for k in range(4):
             v0 = top + k * 0.09
             half = w * (0.3 + 0.25 * k)
@@ -87,7 +97,7 @@ def grand_canyon(p: Pen) -> None:
                     (cu + half * 0.85, v0),
                     (cu + half, v0 + 0.09),
                 ],
-                "accent" if k % 2 else "main",
+                bands[k % 4],
             )
             p.poly(
                 [
@@ -99,50 +109,59 @@ def grand_canyon(p: Pen) -> None:
                 "shade",
             )
     left = [
-        (0.0, 0.5),
-        (0.14, 0.52),
-        (0.2, 0.62),
-        (0.3, 0.66),
+        (0.0, 0.8),
+        (0.06, 0.6),
+        (0.14, 0.54),
+        (0.2, 0.63),
+        (0.3, 0.67),
         (0.36, 0.8),
         (0.44, 0.86),
         (0.47, 1.0),
         (0.0, 1.0),
     ]
     right = [
-        (1.0, 0.46),
-        (0.86, 0.5),
-        (0.8, 0.6),
-        (0.7, 0.64),
+        (1.0, 0.78),
+        (0.94, 0.56),
+        (0.86, 0.52),
+        (0.8, 0.61),
+        (0.7, 0.65),
         (0.64, 0.78),
         (0.56, 0.86),
         (0.53, 1.0),
         (1.0, 1.0),
     ]
-    p.poly(left, p.face(-1))
-    p.poly(right, p.face(1))
+    p.poly(left, bands[0] if p.face(-1) == "main" else bands[3])
+    p.poly(right, bands[0] if p.face(1) == "main" else bands[3])
     for k in range(4):
         dv = 0.06 + k * 0.08
-        p.line([(u, v + dv) for u, v in left[:-2]], "accent" if k % 2 else "dark", 0.006)
-        p.line([(u, v + dv) for u, v in right[:-2]], "accent" if k % 2 else "dark", 0.006)
+        for wall in (left, right):
+            pts = [(u, v + dv) for u, v in wall[:-2] if v + dv < 0.97]
+            if len(pts) > 1:
+                p.line(pts, bands[(k + 1) % 4], 0.008)
     p.poly([(0.44, 1.0), (0.48, 0.9), (0.52, 0.9), (0.56, 1.0)], "water")
+
+
+def mix_band(a: tuple, b: tuple) -> tuple:
+    """Halfway between two rock colours."""
+    return tuple((x + y) // 2 for x, y in zip(a, b, strict=True))
 
 
 @signature("niagara_falls", 1.7, floodlit=False)
 def niagara_falls(p: Pen) -> None:
-    """Niagara's Horseshoe Falls: a curved green-white curtain of water pouring into the mist."""
-    p.rect(0.0, 0.3, 1.0, 0.5, "green")
-    rim = arc_points(0.5, 0.25, 0.45, 0.15, 180, 360, 24)
-    p.poly([(0.0, 0.4)] + rim + [(1.0, 0.4), (1.0, 0.48), (0.0, 0.48)], (80, 140, 120))
-    lip = arc_points(0.5, 0.3, 0.45, 0.12, 0, 180, 24)
-    p.poly(rim + lip, (70, 130, 110))
-    for k in range(24):
-        u = 0.05 + k * 0.9 / 24
-        p.rect(u, 0.42, u + 0.04, 0.92, "foam")
-        p.line([(u + 0.02, 0.44), (u + 0.02, 0.88)], (180, 220, 210), 0.003)
+    """Niagara's Horseshoe Falls: a great curved curtain between wooded cliffs, the boat in the spray."""
+    p.poly(
+        [(0.0, 0.3), (0.2, 0.26), (0.5, 0.22), (0.8, 0.26), (1.0, 0.3), (1.0, 0.36), (0.0, 0.36)],
+        (90, 140, 150),
+    )
+    lip = arc_points(0.5, 0.5, 0.44, 0.22, 200, 340, 18)
+    curtain(p, lip, 0.92, 60)
+    p.line(lip, (120, 170, 150), 0.01)
+    p.poly([(0.0, 0.92), (0.02, 0.5), (0.06, 0.32), (0.12, 0.3), (0.12, 0.92)], "rock")
+    p.poly([(0.88, 0.92), (0.88, 0.3), (0.94, 0.32), (0.98, 0.5), (1.0, 0.92)], "rock")
+    for u, v in ((0.05, 0.3), (0.1, 0.27), (0.9, 0.27), (0.95, 0.3), (0.02, 0.45), (0.98, 0.45)):
+        p.ellipse(u - 0.04, v - 0.06, u + 0.04, v + 0.04, "green")
     p.rect(0.0, 0.9, 1.0, 1.0, "water")
-    p.poly([(0.0, 0.9), (0.05, 0.6), (0.1, 0.5), (0.1, 0.9)], "rock")
-    p.poly([(0.9, 0.9), (0.92, 0.5), (1.0, 0.6), (1.0, 0.9)], "rock")
-    b = p.sub(0.62, 0.9, 0.76, 0.98)
+    b = p.sub(0.62, 0.88, 0.74, 0.96)
     b.poly([(0.0, 0.4), (1.0, 0.4), (0.85, 1.0), (0.1, 1.0)], "white")
     b.rect(0.25, 0.0, 0.7, 0.4, (60, 90, 160))
 

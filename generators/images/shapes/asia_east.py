@@ -9,7 +9,7 @@ from generators.images.shapes.pen import Pen, mirror, signature
 @signature("great_wall", 1.8, floodlit=False)
 def great_wall(p: Pen) -> None:
     """The Great Wall snaking along mountain ridges, with crenellations and watchtowers."""
-    ridge = [(0.0, 0.72), (0.14, 0.46), (0.3, 0.6), (0.48, 0.3), (0.66, 0.52), (0.84, 0.24), (1.0, 0.44)]
+    ridge = [(0.0, 0.9), (0.14, 0.46), (0.3, 0.6), (0.48, 0.3), (0.66, 0.52), (0.84, 0.24), (1.0, 0.62)]
     p.poly([(0.0, 1.0)] + [(u, v + 0.03) for u, v in ridge] + [(1.0, 1.0)], "green")
     p.poly([(0.48, 0.33), (0.66, 0.55), (0.84, 0.27), (0.9, 0.5), (0.7, 1.0), (0.5, 1.0)], (50, 100, 55))
     top = [(u, v - 0.05) for u, v in ridge]
@@ -50,22 +50,25 @@ def forbidden_city(p: Pen) -> None:
 @signature("oriental_pearl", 0.42)
 def oriental_pearl(p: Pen) -> None:
     """Shanghai's TV tower: three columns, a big pink sphere below, a smaller one above, and the spire."""
+    grey, grey_dark = (205, 205, 212), (150, 150, 160)
     for u in (0.36, 0.5, 0.64):
-        p.rect(u - 0.035, 0.22, u + 0.035, 1.0, "main")
-    p.poly([(0.1, 1.0), (0.32, 0.66), (0.38, 0.66), (0.2, 1.0)], "main")
-    p.poly([(0.9, 1.0), (0.68, 0.66), (0.62, 0.66), (0.8, 1.0)], "shade")
+        p.rect(u - 0.035, 0.22, u + 0.035, 1.0, grey)
+        p.rect(u + 0.01, 0.22, u + 0.035, 1.0, grey_dark)
+    p.poly([(0.1, 1.0), (0.32, 0.66), (0.38, 0.66), (0.2, 1.0)], grey)
+    p.poly([(0.9, 1.0), (0.68, 0.66), (0.62, 0.66), (0.8, 1.0)], grey_dark)
     big = 0.42 * p.w / p.h
-    p.ellipse(0.12, 0.56 - big / 2, 0.88, 0.56 + big / 2, "accent")
-    p.chord(0.12, 0.56 - big / 2, 0.88, 0.56 + big / 2, 300, 60, "shade")
-    p.windows(0.2, 0.53, 0.8, 0.57, 8, 1, 0.9, 0.6)
+    p.ellipse(0.12, 0.56 - big / 2, 0.88, 0.56 + big / 2, "main")
+    p.chord(0.12, 0.56 - big / 2, 0.88, 0.56 + big / 2, 290, 70, "shade")
+    p.windows(0.2, 0.53, 0.8, 0.57, 8, 1, 0.9, 0.6, "accent")
     small = 0.26 * p.w / p.h
-    p.ellipse(0.28, 0.22 - small / 2, 0.72, 0.22 + small / 2, "accent")
-    p.windows(0.32, 0.21, 0.68, 0.23, 6, 1, 0.9, 0.6)
+    p.ellipse(0.28, 0.22 - small / 2, 0.72, 0.22 + small / 2, "main")
+    p.chord(0.28, 0.22 - small / 2, 0.72, 0.22 + small / 2, 290, 70, "shade")
+    p.windows(0.32, 0.21, 0.68, 0.23, 6, 1, 0.9, 0.6, "accent")
     for v in (0.82, 0.4):
-        p.ellipse(0.43, v - 0.02, 0.57, v + 0.02, "accent")
-    p.rect(0.47, 0.05, 0.53, 0.16, "main")
-    p.ellipse(0.44, 0.07, 0.56, 0.1, "accent")
-    p.line([(0.5, 0.0), (0.5, 0.06)], "shade", 0.02)
+        p.ellipse(0.43, v - 0.02, 0.57, v + 0.02, "main")
+    p.rect(0.47, 0.05, 0.53, 0.16, grey)
+    p.ellipse(0.44, 0.07, 0.56, 0.1, "main")
+    p.line([(0.5, 0.0), (0.5, 0.06)], grey_dark, 0.02)
 
 
 @signature("mount_fuji", 2.3, floodlit=False, snowy=True)
@@ -120,7 +123,7 @@ def tokyo_tower(p: Pen) -> None:
     left = [(0.49, 0.0), (0.47, 0.25), (0.44, 0.42), (0.36, 0.68), (0.2, 0.9), (0.12, 1.0)]
     arch = arc_points(0.5, 1.0, 0.24, 0.2, 180, 360, 16)
     right = [(1 - u, v) for u, v in reversed(left[:-1])]
-    p.poly(left + [(0.26, 1.0)] + arch[1:-1] + [(0.74, 1.0), (0.88, 1.0)] + right, "accent")
+    p.poly(left + [(0.26, 1.0)] + arch[1:-1] + [(0.74, 1.0), (0.88, 1.0)] + right, "main")
     bands = [(0.0, 0.08), (0.2, 0.25), (0.36, 0.42), (0.6, 0.65), (0.74, 0.79)]
 
     def half_w(v: float) -> float:

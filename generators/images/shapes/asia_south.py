@@ -13,7 +13,7 @@ def taj_mahal(p: Pen) -> None:
     p.rect(0.02, 0.93, 0.98, 0.95, "shade")
     p.rect(0.43, 0.95, 0.57, 1.0, "water")
     p.rect(0.28, 0.48, 0.72, 0.86, "main")
-    p.rect(0.28, 0.48, 0.33, 0.86, "shade")
+    p.rect(0.28, 0.48, 0.33, 0.86, (225, 218, 205))
     p.rect(0.67, 0.48, 0.72, 0.86, "light")
     p.rect(0.42, 0.5, 0.58, 0.86, "light")
     p.arch_row(0.43, 0.57, 0.54, 0.84, 1, "shade", 0.2)
@@ -23,7 +23,6 @@ def taj_mahal(p: Pen) -> None:
     p.arch_row(0.58, 0.66, 0.71, 0.84, 1, "shade", 0.3)
     p.rect(0.39, 0.42, 0.61, 0.49, "main")
     onion(p, 0.5, 0.44, 0.3, 0.36, "main", None)
-    p.chord(0.5, 0.16, 0.65, 0.4, 270, 90, "light")
     for u in (0.33, 0.67):
         p.rect(u - 0.035, 0.42, u + 0.035, 0.48, "main")
         onion(p, u, 0.43, 0.08, 0.09, "main", None)
@@ -105,31 +104,23 @@ def marina_bay_sands(p: Pen) -> None:
 def burj_khalifa(p: Pen) -> None:
     """Burj Khalifa: the stepped needle of setbacks rising to a long spire."""
     steps = [
-        (0.5, 0.22),
-        (0.42, 0.18),
-        (0.34, 0.12),
-        (0.26, 0.1),
-        (0.2, 0.08),
-        (0.14, 0.07),
-        (0.1, 0.06),
-        (0.07, 0.05),
+        (0.56, 0.2),
+        (0.48, 0.16),
+        (0.4, 0.13),
+        (0.32, 0.11),
+        (0.25, 0.09),
+        (0.19, 0.08),
+        (0.14, 0.06),
+        (0.1, 0.05),
     ]
     v = 1.0
     for i, (w, h) in enumerate(steps):
-        off = 0.04 * (1 if i % 2 else -1)
-        p.rect(0.5 - w / 2 + off, v - h, 0.5 + w / 2 + off, v, "main")
-        p.rect(0.5 + off, v - h, 0.5 + w / 2 + off, v, "shade")
-        p.windows(
-            0.5 - w / 2 + off + 0.02,
-            v - h,
-            0.5 + w / 2 + off - 0.02,
-            v,
-            3,
-            max(1, int(h * 60)),
-            0.45,
-            0.4,
-            "glass",
-        )
+        left = 0.5 - w * (0.5 if i % 2 else 0.44)
+        right = 0.5 + w * (0.44 if i % 2 else 0.5)
+        p.rect(left, v - h, right, v, "main")
+        p.rect(0.5 + w * 0.12, v - h, right, v, "shade")
+        p.rect(0.5 - w * 0.06, v - h, 0.5 + w * 0.02, v, "light")
+        p.windows(left + 0.02, v - h, right - 0.02, v, 4, max(1, int(h * 60)), 0.45, 0.35, "glass")
         v -= h
-    p.poly([(0.47, v), (0.5, 0.0), (0.53, v)], "main")
-    p.line([(0.5, v), (0.5, 0.0)], "light", 0.03)
+    p.poly([(0.46, v), (0.5, 0.0), (0.54, v)], "main")
+    p.line([(0.5, v), (0.5, 0.0)], "light", 0.025)

@@ -113,3 +113,16 @@ def curved_roof(
         fill,
     )
     p.line([(u0 + inset - e * 0.3, v_top), (u1 - inset + e * 0.3, v_top)], "dark", 0.01)
+
+
+def curtain(p: Pen, lip: list[Pt], bottom: float, streaks: int, tint: tuple = (200, 222, 235)) -> None:
+    """A waterfall curtain hanging from a lip polyline down to `bottom`, with falling streaks."""
+    p.poly(lip + [(lip[-1][0], bottom), (lip[0][0], bottom)], "foam")
+    for _ in range(streaks):
+        t = p.rng.random()
+        k = min(len(lip) - 2, int(t * (len(lip) - 1)))
+        f = t * (len(lip) - 1) - k
+        u = lip[k][0] + (lip[k + 1][0] - lip[k][0]) * f
+        v = lip[k][1] + (lip[k + 1][1] - lip[k][1]) * f
+        length = (bottom - v) * p.rng.uniform(0.3, 0.95)
+        p.line([(u, v + 0.01), (u, v + length)], tint, 0.003)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generators.images.shapes.common import arc_points, columns, curved_arches, spire
+from generators.images.shapes.common import arc_points, curved_arches, spire
 from generators.images.shapes.pen import Pen, mirror, signature
 
 
@@ -166,10 +166,14 @@ def brandenburg_gate(p: Pen) -> None:
     p.rect(0.05, 0.56, 0.95, 0.58, "shade")
     p.rect(0.25, 0.34, 0.75, 0.46, "main")
     p.rect(0.32, 0.3, 0.68, 0.34, "main")
-    columns(p, 0.07, 0.93, 0.58, 0.93, 6, "main", 0.45)
-    columns(p, 0.07, 0.93, 0.58, 0.93, 6, "shade", 0.12)
-    for u in (0.0, 0.86):
-        p.rect(u, 0.5, u + 0.14, 1.0, "main")
+    for i in range(6):
+        u = 0.075 + i * 0.147
+        p.rect(u, 0.58, u + 0.07, 0.93, "main")
+        p.rect(u + 0.045, 0.58, u + 0.07, 0.93, "shade")
+        p.rect(u - 0.005, 0.58, u + 0.075, 0.6, "light")
+    for u in (0.0, 0.9):
+        p.rect(u, 0.52, u + 0.1, 1.0, "main")
+        p.rect(u, 0.52, u + 0.1, 0.55, "shade")
     q = p.sub(0.38, 0.1, 0.62, 0.3)
     for i in range(4):
         u = 0.1 + i * 0.2

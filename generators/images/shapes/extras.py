@@ -159,15 +159,24 @@ def draw_near(ctx: Any) -> None:
         _river(ctx, w, h)
     if "canal_houses" in ctx.extras:
         _canal_houses(ctx, w, h)
+    props = []
     if "palms" in ctx.extras:
-        for x, lean in ((w * 0.05, 1), (w * 0.95, -1)):
-            if ctx.rng.random() < 0.85:
-                _palm(ctx, x, ctx.layout.ground_y + h * 0.04, h * ctx.rng.uniform(0.3, 0.42), lean)
+        props.append("palm")
     if "trees" in ctx.extras or "cherry_blossoms" in ctx.extras:
-        blossom = "cherry_blossoms" in ctx.extras
-        for x in (w * 0.02, w * 0.98):
-            if ctx.rng.random() < 0.7:
-                _tree(ctx, x, ctx.layout.ground_y + h * 0.05, h * ctx.rng.uniform(0.28, 0.38), blossom)
+        props.append("blossom" if "cherry_blossoms" in ctx.extras else "tree")
+    for side, x in ((-1, w * 0.05), (1, w * 0.95)):
+        if not props or ctx.rng.random() < 0.25:
+            continue
+        kind = ctx.rng.choice(props)
+        height = h * ctx.rng.uniform(0.24, 0.32)
+        reach = height * (0.45 if kind == "palm" else 0.3)
+        if x - reach < lb[2] and x + reach > lb[0]:
+            continue  # the landmark reaches this edge; keep it clear
+        y = ctx.layout.ground_y + h * 0.05
+        if kind == "palm":
+            _palm(ctx, x, y, height, -side)
+        else:
+            _tree(ctx, x, y, height, kind == "blossom")
 
 
 def _mist(ctx: Any, lb: tuple[int, int, int, int]) -> None:
@@ -233,18 +242,24 @@ def _canal_houses(ctx: Any, w: int, h: int) -> None:
 def _palm(ctx: Any, x: float, y: float, height: float, lean: int) -> None:
     trunk = ctx.lit((110, 80, 55))
     leaf = ctx.lit((40, 110, 55))
-    pts = []
-    for i in range(9):
-        t = i / 8
-        pts.append((x + lean * height * 0.25 * t * t, y - height * t))
-    ctx.draw.line(pts, fill=trunk, width=max(2, int(height * 0.05)))
+    dark = ctx.lit((30, 85, 45))
+    pts = [(x + lean * height * 0.2 * (i / 8) ** 2, y - height * i / 8) for i in range(9)]
+    ctx.draw.line(pts, fill=trunk, width=max(2, int(height * 0.045)))
     tx, ty = pts[-1]
-    for k in range(7):
-        a = math.pi * (0.95 + 1.1 * k / 6)
-        ln = height * 0.42
-        ex, ey = tx + math.cos(a) * ln, ty + math.sin(a) * ln * 0.55 + ln * 0.25
-        mx, my = tx + math.cos(a) * ln * 0.5, ty + math.sin(a) * ln * 0.5 - ln * 0.05
-        ctx.draw.polygon([(tx, ty), (mx, my - ln * 0.07), (ex, ey), (mx, my + ln * 0.05)], fill=leaf)
+    ln = height * 0.4
+    for k in range(8):
+        a = math.pi * (-0.05 + 1.1 * k / 7)  # spread from right to left, drooping at the tips
+        c, s = math.cos(a), math.sin(a)
+        upper, lower = [], []
+        for i in range(7):
+            t = i / 6
+            px = tx + c * ln * t
+            py = ty - s * ln * 0.45 * t + ln * 0.55 * t * t
+            half = ln * 0.07 * math.sin(math.pi * min(1.0, t * 1.1))
+            upper.append((px - s * half * 0.3, py - half))
+            lower.append((px + s * half * 0.3, py + half))
+        ctx.draw.polygon(upper + lower[::-1], fill=leaf if k % 2 else dark)
+    ctx.draw.ellipse((tx - ln * 0.06, ty - ln * 0.02, tx + ln * 0.06, ty + ln * 0.1), fill=trunk)
 
 
 def _tree(ctx: Any, x: float, y: float, height: float, blossom: bool) -> None:

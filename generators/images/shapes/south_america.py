@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from generators.images.shapes.common import curtain
 from generators.images.shapes.pen import Pen, signature
 
 
@@ -82,18 +83,19 @@ def machu_picchu(p: Pen) -> None:
 @signature("iguazu_falls", 1.6, floodlit=False)
 def iguazu_falls(p: Pen) -> None:
     """Iguazú: dozens of waterfalls in two tiers cascading between jungle-covered ledges."""
-    p.rect(0.0, 0.1, 1.0, 1.0, (70, 75, 60))
-    for v_top, v_bot, n in ((0.12, 0.5, 9), (0.5, 0.9, 12)):
-        p.rect(0.0, v_top - 0.06, 1.0, v_top + 0.02, "green")
-        for k in range(n):
-            u = (k + p.rng.uniform(0.1, 0.3)) / n
-            w = p.rng.uniform(0.35, 0.7) / n
-            p.rect(u, v_top, u + w, v_bot, "foam")
-            p.line([(u + w / 2, v_top + 0.02), (u + w / 2, v_bot - 0.02)], (200, 220, 230), 0.004)
-        for k in range(12):
-            u = k / 11
-            r = p.rng.uniform(0.02, 0.04)
-            p.ellipse(u - r, v_top - 0.1, u + r, v_top - 0.02, (40, 110, 50))
+    jungle, dark = (50, 110, 55), (35, 80, 45)
+    p.poly([(0.0, 0.95), (0.02, 0.2), (0.2, 0.1), (0.5, 0.12), (0.8, 0.08), (0.98, 0.16), (1.0, 0.95)], dark)
+    for ledge, bottom, spans in (
+        (0.16, 0.5, ((0.06, 0.2), (0.26, 0.48), (0.55, 0.7), (0.76, 0.94))),
+        (0.52, 0.9, ((0.04, 0.16), (0.2, 0.34), (0.38, 0.62), (0.66, 0.8), (0.84, 0.97))),
+    ):
+        for u0, u1 in spans:
+            lip = [(u0, ledge + 0.02), ((u0 + u1) / 2, ledge), (u1, ledge + 0.02)]
+            curtain(p, lip, bottom, 14)
+        for k in range(16):
+            u = k / 15
+            r = 0.025 + 0.015 * ((k * 7) % 3) / 2
+            p.ellipse(u - r * 1.4, ledge - 0.08, u + r * 1.4, ledge + 0.01, jungle if k % 2 else dark)
     p.rect(0.0, 0.9, 1.0, 1.0, "water")
 
 
