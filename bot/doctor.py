@@ -45,7 +45,7 @@ def _images(settings: Settings) -> str:
 def _cutout(settings: Settings) -> str:
     from generators.images.cutout import describe_chain
 
-    rows = describe_chain()
+    rows = describe_chain(settings)
     return "; ".join(f"{name}: {'yes' if ok else 'no'} ({why})" for name, ok, why in rows)
 
 
