@@ -73,6 +73,7 @@ async def env(tmp_path: Path, tiny_chat) -> AsyncIterator[tuple[Playground, Test
         llm_temperature=1.0,
         avatar_max_bytes=4000,
         max_message_chars=300,
+        image_cooldown_s=0.0,
     )
     runtime = await build_core(settings, dialogue=tiny_chat, clock=TickingClock())
     pg = Playground(runtime.core)
@@ -383,6 +384,27 @@ async def test_avatar_create_shows_an_image(env) -> None:
     res = await client.get(url)
     assert res.status == 200 and res.headers["Content-Type"] == "image/png"
     assert (await res.read())[:4] == b"\x89PNG"
+    await ann.close()
+
+
+async def test_adventure_postcard_and_reroll_button(env) -> None:
+    _, client = env
+    ann, _ = await join(client, "Ann")
+    await ann.send_json({"type": "say", "text": "/avatar create a cheerful fox"})
+    await events_until(ann, lambda e: e["type"] == "message" and e["role"] == "bot")
+    await ann.send_json({"type": "say", "text": "/adventure paris seed:3"})
+    seen = await events_until(ann, lambda e: e["type"] == "message" and e["role"] == "bot" and e["image"])
+    card = seen[-1]
+    assert card["text"] and (await client.get(card["image"])).status == 200
+    reroll = next(b for b in card["buttons"] if b["action"].startswith("reroll:"))
+    res = await client.post(
+        "/api/action",
+        json={"name": "Ann", "channel": "lobby", "message_id": card["id"], "action": reroll["action"]},
+    )
+    assert res.status == 202
+    again = await events_until(ann, lambda e: e["type"] == "message" and e["role"] == "bot" and e["image"])
+    assert again[0]["type"] == "notice"
+    assert again[-1]["image"] != card["image"] and again[-1]["buttons"]
     await ann.close()
 
 
