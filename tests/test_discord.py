@@ -232,6 +232,18 @@ async def test_remember_then_memory_shows_it_privately(world: World) -> None:
     assert [f.text for f in facts] == [fact]
 
 
+async def test_forget_confirmation_button_stays_private(world: World) -> None:
+    await world.alice.slash(world.general, "remember", text="I live near the harbour")
+    ask = await world.alice.slash(world.general, "forget")
+    assert ask.ephemeral
+    prompt = next(m for m in shown(ask) if m.components)
+    assert custom_ids(prompt) == [CUSTOM_ID_PREFIX + "forget:yes", CUSTOM_ID_PREFIX + "forget:no"]
+    done = await world.alice.click(prompt, custom_id=CUSTOM_ID_PREFIX + "forget:yes")
+    assert done.ephemeral and all(m.ephemeral for m in shown(done))
+    assert "forgotten" in shown(done)[0].content
+    assert await world.core.store.facts(f"discord:{world.alice.id}") == []
+
+
 async def test_persona_switch_and_autocomplete(world: World) -> None:
     choices = await world.alice.autocomplete(world.general, "persona", "persona_id", "prof")
     assert [c["value"] for c in choices] == ["professor"]
@@ -410,6 +422,14 @@ async def _mention_chat(world: World) -> None:
     assert len(world.bot_messages(world.general)) == count, "not addressed: no reply"
     await world.alice.send(world.general, "Luna, what should I pack?")
     assert len(world.bot_messages(world.general)) > count, "called by name: reply"
+    count = len(world.bot_messages(world.general))
+    await world.alice.send(world.general, "thanks!", reply_to=world.bot_messages(world.general)[-1])
+    assert len(world.bot_messages(world.general)) > count, "a reply to the bot: reply"
+
+
+async def test_a_bare_mention_gets_a_hint(world: World) -> None:
+    await world.alice.send(world.general, f"<@{world.client.user.id}>")
+    assert world.bot_messages(world.general)[-1].content == t("empty_message", "en")
 
 
 async def test_streamed_edits_are_throttled_in_virtual_time(world: World) -> None:
