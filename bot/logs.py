@@ -9,7 +9,7 @@ import re
 _SECRET_ENV = ("DISCORD_TOKEN", "TELEGRAM_TOKEN", "LLM_API_KEY")
 # Telegram bot tokens and Discord tokens have recognisable shapes; scrub them even if unknown.
 _TOKEN_SHAPES = re.compile(
-    r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b|\b[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}\b"
+    r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}|[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}"
 )
 
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def run_bot(
     args: list[str], tmp_path: Path, tiny_chat_dir: Path, stdin: str = ""
@@ -17,6 +19,7 @@ def run_bot(
         "AVATAR_DATA_DIR": str(tmp_path / "data"),
         "LLM_MODEL": str(tiny_chat_dir),
         "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": str(ROOT),
         "IMAGE_COOLDOWN_S": "0",
     }
     env.pop("TELEGRAM_TOKEN", None)

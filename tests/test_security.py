@@ -45,6 +45,7 @@ def test_tokens_never_reach_logs_through_start_errors_and_shutdown(
         "PLAYGROUND_PORT": "0",
         "LOG_LEVEL": "DEBUG",
         "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": str(ROOT),
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],

@@ -82,9 +82,8 @@ class SceneMaker:
                     settings.image_model, device=settings.image_device
                 )
             except Exception as exc:
-                reason = f"IMAGE_MODEL {settings.image_model!r} did not load: {type(exc).__name__}: {exc}"[
-                    :300
-                ]
+                why = str(getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}")
+                reason = f"IMAGE_MODEL {settings.image_model!r} did not load: {why}"[:300]
                 log.warning("image model fallback: %s", reason)
                 if wants == "diffusers":
                     raise
@@ -141,8 +140,16 @@ class SceneMaker:
             image = self.diffusion.harmonise(
                 image, seed=seed, strength=self.harmonise_strength, steps=self.steps, prompt=scene.prompt
             )
+        boxes = [tuple(scene.landmark_box), *(tuple(b) for b in comp.avatar_boxes)]
+        focus = (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
         card = make_postcard(
             image,
+            focus=focus,
             landmark=landmark,
             fmt=fmt,
             when_local=landmark.local_time(now_utc),
