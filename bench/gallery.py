@@ -61,12 +61,13 @@ def main() -> None:
     ap.add_argument("--thumb", type=int, default=256, help="thumbnail width on the sheet")
     ap.add_argument("--only", default="", help="comma-separated landmark ids")
     ap.add_argument("--boxes", action="store_true", help="outline landmark_box and free zones")
+    ap.add_argument("--supersample", type=int, default=1, help="render at N x size, then downscale")
     a = ap.parse_args()
 
     from generators.images.illustrated import IllustratedRenderer
     from generators.landmarks import Catalogue
 
-    renderer = IllustratedRenderer()
+    renderer = IllustratedRenderer(supersample=a.supersample)
     landmarks = Catalogue.load().all()
     if a.only:
         wanted = set(a.only.split(","))

@@ -227,9 +227,11 @@ def test_styles_and_supersampling(catalogue: Catalogue, renderer: IllustratedRen
     assert abs(smooth.landmark_box[0] - base.landmark_box[0]) <= 2
 
 
-def test_too_small_size_is_refused(renderer: IllustratedRenderer) -> None:
+def test_too_small_or_too_large_sizes_are_refused(renderer: IllustratedRenderer) -> None:
     with pytest.raises(ValueError, match="too small"):
         renderer(StandIn(), now_utc=NOW, seed=1, size=(8, 8))
+    with pytest.raises(ValueError, match="too large"):
+        IllustratedRenderer(supersample=4)(StandIn(), now_utc=NOW, seed=1, size=(2048, 2048))
 
 
 def test_tiny_and_odd_sizes_never_crash(catalogue: Catalogue, renderer: IllustratedRenderer) -> None:

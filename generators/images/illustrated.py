@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 Box = tuple[int, int, int, int]
 STYLES = ("classic", "vintage", "noir", "pastel", "vivid")
+MAX_PIXELS = 4096 * 4096
 _DEFAULT_PALETTE = {
     "sky_day": "#7fb8e8",
     "sky_dusk": "#f0a070",
@@ -119,6 +120,8 @@ class IllustratedRenderer:
         out_w, out_h = int(size[0]), int(size[1])
         if out_w < 16 or out_h < 16:
             raise ValueError(f"scene size too small: {size}")
+        if out_w * out_h * self.supersample**2 > MAX_PIXELS:
+            raise ValueError(f"scene size too large: {size} x{self.supersample} supersampling")
         ss = self.supersample
         w, h = out_w * ss, out_h * ss
         rng = random.Random(_seed_for(landmark, seed))

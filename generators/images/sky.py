@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 from datetime import datetime
@@ -289,8 +288,3 @@ def sun_position(
     else:
         y = int(horizon_y * rng.uniform(0.12, 0.26))
     return x, y
-
-
-def elevation_hint(time_of_day: str) -> float:
-    """Rough sun elevation in radians, used only to lengthen shadows at low sun."""
-    return {"dawn": 0.15, "dusk": 0.15, "day": 0.9, "night": 0.0}.get(time_of_day, 0.9) * math.pi / 2

@@ -171,6 +171,14 @@ def victoria_falls(p: Pen) -> None:
     for u0, u1 in ((0.02, 0.2), (0.24, 0.46), (0.5, 0.7), (0.74, 0.98)):
         lip = [(u, 0.13 + 0.25 * u) for u in (u0, (u0 + u1) / 2, u1)]
         curtain(p, lip, 0.9, 16)
+    u = -0.03
+    while u < 1.03:
+        r = p.rng.uniform(0.02, 0.04)
+        v = 0.11 + 0.25 * max(0.0, min(1.0, u))
+        p.ellipse(
+            u - r * 1.3, v - 0.1, u + r * 1.3, v + 0.01, (40, 100, 50) if p.rng.random() < 0.5 else "green"
+        )
+        u += r * 1.7
     p.rect(0.0, 0.88, 1.0, 1.0, "water")
     if not p.is_night:
         colours = [

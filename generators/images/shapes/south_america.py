@@ -83,20 +83,41 @@ def machu_picchu(p: Pen) -> None:
 @signature("iguazu_falls", 1.6, floodlit=False)
 def iguazu_falls(p: Pen) -> None:
     """Iguazú: dozens of waterfalls in two tiers cascading between jungle-covered ledges."""
-    jungle, dark = (50, 110, 55), (35, 80, 45)
-    p.poly([(0.0, 0.95), (0.02, 0.2), (0.2, 0.1), (0.5, 0.12), (0.8, 0.08), (0.98, 0.16), (1.0, 0.95)], dark)
-    for ledge, bottom, spans in (
-        (0.16, 0.5, ((0.06, 0.2), (0.26, 0.48), (0.55, 0.7), (0.76, 0.94))),
-        (0.52, 0.9, ((0.04, 0.16), (0.2, 0.34), (0.38, 0.62), (0.66, 0.8), (0.84, 0.97))),
-    ):
-        for u0, u1 in spans:
-            lip = [(u0, ledge + 0.02), ((u0 + u1) / 2, ledge), (u1, ledge + 0.02)]
-            curtain(p, lip, bottom, 14)
-        for k in range(16):
-            u = k / 15
-            r = 0.025 + 0.015 * ((k * 7) % 3) / 2
-            p.ellipse(u - r * 1.4, ledge - 0.08, u + r * 1.4, ledge + 0.01, jungle if k % 2 else dark)
-    p.rect(0.0, 0.9, 1.0, 1.0, "water")
+    jungle, dark, water = (50, 110, 55), (35, 80, 45), (236, 232, 222)
+    p.poly(
+        [
+            (0.0, 1.0),
+            (0.03, 0.55),
+            (0.1, 0.3),
+            (0.2, 0.16),
+            (0.35, 0.12),
+            (0.55, 0.16),
+            (0.75, 0.1),
+            (0.88, 0.2),
+            (0.96, 0.45),
+            (1.0, 1.0),
+        ],
+        dark,
+    )
+    falls = []
+    for k in range(11):
+        u = 0.06 + k * 0.082 + p.rng.uniform(-0.015, 0.015)
+        edge = min(u - 0.0, 1.0 - u)
+        top = 0.2 + p.rng.uniform(0.0, 0.3) + max(0.0, 0.25 - edge) * 1.2
+        falls.append((u, p.rng.uniform(0.04, 0.075), top, min(0.93, top + p.rng.uniform(0.3, 0.55))))
+    for u, w, top, bottom in falls:
+        mid = (top + bottom) / 2 + p.rng.uniform(-0.05, 0.05)
+        curtain(p, [(u - w / 2, top + 0.01), (u, top), (u + w / 2, top + 0.01)], mid, 6, (205, 200, 190))
+        curtain(
+            p, [(u - w * 0.7, mid + 0.01), (u, mid), (u + w * 0.7, mid + 0.01)], bottom, 6, (205, 200, 190)
+        )
+        for side in (-1, 1):
+            r = p.rng.uniform(0.022, 0.035)
+            cu = u + side * (w / 2 + r * 0.6)
+            p.ellipse(cu - r * 1.3, top - 0.06, cu + r * 1.3, top + 0.03, jungle)
+            p.ellipse(cu - r * 1.1, mid - 0.05, cu + r * 1.1, mid + 0.03, dark)
+    p.poly([(0.03, 0.92), (0.97, 0.92), (1.0, 1.0), (0.0, 1.0)], "water")
+    del water
 
 
 @signature("moai_easter_island", 2.2, floodlit=False)
