@@ -152,7 +152,21 @@ class IllustratedRenderer:
         draw = ImageDraw.Draw(img)
         ambient = sky.tinter(light.tint, light.brightness)
         horizon_rgb = img.getpixel((w // 2, max(0, hz - 2)))
-        ctx = _Context(img, draw, layout, pal, ambient, horizon_rgb, rng, tod, season, weather, light, extras)
+        ctx = _Context(
+            img,
+            draw,
+            layout,
+            pal,
+            ambient,
+            horizon_rgb,
+            rng,
+            tod,
+            season,
+            weather,
+            light,
+            extras,
+            abs(lat) < 23.5,
+        )
         draw_far(ctx)
         draw_ground(ctx)
         if "clouds_low" in extras:
@@ -223,6 +237,7 @@ class _Context:
     weather: str
     light: SceneLight
     extras: set[str]
+    tropical: bool = False
     landmark_box: Box = (0, 0, 0, 0)
 
 

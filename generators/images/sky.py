@@ -93,9 +93,7 @@ def tinter(tint: RGB, brightness: float):
 
 
 def season_for(local: datetime, lat: float) -> str:
-    """Meteorological season from the local month, flipped south of the equator; 'tropical' near it."""
-    if abs(lat) < 15:
-        return "tropical"
+    """Meteorological season (spring/summer/autumn/winter) from the local month, flipped south of the equator."""
     north = ("winter", "winter", "spring", "spring", "spring", "summer", "summer", "summer", "autumn")
     north += ("autumn", "autumn", "winter")
     season = north[local.month - 1]

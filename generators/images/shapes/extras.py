@@ -22,6 +22,11 @@ _LEAF = {
 }
 
 
+def _leaf(ctx: Any) -> RGB:
+    """Foliage colour for the season; evergreen in the tropics."""
+    return _LEAF["tropical"] if ctx.tropical else _LEAF.get(ctx.season, _LEAF["summer"])
+
+
 def _ridge(w: int, base: float, amp: float, rng: Any, waves: int, step: int) -> list[tuple[float, float]]:
     """A smooth random skyline of summed sines across the width, closed down to the base."""
     phases = [rng.uniform(0, 2 * math.pi) for _ in range(3)]
@@ -82,7 +87,7 @@ def draw_far(ctx: Any) -> None:
     if "city_skyline" in ctx.extras:
         _skyline(ctx, d, w, h, hz, haze)
     if "trees" in ctx.extras or "cherry_blossoms" in ctx.extras:
-        leaf = (235, 170, 195) if "cherry_blossoms" in ctx.extras else _LEAF.get(ctx.season, _LEAF["summer"])
+        leaf = (235, 170, 195) if "cherry_blossoms" in ctx.extras else _leaf(ctx)
         colour = ctx.lit(mix(leaf, haze, 0.3))
         x = 0.0
         while x < w:
@@ -265,11 +270,11 @@ def _palm(ctx: Any, x: float, y: float, height: float, lean: int) -> None:
 def _tree(ctx: Any, x: float, y: float, height: float, blossom: bool) -> None:
     trunk = ctx.lit((90, 65, 45))
     ctx.draw.line((x, y, x, y - height * 0.55), fill=trunk, width=max(2, int(height * 0.06)))
-    if ctx.season == "winter" and not blossom:
+    if ctx.season == "winter" and not blossom and not ctx.tropical:
         for k in (-1, 1):
             ctx.draw.line((x, y - height * 0.4, x + k * height * 0.2, y - height * 0.75), fill=trunk, width=2)
         return
-    leaf = (240, 175, 200) if blossom else _LEAF.get(ctx.season, _LEAF["summer"])
+    leaf = (240, 175, 200) if blossom else _leaf(ctx)
     for _ in range(7):
         r = height * ctx.rng.uniform(0.14, 0.22)
         cx = x + ctx.rng.uniform(-0.22, 0.22) * height

@@ -178,6 +178,7 @@ class Pen:
         """A light source that is only drawn at night (lamps, lit clock faces), untinted."""
         if self.is_night:
             (x0, y0), (x1, y1) = self.pt(u0, v0), self.pt(u1, v1)
+            self._track((x0, x1), (y0, y1))
             self.draw.ellipse((x0, y0, max(x0, x1), max(y0, y1)), fill=colour)
 
 
