@@ -71,7 +71,7 @@ class SlowDialogue:
 
     @property
     def languages(self) -> frozenset[str]:
-        return self.inner.languages | {"en"}
+        return self.inner.languages
 
     @property
     def context_tokens(self) -> int:
@@ -516,6 +516,22 @@ async def test_sharded_client_serves_guilds_on_every_shard(make_core) -> None:
         carol = other.add_member(w.env.create_user("carol"))
         result = await carol.slash(chan, "help")
         assert "/adventure" in result.response.content
+
+
+async def test_a_picture_over_the_server_limit_is_sent_smaller(world: World, tmp_path: Path) -> None:
+    import numpy as np
+
+    limit = world.client.get_guild(world.guild.id).filesize_limit
+    side = int((limit / 3) ** 0.5) + 64  # an uncompressed PNG just over the server's upload limit
+    noise = np.random.default_rng(1).integers(0, 255, (side, side, 3), dtype=np.uint8)
+    big = tmp_path / "huge.png"
+    Image.fromarray(noise).save(big, compress_level=0)
+    assert big.stat().st_size > limit
+    out = ChannelOutput(world.client.get_channel(world.general.id), clock=world.core.clock)
+    await out.send_image(big, "A very detailed postcard", ())
+    sent = world.general.last_message
+    assert sent.content == "A very detailed postcard"
+    assert sent.attachments[0].filename == "huge.jpg" and 0 < sent.attachments[0].size <= limit
 
 
 def test_oversized_pictures_are_shrunk_under_the_limit(tmp_path: Path) -> None:

@@ -112,6 +112,13 @@ def _too_large_note(path: Path) -> str:
     return f"\n(the picture is too large for this server: {Path(path).stat().st_size // 1024} KB)"
 
 
+async def send_split(out: Any, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage:
+    """Send text of any length as several messages (buttons under the last); returns the first."""
+    parts = split_text(text, out.max_len)
+    sent = [await out.send(part, buttons if i == len(parts) - 1 else ()) for i, part in enumerate(parts)]
+    return sent[0]
+
+
 def _is_expired(exc: discord.HTTPException) -> bool:
     """True when Discord says the interaction token is gone (15 minutes passed, or never acknowledged)."""
     return exc.status == 401 or exc.code in (10015, 10062, 50027)
@@ -171,7 +178,7 @@ class ChannelOutput:
         """Send a file with its caption, shrunk under the server's upload limit if needed."""
         fitted = await asyncio.to_thread(fit_file, Path(path), _guild_file_limit(self.channel))
         if fitted is None:
-            return await self.send(caption + _too_large_note(path), buttons)
+            return await send_split(self, caption + _too_large_note(path), buttons)
         parts = split_text(caption, self.max_len) if caption else [""]
         prefix = self._prefix(parts[0])
         kwargs = self._common(buttons if len(parts) == 1 else ())
@@ -281,7 +288,7 @@ class InteractionOutput:
             return sent
         fitted = await asyncio.to_thread(fit_file, Path(path), self._file_limit())
         if fitted is None:
-            return await self.send(caption + _too_large_note(path), buttons)
+            return await send_split(self, caption + _too_large_note(path), buttons)
         parts = split_text(caption, self.max_len) if caption else [""]
         kwargs: dict[str, Any] = {"content": parts[0], "file": _discord_file(fitted, path)}
         if (view := view_for(buttons)) and len(parts) == 1:
