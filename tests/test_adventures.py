@@ -1,0 +1,180 @@
+"""Adventures end to end through the core: both image paths, captions, journal, friends, limits."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.core.models import Channel, ChannelKind, IncomingMessage, User
+from tests.outputs import RecordingOutput
+
+ANA = User("web", "ana", "Ana")
+BEN = User("web", "ben", "Ben")
+LI = User("web", "li", "Li", locale="zh-CN")
+ROOM = Channel("web", "lobby", ChannelKind.GROUP)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def say(core, user: User, text: str, **kw) -> RecordingOutput:
+    out = RecordingOutput()
+    await core.handle(IncomingMessage(user, ROOM, text, mentions_bot=True, **kw), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def tiny_sd_dir(tmp_path_factory) -> Path:
+    from tests.tiny_diffusers import save_tiny_pipeline
+
+    return save_tiny_pipeline(tmp_path_factory.mktemp("tiny-sd"))
+
+
+async def test_offline_path_is_seeded_and_rerolls(make_core) -> None:
+    core = await make_core(image_cooldown_s=0, image_size=512)
+    await say(core, ANA, "/avatar create long brown hair, glasses, pink hoodie")
+    a = await say(core, ANA, "/adventure take me to paris please seed:42")
+    b = await say(core, ANA, "/adventure Paris seed:42")
+    c = await say(core, ANA, "/adventure paris seed:43")
+    (pa, cap_a), (pb, _), (pc, _) = a.images[0], b.images[0], c.images[0]
+    assert sha(pa) == sha(pb) != sha(pc)
+    assert "Eiffel Tower" in cap_a and "#AvatarAdventures" in cap_a and "seed 42" in cap_a
+    assert "illustrated" in cap_a.lower()
+    with Image.open(pa) as im:
+        assert im.size == (1080, 1080) and not im.info.get("exif")
+    assert pa.stat().st_size < 8 * 1024 * 1024
+    actions = [btn.action for btn in a.buttons[-1]]
+    assert actions[0].startswith("reroll:") and {"format"} == {x.split(":")[0] for x in actions[1:]}
+    journal = await core.store.adventures(ANA.key)
+    assert len(journal) == 3 and journal[0].path_used == "illustrated" and journal[0].image_sha256 == sha(pc)
+
+
+async def test_reroll_and_format_buttons(make_core) -> None:
+    core = await make_core(image_cooldown_s=0, image_size=512)
+    first = await say(core, ANA, "/adventure rome seed:5")
+    reroll, fmt_45 = first.buttons[-1][0].action, first.buttons[-1][1].action
+    again = RecordingOutput()
+    await core.handle_action(ANA, IncomingMessage(ANA, ROOM, ""), reroll, again)
+    assert again.images and sha(again.images[0][0]) != sha(first.images[0][0])
+    portrait = RecordingOutput()
+    await core.handle_action(ANA, IncomingMessage(ANA, ROOM, ""), fmt_45, portrait)
+    with Image.open(portrait.images[0][0]) as im:
+        assert im.size == (1080, 1350)
+    recs = await core.store.adventures(ANA.key)
+    assert recs[0].seed == 5 and recs[0].format == "4:5"
+
+
+async def test_chinese_place_name_gives_a_chinese_caption_from_true_facts(make_core) -> None:
+    core = await make_core(image_cooldown_s=0, image_size=512)
+    out = await say(core, LI, "/adventure 巴黎")
+    path, caption = out.images[0]
+    from generators.landmarks import Catalogue
+
+    eiffel = Catalogue.load().get("eiffel_tower")
+    assert "埃菲尔铁塔" in caption
+    assert any(fact in caption for fact in eiffel.facts["zh"]), "a catalogue fact, not an invented one"
+    assert "离线插画" in caption
+
+
+async def test_unknown_place_suggests_and_makes_no_image(make_core) -> None:
+    core = await make_core(image_cooldown_s=0)
+    out = await say(core, ANA, "/adventure eifel towr")
+    assert out.images, "typos still match"
+    nothing = await say(core, ANA, "/adventure Atlantis")
+    assert nothing.images == [] and "Did you mean" in nothing.text
+    assert len(await core.store.adventures(ANA.key)) == 1
+
+
+async def test_friends_appear_together_only_with_an_avatar(make_core) -> None:
+    core = await make_core(image_cooldown_s=0, image_size=512)
+    await say(core, BEN, "/avatar create short black hair, beard")
+    out = await say(core, ANA, "/adventure sydney with @Ben", mentioned_users=(BEN,))
+    assert out.images and "Ben" in out.images[0][1]
+    nobody = User("web", "zoe", "Zoe")
+    solo = await say(core, ANA, "/adventure sydney with @Zoe", mentioned_users=(nobody,))
+    assert "Zoe has no avatar" in solo.text and solo.images
+
+
+async def test_scene_geometry_keeps_the_landmark_clear(tmp_path: Path) -> None:
+    from generators.images.illustrated import IllustratedRenderer
+    from generators.images.scenes import SceneMaker
+    from generators.landmarks import Catalogue
+
+    maker = SceneMaker(IllustratedRenderer(), size=512)
+    avatar = Image.new("RGBA", (200, 400), (200, 30, 30, 255))
+    for lm in Catalogue.load().all()[::6]:
+        from datetime import UTC, datetime
+
+        res = maker(
+            lm,
+            [avatar, avatar],
+            now_utc=datetime(2026, 3, 1, 9, tzinfo=UTC),
+            seed=1,
+            fmt="1:1",
+            lang="en",
+            out_path=Path(core_tmp := "/tmp") / f"geo-{lm.id}.jpg",
+        )
+        x0, y0, x1, y1 = res.landmark_box
+        for ax0, ay0, ax1, ay1 in res.avatar_boxes:
+            assert 0 <= ax0 < ax1 <= 512 and 0 <= ay0 < ay1 <= 512
+            overlap = max(0, min(x1, ax1) - max(x0, ax0)) * max(0, min(y1, ay1) - max(y0, ay0))
+            assert overlap <= 0.02 * (ax1 - ax0) * (ay1 - ay0), lm.id
+
+
+async def test_diffusers_path_with_a_tiny_pipeline(make_core, tiny_sd_dir: Path) -> None:
+    core = await make_core(image_cooldown_s=0, image_model=str(tiny_sd_dir), image_size=64, image_steps=2)
+    a = await say(core, ANA, "/adventure tokyo seed:7")
+    b = await say(core, ANA, "/adventure tokyo seed:7")
+    assert a.images and "diffusers" in a.images[0][1]
+    assert sha(a.images[0][0]) == sha(b.images[0][0])
+    assert (await core.store.adventures(ANA.key))[0].path_used == "diffusers"
+
+
+async def test_unloadable_image_model_falls_back_to_the_offline_renderer(make_core, tmp_path: Path) -> None:
+    core = await make_core(image_cooldown_s=0, image_model=str(tmp_path / "missing"), image_size=256)
+    out = await say(core, ANA, "/adventure cairo")
+    assert out.images and "illustrated" in out.images[0][1].lower()
+    assert "did not load" in core.adventures.scenes().fallback_reason
+
+
+async def test_cooldown_and_daily_quota(make_core) -> None:
+    core = await make_core(image_cooldown_s=60, image_size=256)
+    assert (await say(core, ANA, "/adventure rio")).images
+    wait = await say(core, ANA, "/adventure rio")
+    assert wait.images == [] and "try again in" in wait.text
+    capped = await make_core(
+        image_cooldown_s=0,
+        image_daily_quota=1,
+        image_size=256,
+        data_dir=core.settings.avatar_data_dir.parent / "q",
+    )
+    assert (await say(capped, ANA, "/adventure rio")).images
+    assert "limit" in (await say(capped, ANA, "/adventure rio")).text
+
+
+async def test_journal_passport_and_remembered_trips(make_core) -> None:
+    core = await make_core(image_cooldown_s=0, image_size=256)
+    await say(core, ANA, "/adventure tokyo tower")
+    second = await say(core, ANA, "/adventure paris")
+    assert "After Tokyo Tower" in second.images[0][1], "the caption remembers the last trip"
+    journal = await say(core, ANA, "/journal")
+    assert "Tokyo Tower" in journal.text and "Eiffel Tower" in journal.text
+    passport = await say(core, ANA, "/passport")
+    with Image.open(passport.images[0][0]) as im:
+        assert im.size == (1080, 1440)
+    lines = await core.adventures.journal_lines(ANA.key, "en")
+    assert lines[0].startswith("Eiffel Tower in Paris")
+
+
+async def test_landmarks_listing_filters_by_continent_and_country(make_core) -> None:
+    core = await make_core()
+    everything = await say(core, ANA, "/landmarks")
+    assert everything.text.count("•") >= 44
+    asia = await say(core, ANA, "/landmarks 亚洲")
+    assert "泰姬陵" in asia.text and "埃菲尔" not in asia.text
+    japan = await say(core, ANA, "/landmarks japan")
+    assert "Mount Fuji" in japan.text and "Colosseum" not in japan.text
