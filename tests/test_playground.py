@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from yarl import URL
 
-from bot.adapters.web import MediaStore, Playground, WebChatOutput, safe_filename, slugify
+from bot.adapters.web import MAX_INFLIGHT, MediaStore, Playground, WebChatOutput, safe_filename, slugify
 from bot.app import build_core
 from bot.core.clock import FakeClock
 from bot.core.output import Button
@@ -277,6 +277,18 @@ async def test_disconnect_mid_stream_does_not_break_the_core(env) -> None:
     again = await say_and_wait(ben, "and another one please", mention=True)
     assert again[-1]["type"] == "edit"
     await ben.close()
+
+
+async def test_a_flooding_tab_is_told_to_slow_down(env) -> None:
+    _, client = env
+    ann, _ = await join(client, "Ann")
+    for i in range(MAX_INFLIGHT + 3):
+        await ann.send_json({"type": "say", "text": f"message {i}, Luna?", "mention": True})
+    seen = await events_until(ann, lambda e: e["type"] == "notice")
+    assert seen[-1]["error"] is True and "earlier messages" in seen[-1]["text"]
+    echoed = [e["text"] for e in seen if e["type"] == "message" and e["role"] == "user"]
+    assert echoed == [f"message {i}, Luna?" for i in range(MAX_INFLIGHT)]
+    await ann.close()
 
 
 async def test_xss_is_carried_as_text(env) -> None:

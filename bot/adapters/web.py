@@ -35,6 +35,7 @@ HISTORY_LIMIT = 50
 MEDIA_KEEP = 2000
 ACTIONS_KEEP = 2000
 SEND_TIMEOUT_S = 5.0
+MAX_INFLIGHT = 6  # unanswered messages per tab
 IMAGE_SUFFIXES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
@@ -70,6 +71,10 @@ add_texts(
         "web_upload_missing": {
             "en": "Please choose a picture to upload.",
             "zh": "请选择要上传的图片。",
+        },
+        "web_slow_down": {
+            "en": "Hold on, I'm still answering your earlier messages. Please send that again in a moment.",
+            "zh": "请稍等，我还在回复你之前的消息。请过一会儿再发一次。",
         },
         "web_button_expired": {
             "en": "That button has expired. Please run the command again.",
@@ -196,6 +201,7 @@ class _Tab:
     ws: web.WebSocketResponse
     user: User
     channel: Channel
+    inflight: int = 0
 
 
 @dataclass
@@ -347,10 +353,17 @@ class Playground:
         persona = await self.core.persona_for(channel)
         return {"id": persona.id, "name": persona.name, "tagline": persona.tagline}
 
-    def _spawn(self, coro) -> None:
+    def _spawn(self, coro, tab: _Tab | None = None) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        if tab is not None:
+            tab.inflight += 1
+
+            def _done(_task: asyncio.Task) -> None:
+                tab.inflight -= 1
+
+            task.add_done_callback(_done)
 
     async def _run(self, msg: IncomingMessage, out: WebChatOutput, action: str | None = None) -> None:
         """Hand one message (or button press) to the core, then refresh the header if the persona changed."""
@@ -574,6 +587,15 @@ class Playground:
         text = event.get("text")
         if not isinstance(text, str) or not text.strip():
             return
+        if tab.inflight >= MAX_INFLIGHT:
+            # A runaway tab must not pile up work in the core; say so instead of silently dropping.
+            notice = {
+                "type": "notice",
+                "error": True,
+                "text": t("web_slow_down", ui_language("", tab.user.locale)),
+            }
+            await tab.ws.send_str(json.dumps(notice, ensure_ascii=False))
+            return
         user = tab.user
         lang = event.get("lang")
         if isinstance(lang, str) and lang[:16] != (user.locale or ""):
@@ -591,7 +613,7 @@ class Playground:
             reply_to_bot=reply,
             sent_at=self.core.clock.now(),
         )
-        self._spawn(self._run(msg, WebChatOutput(self, tab.channel.platform_id)))
+        self._spawn(self._run(msg, WebChatOutput(self, tab.channel.platform_id)), tab)
 
 
 def _hostname(host: str) -> str:

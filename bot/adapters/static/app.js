@@ -304,7 +304,7 @@
     else if (ev.type === "edit") editMessage(ev);
     else if (ev.type === "typing") showTyping();
     else if (ev.type === "persona") setPersona(ev.persona);
-    else if (ev.type === "notice") addNotice(ev.text, false);
+    else if (ev.type === "notice") addNotice(ev.text, !!ev.error);
   }
 
   // ---------------------------------------------------------------- sending
