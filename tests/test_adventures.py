@@ -116,7 +116,7 @@ async def test_scene_geometry_keeps_the_landmark_clear(tmp_path: Path) -> None:
             seed=1,
             fmt="1:1",
             lang="en",
-            out_path=Path(core_tmp := "/tmp") / f"geo-{lm.id}.jpg",
+            out_path=tmp_path / f"geo-{lm.id}.jpg",
         )
         x0, y0, x1, y1 = res.landmark_box
         for ax0, ay0, ax1, ay1 in res.avatar_boxes:
