@@ -178,6 +178,7 @@
         `or called by name ("${who}"). Turn on @mention to always get an answer.`;
     }
     $("input").placeholder = state.kind === "direct" ? `Message ${who}…` : `Message #${state.channel}…`;
+    $("mention").closest("label").hidden = state.kind === "direct";
   }
 
   async function loadPersonas() {
