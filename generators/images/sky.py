@@ -236,8 +236,21 @@ def draw_clouds(
             rx, ry = cw * rng.uniform(0.25, 0.45), ch * rng.uniform(0.5, 0.9)
             d.ellipse((cx + ox - rx, cy + oy - ry, cx + ox + rx, cy + oy + ry), fill=(*colour, alpha))
         d.ellipse((cx - cw * 0.55, cy, cx + cw * 0.55, cy + ch * 0.7), fill=(*shade, alpha))
-    layer = layer.filter(ImageFilter.GaussianBlur(1.4)).resize((w, h), Image.Resampling.BILINEAR)
-    img.paste(layer, (0, 0), layer)
+    paste_upscaled(img, layer.filter(ImageFilter.GaussianBlur(1.4)))
+
+
+def paste_upscaled(img: Image.Image, small: Image.Image) -> None:
+    """Scale a low-resolution RGBA layer up to the image and paste it, touching only its drawn region."""
+    box = small.getchannel("A").getbbox()
+    if box is None:
+        return
+    sx, sy = img.width / small.width, img.height / small.height
+    x0, y0 = max(0, box[0] - 1), max(0, box[1] - 1)
+    x1, y1 = min(small.width, box[2] + 1), min(small.height, box[3] + 1)
+    tx0, ty0 = round(x0 * sx), round(y0 * sy)
+    tx1, ty1 = max(tx0 + 1, round(x1 * sx)), max(ty0 + 1, round(y1 * sy))
+    part = small.resize((tx1 - tx0, ty1 - ty0), Image.Resampling.BILINEAR, box=(x0, y0, x1, y1))
+    img.paste(part, (tx0, ty0), part)
 
 
 def draw_weather(

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from generators.images.shapes.pen import LIT_WINDOW
-from generators.images.sky import hex_rgb, mix, scale
+from generators.images.sky import hex_rgb, mix, paste_upscaled, scale
 
 RGB = tuple[int, int, int]
 
@@ -196,8 +196,7 @@ def _mist(ctx: Any, lb: tuple[int, int, int, int]) -> None:
         cy = (lb[1] + (lb[3] - lb[1]) * ctx.rng.uniform(0.55, 1.0)) / q
         r = bw * ctx.rng.uniform(0.08, 0.18)
         d.ellipse((cx - r, cy - r * 0.7, cx + r, cy + r * 0.7), fill=(*colour, 120))
-    layer = layer.filter(ImageFilter.GaussianBlur(2.5)).resize((w, h), Image.Resampling.BILINEAR)
-    ctx.img.paste(layer, (0, 0), layer)
+    paste_upscaled(ctx.img, layer.filter(ImageFilter.GaussianBlur(2.5)))
 
 
 def _river(ctx: Any, w: int, h: int) -> None:
