@@ -119,7 +119,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="tiny random model only (CI smoke)")
     ap.add_argument("--tokens", type=int, default=64, help="max new tokens per reply")
-    ap.add_argument("--reps", type=int, default=3, help="replies per path (median reported)")
+    ap.add_argument("--reps", type=int, default=5, help="replies per path, interleaved (median and best)")
     ap.add_argument("--quantize", action="store_true", help="ask for int8 (applies to models >= 300M params)")
     args = ap.parse_args()
     if args.quick:
@@ -152,6 +152,8 @@ def main() -> None:
             replies.append(reply)
         bot = statistics.median(bot_rates)
         bare = statistics.median(bare_rates)
+        # On a shared host the spread between runs is ~30%; the best of N is the least disturbed pair.
+        best = max(bot_rates) / max(bare_rates) if bare_rates else 0.0
         rows = [
             Row(
                 "model",
@@ -169,7 +171,9 @@ def main() -> None:
             ),
             Row("tokens/s, bot path", bot, "tok/s", "prompt + stream + trim"),
             Row("tokens/s, bare model.generate", bare, "tok/s", "same ids, seed, token count"),
-            Row("bot / bare ratio", bot / bare if bare else 0.0, "x", "goal >= 0.95"),
+            Row("bot / bare ratio (medians)", bot / bare if bare else 0.0, "x", "goal >= 0.95"),
+            Row("bot / bare ratio (best of each)", best, "x", "goal >= 0.95"),
+            Row("tokens/s spread, bare", f"{min(bare_rates):.1f}-{max(bare_rates):.1f}", "tok/s", "noise"),
             Row(
                 "tokens per reply (median)",
                 int(statistics.median(tokens)),
