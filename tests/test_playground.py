@@ -508,6 +508,10 @@ async def test_start_and_stop_on_a_free_port(tmp_path: Path, tiny_chat) -> None:
                 f"http://127.0.0.1:{pg.port}/api/config", headers={"Host": "attacker.example"}
             ) as res:
                 assert res.status == 403  # DNS rebinding guard on a loopback bind
+            ws = await session.ws_connect(f"http://127.0.0.1:{pg.port}/ws?channel=lobby&name=Ann")
+            assert (await ws.receive_json())["type"] == "hello"
+            await pg.stop()
+            assert (await ws.receive()).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
     finally:
         await pg.stop()
         await runtime.aclose()

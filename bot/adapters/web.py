@@ -240,22 +240,23 @@ class Playground:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        server = getattr(site, "_server", None)
-        sockets = getattr(server, "sockets", None) or ()
-        self.port = sockets[0].getsockname()[1] if sockets else port
+        addresses = self._runner.addresses
+        self.port = addresses[0][1] if addresses else port
         log.info("playground listening on %s:%s", host, self.port)
 
     async def stop(self) -> None:
-        """Close every socket, finish running replies, and stop serving."""
+        """Close every socket, cancel replies still running, and stop serving."""
         await self._shutdown()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
 
     async def _shutdown(self, _app: web.Application | None = None) -> None:
-        for sockets in list(self._subs.values()):
-            for ws in list(sockets):
-                await ws.close()
+        sockets = [ws for subs in self._subs.values() for ws in subs]
+        if sockets:
+            await asyncio.gather(
+                *(asyncio.wait_for(ws.close(), SEND_TIMEOUT_S) for ws in sockets), return_exceptions=True
+            )
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
