@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -9,9 +12,14 @@ import pytest
 from bot.settings import Settings
 from generators.dialogue.base import GenerationConfig
 from generators.dialogue.language import detect_language
-from generators.dialogue.loader import load_dialogue
+from generators.dialogue.loader import describe_dialogue, load_dialogue
 from generators.dialogue.prompt import HistoryLine, build_prompt, trim_reply
-from generators.dialogue.transformers_chat import TransformersChat
+from generators.dialogue.transformers_chat import (
+    TransformersChat,
+    _remove_stale_temp_dirs,
+    cache_is_complete,
+    packaged_cache_path,
+)
 from personas.model import Persona
 
 pytestmark = pytest.mark.smoke
@@ -76,3 +84,25 @@ async def test_a_broken_custom_model_falls_back_to_the_packaged_one(tmp_path: Pa
     assert loaded.fallback_reason and "no-such-model" in loaded.fallback_reason
     assert "SmolLM2" in loaded.backend.name
     await loaded.backend.aclose()
+
+
+def test_a_killed_conversion_leaves_no_cache_behind(tmp_path: Path):
+    cache_dir = tmp_path / "models"
+    code = (
+        "from pathlib import Path; from generators.dialogue.transformers_chat import TransformersChat; "
+        f"TransformersChat.from_pretrained('packaged:smollm2-135m-instruct', cache_dir=Path({str(cache_dir)!r}))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=root, stderr=subprocess.DEVNULL)
+    # Kill it once the conversion has started (the temp dir exists), well before the rename.
+    deadline = time.monotonic() + 120
+    while not list(cache_dir.glob(".smollm2-135m-instruct.tmp-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    final = packaged_cache_path("smollm2-135m-instruct", cache_dir)
+    assert not final.exists() and not cache_is_complete(final)
+    leftovers = list(cache_dir.glob(".smollm2-135m-instruct.tmp-*"))
+    _remove_stale_temp_dirs(cache_dir, "smollm2-135m-instruct")
+    assert not any(p.exists() for p in leftovers)
+    assert "not converted yet" in describe_dialogue(Settings(_env_file=None, avatar_data_dir=tmp_path))
