@@ -377,6 +377,7 @@ def register(core: BotCore, stack: AsyncExitStack) -> None:
     adv = Adventures(core)
     core.adventures = adv  # type: ignore[attr-defined]
     core.chat.journal_provider = adv.journal_lines
+    adv.queue.start()
     stack.push_async_callback(adv.queue.aclose)
 
     async def cmd_avatar(ctx: Context) -> None:

@@ -85,6 +85,10 @@ class JobQueue:
         self._wakeup.set()
         return job.future, ahead
 
+    def start(self) -> None:
+        """Start the workers now (needs a running loop) rather than inside the first request."""
+        self._ensure_workers()
+
     def _ensure_workers(self) -> None:
         self._tasks = [t for t in self._tasks if not t.done()]
         while len(self._tasks) < self.workers:
