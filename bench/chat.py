@@ -157,7 +157,7 @@ def main() -> None:
         rows = [
             Row(
                 "model",
-                chat.name if args.quick else label,
+                label,
                 "",
                 f"{args.reps} replies, <= {args.tokens} tokens",
             ),
