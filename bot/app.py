@@ -86,7 +86,7 @@ async def run(settings: Settings) -> None:
             pg = Playground(runtime.core)
             await pg.start(settings.playground_host, settings.playground_port)
             runners.append(pg)
-            print(f"Playground: http://{settings.playground_host}:{settings.playground_port}", flush=True)
+            print(f"Playground: http://{settings.playground_host}:{pg.port}", flush=True)
         for name, configured in (("discord", settings.discord_token), ("telegram", settings.telegram_token)):
             if configured is None:
                 continue

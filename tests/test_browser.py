@@ -8,11 +8,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
-from bot.adapters.web import Playground, WebChatOutput
+from bot.adapters.web import Playground
 from bot.app import build_core
-from bot.core.output import Button
 from bot.settings import Settings
 from tests.test_playground import SeededChat
 from tests.tiny_llm import make_tiny_chat
@@ -53,6 +51,8 @@ async def site(tmp_path: Path) -> AsyncIterator[tuple[str, Playground]]:
         llm_max_new_tokens=16,
         llm_temperature=1.0,
         avatar_max_bytes=4000,
+        image_cooldown_s=0,
+        image_size=256,
     )
     runtime = await build_core(settings, dialogue=chat)
     pg = Playground(runtime.core)
@@ -166,20 +166,17 @@ async def test_group_chat_in_a_real_browser(site: tuple[str, Playground]) -> Non
             )
             await expect(ann.locator(".notice.error").last).to_contain_text("too big (the limit is 3.91 KB)")
 
-            # Images arrive inline with their buttons; a press goes back to the server as an action.
-            card = pg.settings.avatar_data_dir / "postcards" / "card.png"
-            card.parent.mkdir(parents=True, exist_ok=True)
-            Image.new("RGB", (64, 40), (30, 140, 200)).save(card)
-            await WebChatOutput(pg, "lobby").send_image(
-                card, "Greetings from Paris", (Button("Reroll", "reroll:1"),)
-            )
+            # A real adventure: the postcard arrives inline in both tabs, and its reroll button makes another.
+            await _send(ann, "/adventure paris seed:1")
             for page in (ann, ben):
                 image = page.locator(".msg.bot img.image").last
-                await expect(image).to_be_visible()
-                assert await image.evaluate("img => img.naturalWidth") == 64
-                await expect(image).to_have_attribute("alt", "Greetings from Paris")
-            await ben.get_by_role("button", name="Reroll").click()
-            await expect(ann.locator(".notice").last).to_have_text("Ben → Reroll")
+                await expect(image).to_be_visible(timeout=30_000)
+                assert await image.evaluate("img => img.naturalWidth") == 1080
+            await expect(ann.locator(".msg.bot").last).to_contain_text("Eiffel Tower")
+            await ann.get_by_role("button", name="Reroll").last.click()
+            await expect(ann.locator(".msg.bot img.image")).to_have_count(2, timeout=30_000)
+            srcs = await ann.locator(".msg.bot img.image").evaluate_all("imgs => imgs.map(i => i.src)")
+            assert len(set(srcs)) == 2
 
             # A reload keeps the name (localStorage) and the channel's history.
             await ben.reload()
