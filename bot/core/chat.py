@@ -20,22 +20,6 @@ log = logging.getLogger(__name__)
 JournalProvider = Callable[[str, str], Awaitable[list[str]]]
 
 
-def visible_prefix(raw: str, stop: tuple[str, ...]) -> str:
-    """The part of streamed text that is safe to show: cut at a stop sequence, hold back a partial one."""
-    cut = len(raw)
-    for s in stop:
-        pos = raw.find(s)
-        if pos != -1:
-            cut = min(cut, pos)
-    text = raw[:cut]
-    for s in stop:
-        for k in range(min(len(s) - 1, len(text)), 0, -1):
-            if text.endswith(s[:k]):
-                text = text[: len(text) - k]
-                break
-    return text.lstrip()
-
-
 class ChatService:
     """Answers plain chat messages in the channel persona's voice."""
 
@@ -93,11 +77,11 @@ class ChatService:
         raw = ""
         try:
             async with asyncio.timeout(self.settings.llm_timeout_s):
+                # Backends already hold back text that could become a stop sequence.
                 async for chunk in self.dialogue.stream(prompt.turns, config):
                     raw += chunk
-                    visible = visible_prefix(raw, prompt.stop)
-                    if len(visible) > len(relay.text):
-                        await relay.feed(visible[len(relay.text) :])
+                    if relay.text or chunk.strip():
+                        await relay.feed(chunk if relay.text else chunk.lstrip())
         except TimeoutError as exc:
             log.warning("dialogue timed out after %.0fs", self.settings.llm_timeout_s)
             await self._fail(relay, ctx, "model_timeout")

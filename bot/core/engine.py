@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -171,7 +172,7 @@ class BotCore:
             return True
         first = persona_name.split()[0] if persona_name.split() else persona_name
         names = {persona_name, first}
-        return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", msg.text, re.IGNORECASE) for n in names if n)
+        return any(_name_pattern(n).search(msg.text) for n in names if n)
 
     def ask_confirmation(self, ctx: Context, action: str) -> None:
         """Remember that the user's next message in this channel confirms or cancels `action`."""
@@ -196,6 +197,11 @@ class BotCore:
             await out.send(text)
         except Exception:
             log.exception("could not deliver an error message")
+
+
+@functools.lru_cache(maxsize=256)
+def _name_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
 
 
 def _replace_text(msg: IncomingMessage, text: str) -> IncomingMessage:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import re
 import sqlite3
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -66,6 +69,9 @@ async def _connect(path: Path, *, read_only: bool) -> aiosqlite.Connection:
     return db
 
 
+RECENT_WINDOW = 64
+
+
 class Store:
     """Per-user memory, channel state, avatars, journal, identity links, settings and usage."""
 
@@ -73,6 +79,13 @@ class Store:
         self.path = path
         self._writer = writer
         self._reader = reader
+        # Read-through cache of small, hot reads (settings, personas, facts, journal). Every write
+        # that could change them clears it after COMMIT; a read that raced a write is not cached.
+        self._cache: dict[tuple, Any] = {}
+        self._generation = 0
+        # The tail of each active channel's history, kept in step with add_message after COMMIT.
+        self._recent: dict[str, list[StoredMessage]] = {}
+        self._channel_writes: dict[str, int] = {}
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -128,6 +141,41 @@ class Store:
         """Run a custom write job (`async def job(tx: Tx)`) through the single writer."""
         return await self._writer.submit(job)
 
+    async def _cached(self, key: tuple, load: Callable[[], Awaitable[Any]]) -> Any:
+        if key in self._cache:
+            return self._cache[key]
+        generation = self._generation
+        value = await load()
+        if generation == self._generation:
+            if len(self._cache) > 20_000:
+                self._cache.clear()
+            self._cache[key] = value
+        return value
+
+    def _invalidate(self) -> None:
+        self._generation += 1
+        self._cache.clear()
+        self._recent.clear()
+        for key in self._channel_writes:
+            self._channel_writes[key] += 1
+
+    def _remember_recent(self, msg: StoredMessage) -> None:
+        window = self._recent.get(msg.channel_key)
+        if window is None:
+            return
+        ids = [m.id for m in window]
+        pos = bisect.bisect_left(ids, msg.id)
+        if pos < len(ids) and ids[pos] == msg.id:
+            return
+        window.insert(pos, msg)
+        del window[:-RECENT_WINDOW]
+
+    async def _write_and_invalidate(self, job) -> Any:
+        try:
+            return await self._writer.submit(job)
+        finally:
+            self._invalidate()
+
     async def _rows(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         return list(await self._reader.execute_fetchall(sql, params))
 
@@ -168,7 +216,10 @@ class Store:
 
     async def get_channel_persona(self, channel_key: str) -> str | None:
         """The persona id chosen for the channel, or None."""
-        row = await self._row("SELECT persona_id FROM channels WHERE key = ?", (channel_key,))
+        row = await self._cached(
+            ("persona", channel_key),
+            lambda: self._row("SELECT persona_id FROM channels WHERE key = ?", (channel_key,)),
+        )
         return row["persona_id"] if row else None
 
     async def set_channel_persona(self, channel_key: str, persona_id: str) -> None:
@@ -178,7 +229,7 @@ class Store:
             await _ensure_channel(tx, channel_key)
             await tx.run("UPDATE channels SET persona_id = ? WHERE key = ?", (persona_id, channel_key))
 
-        await self._writer.submit(job)
+        await self._write_and_invalidate(job)
 
     # ---- messages ----------------------------------------------------------------------------
 
@@ -197,12 +248,30 @@ class Store:
                 (channel_key, user_key, speaker, role, text, when),
             )
 
-        return await self._writer.submit(job)
+        self._channel_writes[channel_key] = self._channel_writes.get(channel_key, 0) + 1
+        new_id = await self._writer.submit(job)
+        self._remember_recent(
+            StoredMessage(new_id, channel_key, user_key, speaker, role, text, parse_time(when))
+        )
+        return new_id
 
     async def recent_messages(self, channel_key: str, limit: int) -> list[StoredMessage]:
         """The channel's last `limit` turns since its last /reset, oldest first."""
         if limit <= 0:
             return []
+        if limit <= RECENT_WINDOW:
+            window = self._recent.get(channel_key)
+            if window is None:
+                writes = self._channel_writes.get(channel_key, 0)
+                window = await self._load_recent(channel_key, RECENT_WINDOW)
+                if writes == self._channel_writes.get(channel_key, 0):
+                    if len(self._recent) >= 5_000:
+                        self._recent.pop(next(iter(self._recent)))
+                    self._recent[channel_key] = window
+            return list(window[-limit:])
+        return await self._load_recent(channel_key, limit)
+
+    async def _load_recent(self, channel_key: str, limit: int) -> list[StoredMessage]:
         rows = await self._rows(
             "SELECT * FROM (SELECT m.* FROM messages m WHERE m.channel_key = ? AND m.id > "
             "coalesce((SELECT context_after_id FROM channels WHERE key = ?), 0) "
@@ -234,7 +303,11 @@ class Store:
                 (when, channel_key, channel_key),
             )
 
-        await self._writer.submit(job)
+        self._channel_writes[channel_key] = self._channel_writes.get(channel_key, 0) + 1
+        try:
+            await self._writer.submit(job)
+        finally:
+            self._recent.pop(channel_key, None)
 
     # ---- facts -------------------------------------------------------------------------------
 
@@ -255,14 +328,17 @@ class Store:
                 (person, text, norm, source, when),
             )
 
-        return await self._writer.submit(job)
+        return await self._write_and_invalidate(job)
 
     async def facts(self, user_key: str) -> list[Fact]:
         """The person's facts, oldest first (shared across linked identities)."""
-        rows = await self._rows(
-            "SELECT f.id, f.text, f.source, f.at FROM facts f JOIN users u ON u.person_id = f.person_id "
-            "WHERE u.key = ? ORDER BY f.id",
-            (user_key,),
+        rows = await self._cached(
+            ("facts", user_key),
+            lambda: self._rows(
+                "SELECT f.id, f.text, f.source, f.at FROM facts f JOIN users u ON u.person_id = f.person_id "
+                "WHERE u.key = ? ORDER BY f.id",
+                (user_key,),
+            ),
         )
         return [Fact(r["id"], r["text"], r["source"], parse_time(r["at"])) for r in rows]
 
@@ -277,7 +353,7 @@ class Store:
                 )
             )
 
-        return await self._writer.submit(job)
+        return await self._write_and_invalidate(job)
 
     # ---- /forget -----------------------------------------------------------------------------
 
@@ -344,7 +420,7 @@ class Store:
                 await tx.run("DELETE FROM persons WHERE id = ?", (person,))  # cascades the rest
             return ForgetReport(tuple(keys), facts, messages, avatars, adventures, files)
 
-        return await self._writer.submit(job)
+        return await self._write_and_invalidate(job)
 
     # ---- avatars -----------------------------------------------------------------------------
 
@@ -431,14 +507,17 @@ class Store:
                 ),
             )
 
-        return await self._writer.submit(job)
+        return await self._write_and_invalidate(job)
 
     async def adventures(self, user_key: str, limit: int = 50) -> list[AdventureRecord]:
         """The person's trips, newest first."""
-        rows = await self._rows(
-            "SELECT a.* FROM adventures a JOIN users u ON u.person_id = a.person_id WHERE u.key = ? "
-            "ORDER BY a.at DESC, a.id DESC LIMIT ?",
-            (user_key, max(0, limit)),
+        rows = await self._cached(
+            ("adventures", user_key, limit),
+            lambda: self._rows(
+                "SELECT a.* FROM adventures a JOIN users u ON u.person_id = a.person_id WHERE u.key = ? "
+                "ORDER BY a.at DESC, a.id DESC LIMIT ?",
+                (user_key, max(0, limit)),
+            ),
         )
         return [
             AdventureRecord(
@@ -501,7 +580,7 @@ class Store:
             tx.invalidate()
             return maker
 
-        return await self._writer.submit(job)
+        return await self._write_and_invalidate(job)
 
     async def linked_keys(self, user_key: str) -> list[str]:
         """Every platform key of the person behind `user_key`, itself included, sorted."""
@@ -525,7 +604,10 @@ class Store:
 
     async def get_setting(self, scope: str, key: str) -> str | None:
         """A setting's value, e.g. scope 'discord-space:123' or 'channel:telegram:5'."""
-        row = await self._row("SELECT value FROM settings WHERE scope = ? AND key = ?", (scope, key))
+        row = await self._cached(
+            ("setting", scope, key),
+            lambda: self._row("SELECT value FROM settings WHERE scope = ? AND key = ?", (scope, key)),
+        )
         return row["value"] if row else None
 
     async def set_setting(self, scope: str, key: str, value: str | None) -> None:
@@ -541,7 +623,7 @@ class Store:
                     (scope, key, str(value)),
                 )
 
-        await self._writer.submit(job)
+        await self._write_and_invalidate(job)
 
     # ---- usage (cooldowns and quotas) ----------------------------------------------------------
 

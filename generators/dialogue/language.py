@@ -56,7 +56,8 @@ def detect_language(text: str) -> str:
     """The ISO 639-1 code of `text`'s language (script first, then common words); 'en' when unsure."""
     counts: dict[str, int] = {}
     latin = 0
-    for ch in text[:2000]:
+    sample = text[:2000]
+    for ch in "" if sample.isascii() else sample:  # ASCII has no script to count
         lang = _script_of(ch)
         if lang:
             counts[lang] = counts.get(lang, 0) + 1
@@ -69,7 +70,7 @@ def detect_language(text: str) -> str:
         best = max(counts, key=lambda k: counts[k])
         if counts[best] >= latin / 2:
             return best
-    lowered = text[:2000].lower()
+    lowered = sample.lower()
     words = _WORD_RE.findall(lowered)
     scores = {lang: sum(w in vocab for w in words) for lang, vocab in _WORDS.items()}
     for lang, marks in _ACCENTS.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -57,7 +58,6 @@ REMINDER = (
 )
 
 _CONTROL = re.compile(r"<\|[^|>\n]{0,40}\|>|</?s>|\[/?INST\]|<</?SYS>>")
-_NAME_PREFIX = "(?:\\*\\*)?{name}(?:\\*\\*)?\\s*[:：](?:\\*\\*)?\\s*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +90,7 @@ def _fenced_text(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@functools.lru_cache(maxsize=4096)
 def clean_name(name: str) -> str:
     """A speaker name safe for 'Name:' prefixes: one line, no colon, at most 40 characters."""
     name = clean_text(name).replace(":", " ").replace("：", " ")
@@ -355,6 +356,24 @@ def _drop_repeats(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def _strip_name_prefix(text: str, names: Sequence[str]) -> str:
+    """Remove one leading 'Name:' (optionally **bold**) for any of `names`; plain string ops, no regex."""
+    head = text.lstrip()
+    body = head[2:] if head.startswith("**") else head
+    lowered = body.lower()
+    for name in names:
+        if not lowered.startswith(name.lower()):
+            continue
+        rest = body[len(name) :]
+        rest = rest[2:] if rest.startswith("**") else rest
+        rest = rest.lstrip()
+        if rest[:1] in (":", "："):
+            rest = rest[1:]
+            rest = rest[2:] if rest.startswith("**") else rest
+            return rest.lstrip()
+    return text
+
+
 def trim_reply(text: str, stop: tuple[str, ...], names: Sequence[str] = ()) -> str:
     """Cut a generated reply at stop sequences, drop 'Name:' prefixes and repeats, end on a whole sentence."""
     text, _ = cut_at_stop(text, stop)
@@ -362,10 +381,9 @@ def trim_reply(text: str, stop: tuple[str, ...], names: Sequence[str] = ()) -> s
     known = [n for n in names if n]
     known += [s[1:-1] for s in stop if s.startswith("\n") and s.endswith(":") and len(s) > 2]
     if known:
-        alternatives = "|".join(re.escape(n) for n in sorted(set(known), key=len, reverse=True))
-        prefix = re.compile("^\\s*" + _NAME_PREFIX.format(name=f"(?:{alternatives})"), re.I)
+        names = sorted(set(known), key=len, reverse=True)
         while True:
-            stripped = prefix.sub("", text, count=1)
+            stripped = _strip_name_prefix(text, names)
             if stripped == text or not stripped.strip():
                 break
             text = stripped
