@@ -178,3 +178,18 @@ async def test_landmarks_listing_filters_by_continent_and_country(make_core) -> 
     assert "泰姬陵" in asia.text and "埃菲尔" not in asia.text
     japan = await say(core, ANA, "/landmarks japan")
     assert "Mount Fuji" in japan.text and "Colosseum" not in japan.text
+
+
+async def test_two_requests_at_once_from_one_user_give_one_postcard_and_one_busy_note(make_core) -> None:
+    import asyncio
+
+    core = await make_core(image_cooldown_s=0, image_size=256)
+    first, second = RecordingOutput(), RecordingOutput()
+    await asyncio.gather(
+        core.handle(IncomingMessage(ANA, ROOM, "/adventure rome", mentions_bot=True), first),
+        core.handle(IncomingMessage(ANA, ROOM, "/adventure cairo", mentions_bot=True), second),
+    )
+    images = first.images + second.images
+    assert len(images) == 1 and images[0][0].is_file()
+    assert "still on its way" in (first.text + second.text)
+    assert "Sorry" not in first.text + second.text

@@ -47,6 +47,7 @@ class Adventures:
         self._scenes: Any = None
         self._cutout: Any = None
         self._cartoon: Any = None
+        self._active: set[str] = set()
         self.avatar_dir = s.avatar_data_dir / "avatars"
         self.postcard_dir = s.avatar_data_dir / "postcards"
 
@@ -228,23 +229,49 @@ class Adventures:
         friend_names: tuple[str, ...] = (),
     ) -> None:
         await self._check_limits(ctx)
-        if self.queue.busy(ctx.user_key):
+        if self.queue.busy(ctx.user_key) or ctx.user_key in self._active:
             raise UserFacingError("job_busy")
+        self._active.add(ctx.user_key)  # held from here, so a second request can't race this one
+        try:
+            await self._run_reserved(
+                ctx, landmark, seed=seed, fmt=fmt, style=style, friend_names=friend_names
+            )
+        finally:
+            self._active.discard(ctx.user_key)
+
+    async def _run_reserved(
+        self,
+        ctx: Context,
+        landmark: Any,
+        *,
+        seed: int | None,
+        fmt: str,
+        style: str | None,
+        friend_names: tuple[str, ...],
+    ) -> None:
         me = await self._own_avatar(ctx)
         friends = await self._friends(ctx, friend_names)
         seed = secrets.randbelow(2**32) if seed is None else seed
         now = self.core.clock.now()
         lang = ctx.lang
         out_path = self.postcard_dir / f"{uuid.uuid4().hex}.jpg"
-        avatar_paths = [me.path] + [a.path for _, a in friends]
         caption_style = ctx.persona.caption_style
+        # Read the avatars now: a later /avatar set or delete must not pull the file from under the job.
+        try:
+            avatar_bytes = await asyncio.to_thread(
+                lambda: [Path(p).read_bytes() for p in [me.path] + [a.path for _, a in friends]]
+            )
+        except FileNotFoundError as exc:
+            raise UserFacingError("avatar_none") from exc
 
         def job() -> Any:
+            import io
+
             from PIL import Image
 
             images = []
-            for p in avatar_paths:
-                with Image.open(p) as im:
+            for data in avatar_bytes:
+                with Image.open(io.BytesIO(data)) as im:
                     images.append(im.convert("RGBA"))
             self.postcard_dir.mkdir(parents=True, exist_ok=True)
             return self.scenes()(
