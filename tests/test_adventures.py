@@ -193,3 +193,40 @@ async def test_two_requests_at_once_from_one_user_give_one_postcard_and_one_busy
     assert len(images) == 1 and images[0][0].is_file()
     assert "still on its way" in (first.text + second.text)
     assert "Sorry" not in first.text + second.text
+
+
+async def test_image_backend_failures_apologise_and_the_next_request_works(make_core) -> None:
+    import threading
+
+    from bot.core.i18n import t
+
+    class FlakyScenes:
+        """The real scene maker, behind a simulated out-of-memory error and then a hang."""
+
+        def __init__(self, real) -> None:
+            self.real, self.calls, self.release = real, 0, threading.Event()
+
+        def __call__(self, *args, **kwargs):
+            self.calls += 1
+            if self.calls == 1:
+                raise MemoryError("simulated out of memory")
+            if self.calls == 2:
+                self.release.wait(10)
+                raise RuntimeError("hung past the timeout")
+            return self.real(*args, **kwargs)
+
+    core = await make_core(image_cooldown_s=0, image_size=256, image_timeout_s=0.5)
+    flaky = FlakyScenes(core.adventures.scenes())
+    core.adventures._scenes = flaky
+    try:
+        oom = await say(core, ANA, "/adventure rome")
+        assert oom.images == [] and t("image_failed", "en") in oom.text
+        hung = await say(core, ANA, "/adventure rome")
+        assert hung.images == [] and t("job_timeout", "en") in hung.text
+        other = await say(core, BEN, "Luna, are you still there?")
+        assert other.text.strip(), "other users carry on while the image path fails"
+        ok = await say(core, ANA, "/adventure rome")
+        assert ok.images and ok.images[0][0].is_file()
+    finally:
+        flaky.release.set()
+    assert core.adventures.queue.stats.failed == 1 and core.adventures.queue.stats.timed_out == 1
