@@ -12,7 +12,8 @@ from bot.core.facts import extract_facts
 @pytest.mark.parametrize(
     ("text", "fact"),
     [
-        ("Hi! My name is Ana and I'm new here.", "My name is Ana and I'm new here"),
+        ("Hi! My name is Ana and I'm new here.", "My name is Ana"),
+        ("我叫小明，我喜欢猫", "我喜欢猫"),
         ("I love green tea", "I love green tea"),
         ("honestly i like rainy days. what about you?", "I like rainy days"),
         ("I'm from Lisbon", "I'm from Lisbon"),

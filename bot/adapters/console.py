@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +60,8 @@ class ConsoleOutput:
         """Print this turn's replies as one block followed by a blank line."""
         lines: list[str] = []
         for text, buttons in zip(self.texts, self.buttons, strict=True):
-            lines.append(text)
+            # A blank line ends a block for scripts, so a reply's own paragraph breaks collapse.
+            lines.append(re.sub(r"\n\s*\n+", "\n", text.strip()))
             if buttons:
                 lines.append("[" + " | ".join(b.label for b in buttons) + "]")
         if self.live:

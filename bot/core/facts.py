@@ -13,9 +13,10 @@ _PATTERNS = [
     re.compile(r"\bi live in\s+[^.!?\n]{2,80}", re.I),
     re.compile(r"\bmy favou?rite\s+[^.!?\n]{2,120}", re.I),
     re.compile(r"\bi(?:'m| am) (?:a|an)\s+[^.!?\n]{2,60}", re.I),
-    re.compile(r"我(叫|的名字是|喜欢|爱|讨厌|来自|住在|是一名|最喜欢)[^。！？\n]{1,60}"),
+    re.compile(r"我(叫|的名字是|喜欢|爱|讨厌|来自|住在|是一名|最喜欢)[^。！？，,\n]{1,60}"),
 ]
 
+_CONJUNCTION = re.compile(r"\s+(?:and|but)\s+(?=i\b|i'm\b|my\b)|[,，]\s*(?=i\b|my\b|我)", re.I)
 _NOT_FACTS = re.compile(r"\b(i love (it|that|this|you)|i like (it|that|this|you))\b", re.I)
 
 
@@ -26,7 +27,8 @@ def extract_facts(text: str) -> list[str]:
     found: list[str] = []
     for pattern in _PATTERNS:
         for m in pattern.finditer(text):
-            fact = m.group(0).strip(" ,;:")
+            # "my name is Ana and I love tea" holds two facts; the other pattern finds the second.
+            fact = _CONJUNCTION.split(m.group(0), maxsplit=1)[0].strip(" ,;:")
             if _NOT_FACTS.fullmatch(fact.strip()):
                 continue
             fact = fact[0].upper() + fact[1:]
