@@ -230,3 +230,17 @@ async def test_image_backend_failures_apologise_and_the_next_request_works(make_
     finally:
         flaky.release.set()
     assert core.adventures.queue.stats.failed == 1 and core.adventures.queue.stats.timed_out == 1
+
+
+async def test_someone_else_pressing_reroll_sends_their_own_avatar_to_that_place(make_core) -> None:
+    core = await make_core(image_cooldown_s=0, image_size=256)
+    first = await say(core, ANA, "/adventure rome seed:5")
+    reroll = first.buttons[-1][0].action
+    theirs = RecordingOutput()
+    await core.handle_action(BEN, IncomingMessage(BEN, ROOM, ""), reroll, theirs)
+    assert theirs.images and "Colosseum" in theirs.images[0][1] and "Ben" in theirs.images[0][1]
+    assert [r.landmark_id for r in await core.store.adventures(BEN.key)] == ["colosseum"]
+    assert len(await core.store.adventures(ANA.key)) == 1
+    gone = RecordingOutput()
+    await core.handle_action(BEN, IncomingMessage(BEN, ROOM, ""), "reroll:999999", gone)
+    assert "can't find that adventure" in gone.text

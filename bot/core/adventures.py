@@ -331,10 +331,10 @@ class Adventures:
         await ctx.out.send_image(Path(result.path), f"{caption}\n{footer}", buttons)
 
     async def _record(self, ctx: Context, adv_id: str) -> Any:
-        for rec in await self.core.store.adventures(ctx.user_key, limit=500):
-            if str(rec.id) == adv_id:
-                return rec
-        return None
+        """The postcard a button belongs to; pressed by someone else, it sends *their* avatar there."""
+        if not adv_id.isdigit() or len(adv_id) > 18:
+            return None
+        return await self.core.store.adventure(int(adv_id))
 
     async def action_reroll(self, ctx: Context, arg: str) -> None:
         """Same place, new seed."""

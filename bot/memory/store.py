@@ -519,24 +519,14 @@ class Store:
                 (user_key, max(0, limit)),
             ),
         )
-        return [
-            AdventureRecord(
-                r["id"],
-                r["user_key"],
-                r["channel_key"],
-                r["landmark_id"],
-                parse_time(r["at"]),
-                r["seed"],
-                r["image_path"],
-                r["image_sha256"],
-                r["caption"],
-                r["path_used"],
-                r["format"],
-            )
-            for r in rows
-        ]
+        return [_adventure_record(r) for r in rows]
 
     # ---- identity links ----------------------------------------------------------------------
+
+    async def adventure(self, adventure_id: int) -> AdventureRecord | None:
+        """One journal entry by id, whoever made it (e.g. for a reroll button pressed by someone else)."""
+        row = await self._row("SELECT * FROM adventures WHERE id = ?", (int(adventure_id),))
+        return _adventure_record(row) if row else None
 
     async def create_link_code(self, user_key: str, code: str, expires_at: datetime) -> None:
         """Store a one-time link code for `user_key` (replacing its earlier codes)."""
@@ -757,4 +747,20 @@ async def _orphan(tx: Tx, path: str, person: int, when: str) -> None:
 def _avatar(row: sqlite3.Row) -> AvatarRecord:
     return AvatarRecord(
         row["user_key"], row["path"], row["kind"], row["method"], row["sha256"], parse_time(row["at"])
+    )
+
+
+def _adventure_record(r: sqlite3.Row) -> AdventureRecord:
+    return AdventureRecord(
+        r["id"],
+        r["user_key"],
+        r["channel_key"],
+        r["landmark_id"],
+        parse_time(r["at"]),
+        r["seed"],
+        r["image_path"],
+        r["image_sha256"],
+        r["caption"],
+        r["path_used"],
+        r["format"],
     )
