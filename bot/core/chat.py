@@ -35,8 +35,8 @@ class ChatService:
         lang = detect_language(text) if text.strip() else ui_lang
         return lang
 
-    async def respond(self, ctx: Context) -> str:
-        """Generate, stream and store the persona's reply to `ctx.msg`; returns the final text."""
+    async def respond(self, ctx: Context, stored_id: int | None = None) -> str:
+        """Generate, stream and store the persona's reply to `ctx.msg` (stored as row `stored_id`)."""
         store = ctx.core.store
         user_lang = self.reply_language(ctx.msg.text, ctx.lang)
         answer_lang = user_lang
@@ -46,12 +46,8 @@ class ChatService:
 
         history_rows = await store.recent_messages(ctx.channel_key, self.settings.recent_turns + 1)
         # The current message is already stored; the prompt builder adds it as the final user turn.
-        if (
-            history_rows
-            and history_rows[-1].user_key == ctx.user_key
-            and history_rows[-1].text == ctx.msg.text
-        ):
-            history_rows = history_rows[:-1]
+        # Others may have spoken since, so it is dropped by id, not by position.
+        history_rows = [r for r in history_rows if r.id != stored_id][-self.settings.recent_turns :]
         history = [HistoryLine(speaker=r.speaker, role=r.role, text=r.text) for r in history_rows]
         facts = [f.text for f in await store.facts(ctx.user_key)]
         journal = await self.journal_provider(ctx.user_key, answer_lang) if self.journal_provider else []

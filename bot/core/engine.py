@@ -157,14 +157,14 @@ class BotCore:
             if self.addressed(msg, persona.name):
                 raise UserFacingError("empty_message")
             return
-        await self.store.add_message(
+        stored_id = await self.store.add_message(
             msg.channel.key, msg.user.key, msg.user.display_name, "user", text, self.clock.now()
         )
         if not self.addressed(msg, persona.name):
             return
         for fact in extract_facts(text):
             await self.store.add_fact(msg.user.key, fact, "auto", self.clock.now())
-        await self.chat.respond(ctx)
+        await self.chat.respond(ctx, stored_id)
 
     def addressed(self, msg: IncomingMessage, persona_name: str) -> bool:
         """In a group: mentioned, replied to, or called by name. In a direct chat: always."""
