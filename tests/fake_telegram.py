@@ -24,12 +24,17 @@ class Call:
 
 
 class FakeBotAPI(BaseRequest):
-    """Records every request and returns what the Bot API would; can inject 429s and network errors."""
+    """Records every request and returns what the Bot API would; can inject 429s and network errors.
+
+    `files` maps a file_id to the bytes getFile + the file download serve (downloads are recorded as
+    method "file"); `member_status` maps (chat_id, user_id) to a getChatMember status (default "member").
+    """
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.failures: dict[str, list[tuple[int, dict]]] = defaultdict(list)
         self.files: dict[str, bytes] = {}
+        self.member_status: dict[tuple[int, int], str] = {}
         self._next_id = 1000
         self.messages: dict[int, dict] = {}
 
@@ -43,16 +48,16 @@ class FakeBotAPI(BaseRequest):
     async def shutdown(self) -> None:
         return None
 
-    def fail_next(self, method: str, status: int = 429, retry_after: int = 3) -> None:
-        """Make the next call of `method` fail like Telegram's flood control."""
-        body = {
-            "ok": False,
-            "error_code": status,
-            "description": f"Too Many Requests: retry after {retry_after}",
-        }
+    def fail_next(self, method: str, status: int = 429, retry_after: int = 3, times: int = 1) -> None:
+        """Make the next `times` calls of `method` fail: 429 is flood control, 502 a bad gateway."""
+        if status == 429:
+            description = f"Too Many Requests: retry after {retry_after}"
+        else:
+            description = "Bad Gateway"
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
         if status == 429:
             body["parameters"] = {"retry_after": retry_after}
-        self.failures[method].append((status, body))
+        self.failures[method].extend([(status, body)] * times)
 
     def of(self, method: str) -> list[Call]:
         """Recorded calls of one method."""
@@ -73,6 +78,7 @@ class FakeBotAPI(BaseRequest):
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **_: Any):
         if "/file/" in url:
             path = url.split("/file/bot", 1)[1].split("/", 1)[1]
+            self.calls.append(Call("file", {"path": path}))
             return 200, self.files[path]
         api_method = url.rsplit("/", 1)[1]
         params = dict(request_data.parameters) if request_data else {}
@@ -107,6 +113,8 @@ class FakeBotAPI(BaseRequest):
         if method == "sendPhoto":
             photo = [{"file_id": "sent-photo", "file_unique_id": "u1", "width": 1080, "height": 1080}]
             return self._message(p["chat_id"], photo=photo, caption=p.get("caption"))
+        if method == "getChatMember":
+            return self._member(int(p["chat_id"]), int(p["user_id"]))
         if method == "getFile":
             fid = p["file_id"]
             return {
@@ -116,6 +124,36 @@ class FakeBotAPI(BaseRequest):
                 "file_path": fid,
             }
         return True
+
+    def _member(self, chat_id: int, user_id: int) -> dict:
+        status = self.member_status.get((chat_id, user_id), "member")
+        member: dict[str, Any] = {
+            "status": status,
+            "user": {"id": user_id, "is_bot": False, "first_name": "U"},
+        }
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update(
+                dict.fromkeys(
+                    (
+                        "can_manage_chat",
+                        "can_delete_messages",
+                        "can_manage_video_chats",
+                        "can_restrict_members",
+                        "can_invite_users",
+                        "can_post_stories",
+                        "can_edit_stories",
+                        "can_delete_stories",
+                    ),
+                    True,
+                ),
+                can_be_edited=False,
+                is_anonymous=False,
+                can_promote_members=False,
+                can_change_info=False,
+            )
+        return member
 
 
 class UpdateFactory:
@@ -134,6 +172,9 @@ class UpdateFactory:
         entities: list[dict] | None = None,
         reply_to: dict | None = None,
         photo_file: str | None = None,
+        photo_size: int = 1000,
+        document_file: str | None = None,
+        mime_type: str = "image/png",
         caption: str | None = None,
         language_code: str = "en",
     ) -> dict:
@@ -169,11 +210,19 @@ class UpdateFactory:
                     "file_unique_id": "b",
                     "width": 512,
                     "height": 512,
-                    "file_size": 1000,
+                    "file_size": photo_size,
                 },
             ]
-            if caption is not None:
-                msg["caption"] = caption
+        if document_file:
+            msg["document"] = {
+                "file_id": document_file,
+                "file_unique_id": "d",
+                "file_name": "me.png",
+                "mime_type": mime_type,
+                "file_size": photo_size,
+            }
+        if caption is not None:
+            msg["caption"] = caption
         return {"update_id": self.n, "message": msg}
 
     def callback(self, data: str, message: dict, *, user_id: int = 1, name: str = "Ana") -> dict:

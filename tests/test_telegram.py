@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -17,14 +19,27 @@ TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmno"
 
 
 @pytest.fixture
-async def tg(make_core):
-    clock = FakeClock()
-    core = await make_core(telegram_token=TOKEN, clock=clock)
-    api = FakeBotAPI()
-    adapter = TelegramAdapter(core, core.settings, request=api, clock=clock)
-    await adapter.app.initialize()
-    yield adapter, api, core
-    await adapter.app.shutdown()
+async def make_tg(make_core):
+    """Build (adapter, fake API, core) with settings overrides; apps are shut down at the end."""
+    apps = []
+
+    async def factory(**overrides):
+        clock = FakeClock()
+        core = await make_core(telegram_token=TOKEN, clock=clock, **overrides)
+        api = FakeBotAPI()
+        adapter = TelegramAdapter(core, core.settings, request=api, clock=clock)
+        await adapter.app.initialize()
+        apps.append(adapter.app)
+        return adapter, api, core
+
+    yield factory
+    for app in apps:
+        await app.shutdown()
+
+
+@pytest.fixture
+async def tg(make_tg):
+    return await make_tg()
 
 
 async def push(adapter: TelegramAdapter, data: dict) -> None:
@@ -158,3 +173,145 @@ async def test_commands_are_published_in_english_and_chinese(tg) -> None:
     names = [c["command"] if isinstance(c, dict) else c.command for c in zh.params["commands"]]
     assert {"adventure", "avatar", "link", "journal"} <= set(names)
 
+
+def png_bytes(size: int = 96) -> bytes:
+    """A small real picture: a face-ish blob on a plain background."""
+    img = Image.new("RGB", (size, size), (230, 230, 240))
+    from PIL import ImageDraw
+
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((size // 4, size // 6, 3 * size // 4, 5 * size // 6), fill=(200, 150, 120))
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+async def test_config_in_a_group_asks_telegram_who_is_admin(tg) -> None:
+    adapter, api, core = tg
+    upd = UpdateFactory()
+    group = -100
+    api.member_status[(group, 1)] = "administrator"
+    await push(adapter, upd.message("/config channels add", chat_id=group, user_id=2, name="Ben"))
+    assert "Only members who can manage" in api.of("sendMessage")[-1].params["text"]
+    await push(adapter, upd.message("hi there, how are you?", chat_id=group, user_id=2, name="Ben"))
+    assert len(api.of("getChatMember")) == 1, "only admin commands ask Telegram"
+    await push(adapter, upd.message(f"/config@{BOT_USERNAME} channels add -200", chat_id=group))
+    assert api.of("sendMessage")[-1].params["text"] == "Saved."
+    asked = [(int(c.params["chat_id"]), int(c.params["user_id"])) for c in api.of("getChatMember")]
+    assert asked == [(group, 2), (group, 1)]
+    # Allowed channels on Telegram are chat ids: this chat is no longer on the list, so it is ignored.
+    sent = len(api.of("sendMessage"))
+    mention = {"type": "mention", "offset": 0, "length": 9}
+    await push(adapter, upd.message(f"@{BOT_USERNAME} hello?", chat_id=group, entities=[mention]))
+    await push(adapter, upd.message("/help", chat_id=group))
+    assert len(api.of("sendMessage")) == sent
+    # The admin answer is cached for ~5 minutes on the injected clock, then asked again.
+    await push(adapter, upd.message(f"/config channels add {group}", chat_id=group))
+    assert api.of("sendMessage")[-1].params["text"] == "Saved." and len(api.of("getChatMember")) == 2
+    core.clock.advance(301)
+    api.member_status[(group, 1)] = "member"  # demoted meanwhile
+    await push(adapter, upd.message("/config channels clear", chat_id=group))
+    assert len(api.of("getChatMember")) == 3
+    assert "Only members who can manage" in api.of("sendMessage")[-1].params["text"]
+    await push(adapter, upd.message(f"@{BOT_USERNAME} hello again", chat_id=group, entities=[mention]))
+    assert len(api.of("sendMessage")) == sent + 3, "this chat is on the list again, so it is answered"
+
+
+async def test_private_chat_owner_is_admin_without_asking_telegram(tg) -> None:
+    adapter, api, core = tg
+    upd = UpdateFactory()
+    await push(adapter, upd.message("/config persona luna"))
+    assert api.of("sendMessage")[-1].params["text"] == "Saved."
+    assert api.of("getChatMember") == []
+
+
+async def test_photo_with_avatar_caption_becomes_the_avatar(tg) -> None:
+    adapter, api, core = tg
+    upd = UpdateFactory()
+    api.files["ana-photo"] = png_bytes()
+    await push(adapter, upd.message(None, photo_file="ana-photo", caption="/avatar"))
+    assert [c.params["file_id"] for c in api.of("getFile")] == ["ana-photo"], "the largest size"
+    assert [c.params["path"] for c in api.of("file")] == ["ana-photo"]
+    preview = api.of("sendPhoto")
+    assert len(preview) == 1 and preview[0].files["photo"][:4] == b"\x89PNG"
+    avatar = await core.store.get_avatar("telegram:1")
+    assert avatar is not None and Path(avatar.path).read_bytes() == preview[0].files["photo"]
+
+
+async def test_image_document_with_avatar_set_caption_works_too(tg) -> None:
+    adapter, api, core = tg
+    upd = UpdateFactory()
+    api.files["doc-1"] = png_bytes(80)
+    await push(
+        adapter, upd.message(None, user_id=4, name="Dee", document_file="doc-1", caption="/avatar set")
+    )
+    assert len(api.of("sendPhoto")) == 1
+    assert await core.store.get_avatar("telegram:4") is not None
+
+
+async def test_photo_over_the_byte_cap_is_not_downloaded(tg) -> None:
+    adapter, api, core = tg
+    upd = UpdateFactory()
+    api.files["huge"] = png_bytes()
+    too_big = core.settings.avatar_max_bytes + 1
+    await push(adapter, upd.message(None, photo_file="huge", photo_size=too_big, caption="/avatar"))
+    assert api.of("getFile") == [] and api.of("file") == []
+    assert "too big" in api.of("sendMessage")[-1].params["text"]
+    assert await core.store.get_avatar("telegram:1") is None
+
+
+async def test_photo_without_an_avatar_command_is_not_downloaded(tg) -> None:
+    adapter, api, core = tg
+    upd = UpdateFactory()
+    api.files["holiday"] = png_bytes()
+    await push(adapter, upd.message(None, photo_file="holiday", caption="look at this", chat_id=-100))
+    assert api.of("getFile") == [] and api.of("sendMessage") == []
+
+
+async def test_adventure_sends_a_postcard_with_buttons_and_reroll_sends_another(make_tg) -> None:
+    adapter, api, core = await make_tg(image_cooldown_s=0, image_size=256)
+    upd = UpdateFactory()
+    await push(adapter, upd.message("/adventure paris seed:1"))
+    photos = api.of("sendPhoto")
+    assert len(photos) == 1, [c.params.get("text") for c in api.of("sendMessage")]
+    card = photos[0]
+    assert 0 < len(card.params["caption"]) <= 1024 and "Eiffel Tower" in card.params["caption"]
+    assert card.files["photo"][:2] == b"\xff\xd8"
+    actions = [b["callback_data"] for b in card.params["reply_markup"]["inline_keyboard"][0]]
+    (adv,) = await core.store.adventures("telegram:1")
+    assert actions == [f"reroll:{adv.id}", f"format:{adv.id}:4:5", f"format:{adv.id}:9:16"]
+    card_msg = api.messages[max(k for k, m in api.messages.items() if "photo" in m)]
+    await push(adapter, upd.callback(f"reroll:{adv.id}", card_msg))
+    assert api.of("answerCallbackQuery")
+    assert len(api.of("sendPhoto")) == 2
+    assert api.of("sendPhoto")[1].files["photo"] != card.files["photo"]
+    assert len(await core.store.adventures("telegram:1")) == 2
+
+
+async def test_network_error_mid_stream_keeps_the_final_text(tg) -> None:
+    adapter, api, core = tg
+    clock: FakeClock = core.clock
+    out = TelegramOutput(app=adapter.app, chat_id=5, reply_to=None, is_group=False, clock=clock)
+    relay = StreamRelay(out, clock)
+    await relay.feed("Paris ")
+    clock.advance(2)
+    api.fail_next("editMessageText", status=502)
+    await relay.feed("is lovely ")  # interim edit hits a 502: skipped, not retried
+    assert len(api.of("editMessageText")) == 1
+    clock.advance(2)
+    await relay.feed("in June.")
+    await relay.finish()
+    assert final_texts(api) == ["Paris is lovely in June."]
+    assert len(api.of("sendMessage")) == 1
+
+
+async def test_final_edit_that_keeps_failing_arrives_as_a_new_message(tg) -> None:
+    adapter, api, core = tg
+    clock: FakeClock = core.clock
+    out = TelegramOutput(app=adapter.app, chat_id=5, reply_to=None, is_group=False, clock=clock)
+    relay = StreamRelay(out, clock)
+    await relay.feed("Tokyo ")
+    api.fail_next("editMessageText", status=502, times=10)
+    await relay.finish("Tokyo Tower glows orange at night.")
+    assert len(api.of("editMessageText")) == 4, "the final edit is retried before giving up"
+    assert api.of("sendMessage")[-1].params["text"] == "Tokyo Tower glows orange at night."

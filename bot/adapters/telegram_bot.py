@@ -17,7 +17,7 @@ from telegram import (
     Update,
 )
 from telegram import User as TgUser
-from telegram.constants import ChatAction, ChatType
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -33,6 +33,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.engine import BotCore
 from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
 from bot.core.output import Button, SentMessage
+from bot.core.router import normalise_text, parse_command
 from bot.core.streaming import INDICATOR, split_text
 from bot.settings import Settings
 
@@ -44,6 +45,9 @@ MAX_CAPTION = 1024
 PRIVATE_EDIT_INTERVAL = 1.0
 GROUP_EDIT_INTERVAL = 3.0  # Telegram allows about 20 messages a minute in a group
 MAX_RETRIES = 3
+ADMIN_CACHE_S = 300.0  # how long a get_chat_member answer is trusted
+ADMIN_COMMANDS = frozenset({"config"})  # core commands whose handlers read User.is_admin
+ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
 
 COMMANDS = {
     "en": [
@@ -181,9 +185,15 @@ class TelegramOutput:
             log.debug("typing indicator failed", exc_info=True)
 
 
-def to_user(u: TgUser) -> User:
+def to_user(u: TgUser, *, is_admin: bool = False) -> User:
     """A Telegram user as a core User."""
-    return User(PLATFORM, str(u.id), u.full_name or u.username or str(u.id), locale=u.language_code)
+    return User(
+        PLATFORM,
+        str(u.id),
+        u.full_name or u.username or str(u.id),
+        locale=u.language_code,
+        is_admin=is_admin,
+    )
 
 
 def to_channel(message: Message) -> Channel:
@@ -221,6 +231,7 @@ class TelegramAdapter:
         if request is not None:
             builder = builder.request(request).get_updates_request(request)
         self.app = builder.build()
+        self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
         self.app.add_handler(CallbackQueryHandler(self._on_callback))
         self.app.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, self._on_message))
         self.app.add_error_handler(self._on_error)
@@ -239,24 +250,54 @@ class TelegramAdapter:
         return False
 
     async def _attachments(self, message: Message) -> tuple[Attachment, ...]:
-        cap = self.settings.avatar_max_bytes
+        """The message's picture, downloaded unless it is over the avatar byte cap (the core rejects it)."""
         if message.photo:
             best = message.photo[-1]  # Telegram lists sizes smallest first
-            size = best.file_size or 0
-            if size > cap:
-                return (Attachment("photo.jpg", "image/jpeg", size, b""),)
-            file = await best.get_file()
+            source, name, mime, size = best, "photo.jpg", "image/jpeg", best.file_size
+        elif message.document and (message.document.mime_type or "").startswith("image/"):
+            doc = message.document
+            source, name, mime, size = doc, doc.file_name or "image", doc.mime_type, doc.file_size
+        else:
+            return ()
+        if (size or 0) > self.settings.avatar_max_bytes:
+            return (Attachment(name, mime, size, b""),)
+        try:
+            file = await source.get_file()
             data = bytes(await file.download_as_bytearray())
-            return (Attachment("photo.jpg", "image/jpeg", len(data), data),)
-        doc = message.document
-        if doc and (doc.mime_type or "").startswith("image/"):
-            size = doc.file_size or 0
-            if size > cap:
-                return (Attachment(doc.file_name or "image", doc.mime_type, size, b""),)
-            file = await doc.get_file()
-            data = bytes(await file.download_as_bytearray())
-            return (Attachment(doc.file_name or "image", doc.mime_type, len(data), data),)
-        return ()
+        except TelegramError:
+            log.warning("could not download a picture", exc_info=True)
+            data = b""
+        return (Attachment(name, mime, len(data) or size, data),)
+
+    def _is_command(self, text: str, names: frozenset[str]) -> bool:
+        command = parse_command(normalise_text(text))
+        route = self.core.router.resolve(command.name) if command else None
+        return route is not None and route.name in names
+
+    async def is_chat_admin(self, chat_id: int, user_id: int) -> bool:
+        """True when Telegram says the user is the chat's creator or an administrator (cached)."""
+        now = self.clock.monotonic()
+        cached = self._admins.get((chat_id, user_id))
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            member = await self.app.bot.get_chat_member(chat_id=chat_id, user_id=user_id)
+        except TelegramError:
+            log.warning("get_chat_member failed; treating the user as not an admin", exc_info=True)
+            return False  # not cached: ask again next time
+        is_admin = member.status in ADMIN_STATUSES
+        if len(self._admins) > 10_000:
+            self._admins = {k: v for k, v in self._admins.items() if v[0] > now}
+        self._admins[(chat_id, user_id)] = (now + ADMIN_CACHE_S, is_admin)
+        return is_admin
+
+    async def _user_is_admin(self, message: Message, text: str) -> bool:
+        # Everyone administers their own DM; in groups Telegram is asked only for admin commands.
+        if message.chat.type == ChatType.PRIVATE:
+            return True
+        if message.from_user is None or not self._is_command(text, ADMIN_COMMANDS):
+            return False
+        return await self.is_chat_admin(message.chat_id, message.from_user.id)
 
     async def to_incoming(self, message: Message) -> IncomingMessage:
         """Translate a Telegram message into the core's IncomingMessage."""
@@ -264,22 +305,23 @@ class TelegramAdapter:
         bot_id = self.app.bot.id
         reply = message.reply_to_message
         reply_to_bot = bool(reply and reply.from_user and reply.from_user.id == bot_id)
-        attachments = await self._attachments(message) if (message.photo or message.document) else ()
-        if attachments:
-            replied_text = (reply.text or "") if reply else ""
-            if text.strip().lower().startswith("/avatar") or replied_text.strip().lower().startswith(
-                "/avatar"
-            ):
+        has_picture = bool(message.photo) or (
+            message.document is not None and (message.document.mime_type or "").startswith("image/")
+        )
+        if has_picture and not text.strip() and reply is not None:
+            # A bare picture sent in reply to "/avatar …" (or to the bot asking for one) sets the avatar.
+            replied = (reply.text or reply.caption or "").strip().lower()
+            if replied.startswith("/avatar") or (reply_to_bot and "/avatar" in replied):
                 text = "/avatar set"
-            elif reply_to_bot and "/avatar" in replied_text:
-                text = "/avatar set"
+        wants_picture = has_picture and self._is_command(text, frozenset({"avatar"}))
+        attachments = await self._attachments(message) if wants_picture else ()
         mentioned = tuple(
             to_user(e.user)
             for e in (message.entities or ())
             if e.type == MessageEntity.TEXT_MENTION and e.user and e.user.id != bot_id
         )
         return IncomingMessage(
-            user=to_user(message.from_user),
+            user=to_user(message.from_user, is_admin=await self._user_is_admin(message, text)),
             channel=to_channel(message),
             text=text,
             message_id=str(message.message_id),
@@ -317,7 +359,7 @@ class TelegramAdapter:
         except TelegramError:
             log.debug("answering a callback query failed", exc_info=True)
         message = query.message
-        user = to_user(query.from_user)
+        user = to_user(query.from_user, is_admin=message.chat.type == ChatType.PRIVATE)
         incoming = IncomingMessage(
             user=user, channel=to_channel(message), text="", message_id=str(message.message_id)
         )
@@ -349,7 +391,10 @@ class TelegramAdapter:
         if self.settings.telegram_webhook_url:
             url = self.settings.telegram_webhook_url
             await self.app.updater.start_webhook(
-                listen="0.0.0.0", port=8443, url_path="telegram", webhook_url=url
+                listen=self.settings.telegram_webhook_listen,
+                port=self.settings.telegram_webhook_port,
+                url_path="telegram",
+                webhook_url=url,
             )
             log.info("telegram: webhook mode")
         else:
