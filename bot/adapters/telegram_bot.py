@@ -314,6 +314,8 @@ class TelegramAdapter:
             if replied.startswith("/avatar") or (reply_to_bot and "/avatar" in replied):
                 text = "/avatar set"
         wants_picture = has_picture and self._is_command(text, frozenset({"avatar"}))
+        if wants_picture and len(text.split()) == 1:
+            text = "/avatar set"  # a picture captioned "/avatar" means what Discord's /avatar set does
         attachments = await self._attachments(message) if wants_picture else ()
         mentioned = tuple(
             to_user(e.user)
