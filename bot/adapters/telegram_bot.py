@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -249,6 +250,17 @@ class TelegramAdapter:
                 return True
         return False
 
+    def _strip_bot_mentions(self, message: Message, text: str) -> str:
+        """Drop '@botname' (and name-linked mentions of the bot) from the text, as the Discord adapter does."""
+        bot = self.app.bot
+        parsed = message.parse_entities() if message.text else message.parse_caption_entities()
+        for entity, shown in parsed.items():
+            if (
+                entity.type == MessageEntity.MENTION and shown[1:].lower() == (bot.username or "").lower()
+            ) or (entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot.id):
+                text = text.replace(shown, " ", 1)
+        return re.sub(r"[ \t]{2,}", " ", text).strip()
+
     async def _attachments(self, message: Message) -> tuple[Attachment, ...]:
         """The message's picture, downloaded unless it is over the avatar byte cap (the core rejects it)."""
         if message.photo:
@@ -302,6 +314,9 @@ class TelegramAdapter:
     async def to_incoming(self, message: Message) -> IncomingMessage:
         """Translate a Telegram message into the core's IncomingMessage."""
         text = message.text or message.caption or ""
+        mentions_bot = self._mentions_bot(message)
+        if mentions_bot:
+            text = self._strip_bot_mentions(message, text)
         bot_id = self.app.bot.id
         reply = message.reply_to_message
         reply_to_bot = bool(reply and reply.from_user and reply.from_user.id == bot_id)
@@ -328,7 +343,7 @@ class TelegramAdapter:
             text=text,
             message_id=str(message.message_id),
             attachments=attachments,
-            mentions_bot=self._mentions_bot(message),
+            mentions_bot=mentions_bot,
             reply_to_bot=reply_to_bot,
             mentioned_users=mentioned,
             sent_at=message.date,
