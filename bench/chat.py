@@ -51,10 +51,9 @@ def load(model: str, cache_dir: Path, quantize: bool) -> tuple[TransformersChat,
     return chat, time.perf_counter() - t0
 
 
-async def bot_path(chat: TransformersChat, config: GenerationConfig) -> tuple[float, float, int, str]:
-    """Prompt build + stream + trim, as the core does it: (ttft s, total s, new tokens, reply)."""
-    t0 = time.perf_counter()
-    prompt = build_prompt(
+def bench_prompt(chat: TransformersChat, config: GenerationConfig):
+    """The same persona prompt for both paths, so they generate from identical ids."""
+    return build_prompt(
         LUNA,
         speaker="Ana",
         facts=["I love tea"],
@@ -64,6 +63,12 @@ async def bot_path(chat: TransformersChat, config: GenerationConfig) -> tuple[fl
         count_tokens=chat.count_tokens,
         budget_tokens=chat.context_tokens - config.max_new_tokens,
     )
+
+
+async def bot_path(chat: TransformersChat, config: GenerationConfig) -> tuple[float, float, int, str]:
+    """Prompt build + stream + trim, as the core does it: (ttft s, total s, new tokens, reply)."""
+    t0 = time.perf_counter()
+    prompt = bench_prompt(chat, config)
     cfg = GenerationConfig(
         max_new_tokens=config.max_new_tokens,
         temperature=config.temperature,
@@ -87,16 +92,7 @@ def bare_generate(chat: TransformersChat, config: GenerationConfig, tokens: int)
     """`model.generate` alone on the same prompt ids, seed and token count: (seconds, new tokens)."""
     import torch
 
-    prompt = build_prompt(
-        LUNA,
-        speaker="Ana",
-        facts=["I love tea"],
-        history=HISTORY,
-        user_text=QUESTION,
-        language="en",
-        count_tokens=chat.count_tokens,
-        budget_tokens=chat.context_tokens - config.max_new_tokens,
-    )
+    prompt = bench_prompt(chat, config)
     ids = chat.prompt_ids(prompt.turns)
     t0 = time.perf_counter()
     with torch.inference_mode():

@@ -194,3 +194,14 @@ async def test_model_failures_apologise_once_and_the_next_request_works(make_cor
     ok = RecordingOutput()
     await healthy.handle(msg(ANA, "hello again", DM), ok)
     assert ok.messages and ok.messages[-1] not in (t("model_failed", "en"), t("model_timeout", "en"))
+
+
+async def test_a_button_answer_ends_the_waiting_text_confirmation(make_core) -> None:
+    core = await make_core()
+    await core.handle(msg(ANA, "/remember I like maps", DM), RecordingOutput())
+    await core.handle(msg(ANA, "/forget", DM), RecordingOutput())
+    cancelled = RecordingOutput()
+    await core.handle_action(ANA, msg(ANA, "", DM), "forget:no", cancelled)
+    assert "won't forget" in cancelled.text
+    await core.handle(msg(ANA, "yes", DM), RecordingOutput())  # now just chat, not a confirmation
+    assert len(await core.store.facts(ANA.key)) == 1

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from bot.core.clock import Clock
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
+from bot.core.i18n import LANGUAGE_NAMES, t
 from bot.core.streaming import StreamRelay
 from bot.settings import Settings
 from generators.dialogue.base import DialogueBackend, GenerationConfig
@@ -32,8 +33,7 @@ class ChatService:
 
     def reply_language(self, text: str, ui_lang: str) -> str:
         """The language the reply should be written in (the user's, when the model can write it)."""
-        lang = detect_language(text) if text.strip() else ui_lang
-        return lang
+        return detect_language(text) if text.strip() else ui_lang
 
     async def respond(self, ctx: Context, stored_id: int | None = None) -> str:
         """Generate, stream and store the persona's reply to `ctx.msg` (stored as row `stored_id`)."""
@@ -111,7 +111,5 @@ class ChatService:
             return
         await ctx.core.store.set_setting(scope, marker, "1")
         notice_lang = "zh" if lang == "zh" else "en"
-        from bot.core.i18n import LANGUAGE_NAMES, t
-
         name = LANGUAGE_NAMES[notice_lang].get(lang, lang)
         await ctx.send(t("language_unsupported", notice_lang, language=name))

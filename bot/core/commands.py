@@ -91,13 +91,12 @@ async def cmd_forget(ctx: Context) -> None:
 
 async def action_forget(ctx: Context, arg: str) -> None:
     """Carry out or cancel /forget."""
-    ctx.core._pending.pop((ctx.user_key, ctx.channel_key), None)
     if arg != "yes":
         await ctx.reply("forget_cancelled")
         return
     report = await ctx.core.store.forget_user(ctx.user_key)
     removed = await asyncio.to_thread(delete_files, report.files, ctx.core.settings.avatar_data_dir)
-    ctx.core._known.discard(ctx.user_key)
+    ctx.core.forget_identity(ctx.user_key)
     await ctx.reply("forget_done", facts=report.facts, messages=report.messages, files=removed)
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bot.core.i18n import t
 from bot.core.models import Command, IncomingMessage
 from bot.core.output import Button, ChatOutput, SentMessage
+from bot.core.streaming import split_text
 
 if TYPE_CHECKING:
     from bot.core.engine import BotCore
@@ -45,8 +46,6 @@ class Context:
 
     async def send(self, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage:
         """Send raw text, split at the platform limit; buttons go on the last part."""
-        from bot.core.streaming import split_text
-
         parts = split_text(text, self.out.max_len)
         sent: SentMessage | None = None
         for i, part in enumerate(parts):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
@@ -82,6 +83,10 @@ class BotCore:
             handler = self._actions.get(name)
             if handler is None:
                 raise UserFacingError("sorry")
+            # A button answers any text confirmation waiting for the same action.
+            pending = self._pending.get((user.key, msg.channel.key))
+            if pending is not None and pending.action == name:
+                del self._pending[(user.key, msg.channel.key)]
             await handler(ctx, arg)
         except UserFacingError as err:
             if err.key != "handled":
@@ -91,6 +96,11 @@ class BotCore:
             await self._safe_send(out, t("sorry", lang))
 
     # ------------------------------------------------------------------ internals
+    def forget_identity(self, user_key: str) -> None:
+        """Drop what the core caches about a user (after /forget), so a later message re-registers them."""
+        self._known.discard(user_key)
+        self._pending = {k: v for k, v in self._pending.items() if k[0] != user_key}
+
     def add_action(self, name: str, handler: ActionHandler) -> None:
         """Register a button/confirmation action handler `handler(ctx, arg)`."""
         self._actions[name] = handler
@@ -126,7 +136,7 @@ class BotCore:
                 "message_too_long", length=len(msg.text), limit=self.settings.max_message_chars
             )
         if text != msg.text:
-            msg = _replace_text(msg, text)
+            msg = dataclasses.replace(msg, text=text)
         await self._remember_identity(msg)
         command = parse_command(text)
         if not await channel_allowed(self, msg.channel) and not (command and command.name == "config"):
@@ -202,9 +212,3 @@ class BotCore:
 @functools.lru_cache(maxsize=256)
 def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
-
-
-def _replace_text(msg: IncomingMessage, text: str) -> IncomingMessage:
-    from dataclasses import replace
-
-    return replace(msg, text=text)
