@@ -245,3 +245,14 @@ async def test_someone_else_pressing_reroll_sends_their_own_avatar_to_that_place
     gone = RecordingOutput()
     await core.handle_action(BEN, IncomingMessage(BEN, ROOM, ""), "reroll:999999", gone)
     assert "can't find that adventure" in gone.text
+
+
+def test_caption_lines_from_the_model_are_checked_before_use() -> None:
+    from bot.core.captions import looks_clean, names_everyone
+
+    assert looks_clean("Ana is loving the harbour breeze today!", "en", set())
+    assert not looks_clean("\ufffdTful% lov to", "en", set()), "a broken byte is never shown"
+    assert not looks_clean("Ana climbed all 1710 steps!", "en", {"1665"}), "no invented numbers"
+    assert not looks_clean("安娜在悉尼歌剧院！", "en", set()), "off-language"
+    assert names_everyone("Ana and BEN wave from the steps", ["Ana", "Ben"])
+    assert not names_everyone("Ana waves from the steps", ["Ana", "Ben"]), "a friend left out"

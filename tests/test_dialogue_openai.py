@@ -180,3 +180,34 @@ class socket_free_port:
 
     def __exit__(self, *exc: object) -> None:
         self.sock.close()
+
+
+async def test_a_clean_model_caption_line_is_used_and_a_broken_one_is_not(server, chat) -> None:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from bot.core.captions import make_caption
+    from generators.landmarks import Catalogue
+    from personas.toml_io import read_toml
+
+    state, _ = server
+    luna, _ = read_toml(Path("personas/luna.toml"), source="builtin")
+    tower = Catalogue.load().get("eiffel_tower")
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    kw = {"lang": "en", "seed": 5, "previous": None, "now": now, "timeout_s": 3.0}
+
+    state.pieces = ["Ana and Ben", " are waving from the top!", " Extra sentence."]
+    text, source = await make_caption(chat, luna, tower, user="Ana & Ben", names=["Ana", "Ben"], **kw)
+    assert source == "model"
+    first, rest = text.split("\n", 1)
+    assert first == "📍 Eiffel Tower, Paris", "the place is named when the line does not"
+    assert rest.startswith("Ana and Ben are waving from the top!") and "Extra sentence" not in rest
+    assert any(fact in rest for fact in tower.facts["en"]) and "#EiffelTower" in rest
+
+    state.pieces = ["Ana is waving from the top!"]
+    text, source = await make_caption(chat, luna, tower, user="Ana & Ben", names=["Ana", "Ben"], **kw)
+    assert source == "template" and "Ana & Ben" in text, "a line that leaves a friend out is dropped"
+
+    state.pieces = ["\ufffdTful% lov to"]
+    text, source = await make_caption(chat, luna, tower, user="Ana", names=["Ana"], **kw)
+    assert source == "template" and "\ufffd" not in text

@@ -311,6 +311,7 @@ class Adventures:
             previous=await self.previous_trip(ctx.user_key, lang),
             now=now,
             timeout_s=self.core.settings.llm_timeout_s,
+            names=names,
         )
         adv_id = await self.core.store.add_adventure(
             user_key=ctx.user_key,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -104,10 +105,18 @@ def template_caption(
     return body.replace("  ", " ").strip()
 
 
+def names_everyone(text: str, names: Sequence[str]) -> bool:
+    """True when every traveller's name appears in the line (a caption must say who is there)."""
+    low = text.casefold()
+    return all(name.casefold() in low for name in names if name.strip())
+
+
 def looks_clean(text: str, lang: str, banned_digits: set[str]) -> bool:
     """Reject model output that is broken, off-language, or states numbers not in the facts."""
     text = text.strip()
     if not 8 <= len(text) <= 300 or _BAD.search(text):
+        return False
+    if any(ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t") for ch in text):
         return False
     words = text.split()
     if any(words[i].lower() == words[i + 1].lower() == words[i + 2].lower() for i in range(len(words) - 2)):
@@ -133,6 +142,7 @@ async def model_line(
     facts: list[str],
     previous: str | None,
     timeout_s: float,
+    names: Sequence[str] = (),
 ) -> str | None:
     """One sentence in the persona's voice from the chat model, or None when it isn't clean."""
     language = {"en": "English", "zh": "Chinese"}.get(lang, "English")
@@ -157,7 +167,9 @@ async def model_line(
     text = out.text.strip().strip('"“”')
     first = re.split(r"(?<=[.!?。！？])\s*", text, maxsplit=1)[0].strip()
     allowed = set(re.findall(r"\d+", " ".join(facts)))
-    return first if looks_clean(first, lang, allowed) else None
+    if not looks_clean(first, lang, allowed) or not names_everyone(first, names or (user,)):
+        return None
+    return first
 
 
 async def make_caption(
@@ -171,6 +183,7 @@ async def make_caption(
     previous: tuple[str, datetime] | None,
     now: datetime,
     timeout_s: float = 30.0,
+    names: Sequence[str] = (),
 ) -> tuple[str, str]:
     """The caption and its source ("model" or "template"); facts always come from the catalogue."""
     facts = list(landmark.facts.get(lang) or ())
@@ -190,6 +203,7 @@ async def make_caption(
         facts=facts,
         previous=prev_text,
         timeout_s=timeout_s,
+        names=names,
     )
     if line is None:
         return f"{base}\n{tags}", "template"
@@ -201,4 +215,7 @@ async def make_caption(
         extra = sep + TEMPLATES[lang if lang in TEMPLATES else "en"]["after"].format(
             prev=previous[0], when=relative_when(previous[1], now, lang), city=landmark.city_name(lang)
         )
+    place = landmark.name(lang)
+    if place.casefold() not in line.casefold():
+        line = f"📍 {place}, {landmark.city_name(lang)}\n{line}"
     return f"{line}{sep}{fact}{extra}\n{tags}", "model"
