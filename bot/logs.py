@@ -6,7 +6,7 @@ import logging
 import os
 import re
 
-_SECRET_ENV = ("DISCORD_TOKEN", "TELEGRAM_TOKEN", "LLM_API_KEY")
+_SECRET_ENV = ("DISCORD_TOKEN", "TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "LLM_API_KEY")
 # Telegram bot tokens and Discord tokens have recognisable shapes; scrub them even if unknown.
 _TOKEN_SHAPES = re.compile(
     r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}|[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}"
@@ -45,7 +45,7 @@ def known_secrets() -> list[str]:
         from bot.settings import Settings
 
         s = Settings()
-        for secret in (s.discord_token, s.telegram_token, s.llm_api_key):
+        for secret in (s.discord_token, s.telegram_token, s.telegram_webhook_secret, s.llm_api_key):
             if secret is not None:
                 values.append(secret.get_secret_value())
     except Exception:  # settings errors are reported elsewhere

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
+    telegram_webhook_secret: SecretStr | None = None
     telegram_api_base_url: str | None = None
     telegram_file_base_url: str | None = None
 

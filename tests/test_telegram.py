@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from pathlib import Path
@@ -315,3 +316,35 @@ async def test_final_edit_that_keeps_failing_arrives_as_a_new_message(tg) -> Non
     await relay.finish("Tokyo Tower glows orange at night.")
     assert len(api.of("editMessageText")) == 4, "the final edit is retried before giving up"
     assert api.of("sendMessage")[-1].params["text"] == "Tokyo Tower glows orange at night."
+
+
+async def test_webhook_mode_registers_a_secret_and_serves_real_posts(make_tg, unused_tcp_port) -> None:
+    import httpx
+
+    adapter, api, core = await make_tg(
+        telegram_webhook_url="https://bot.example.org/hooks/luna",
+        telegram_webhook_listen="127.0.0.1",
+        telegram_webhook_port=unused_tcp_port,
+    )
+    await adapter.start()
+    try:
+        (hook,) = api.of("setWebhook")
+        assert hook.params["url"] == "https://bot.example.org/hooks/luna"
+        secret = hook.params["secret_token"]
+        assert len(secret) >= 32 and api.of("getUpdates") == [], "webhook mode never polls"
+        update = UpdateFactory().message("Hello from the webhook!")
+        url = f"http://127.0.0.1:{unused_tcp_port}/hooks/luna"
+        async with httpx.AsyncClient() as http:
+            forged = await http.post(url, json=update)
+            assert forged.status_code == 403, "a post without Telegram's secret is refused"
+            ok = await http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+            assert ok.status_code == 200
+        for _ in range(200):
+            if len(await core.store.recent_messages("telegram:1", 10)) == 2:
+                break
+            await asyncio.sleep(0.05)
+        rows = await core.store.recent_messages("telegram:1", 10)
+        assert [r.role for r in rows] == ["user", "assistant"] and rows[0].text == "Hello from the webhook!"
+        assert len(api.of("sendMessage")) == 1, "the forged post was not processed"
+    finally:
+        await adapter.stop()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
@@ -407,13 +409,22 @@ class TelegramAdapter:
         await self.app.start()
         if self.settings.telegram_webhook_url:
             url = self.settings.telegram_webhook_url
+            configured = self.settings.telegram_webhook_secret
+            # Only Telegram knows the secret, so forged POSTs to the webhook port are refused (403).
+            secret = configured.get_secret_value() if configured else secrets.token_urlsafe(32)
             await self.app.updater.start_webhook(
                 listen=self.settings.telegram_webhook_listen,
                 port=self.settings.telegram_webhook_port,
-                url_path="telegram",
+                url_path=urlsplit(url).path.strip("/") or "telegram",
                 webhook_url=url,
+                secret_token=secret,
+                drop_pending_updates=False,
             )
-            log.info("telegram: webhook mode")
+            log.info(
+                "telegram: webhook mode, listening on %s:%s",
+                self.settings.telegram_webhook_listen,
+                self.settings.telegram_webhook_port,
+            )
         else:
             await self.app.updater.start_polling(drop_pending_updates=False)
             log.info("telegram: polling as @%s", self.app.bot.username)
