@@ -177,6 +177,7 @@ class UpdateFactory:
         mime_type: str = "image/png",
         caption: str | None = None,
         language_code: str = "en",
+        as_group: bool = False,
     ) -> dict:
         self.n += 1
         chat = (
@@ -190,6 +191,14 @@ class UpdateFactory:
             "chat": chat,
             "from": {"id": user_id, "is_bot": False, "first_name": name, "language_code": language_code},
         }
+        if as_group:  # an anonymous group admin: Telegram sends GroupAnonymousBot plus sender_chat
+            msg["from"] = {
+                "id": 1087968824,
+                "is_bot": True,
+                "first_name": "Group",
+                "username": "GroupAnonymousBot",
+            }
+            msg["sender_chat"] = {"id": chat_id, "type": chat["type"], "title": chat.get("title", "")}
         if text is not None:
             msg["text"] = text
         if entities:

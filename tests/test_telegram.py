@@ -348,3 +348,14 @@ async def test_webhook_mode_registers_a_secret_and_serves_real_posts(make_tg, un
         assert len(api.of("sendMessage")) == 1, "the forged post was not processed"
     finally:
         await adapter.stop()
+
+
+async def test_anonymous_group_admin_may_change_settings(tg) -> None:
+    adapter, api, _core = tg
+    upd = UpdateFactory()
+    group = -100
+    await push(adapter, upd.message("/config persona mango", chat_id=group, as_group=True))
+    assert api.of("sendMessage")[-1].params["text"] == "Saved."
+    assert api.of("getChatMember") == [], "posting as the group already proves admin rights"
+    await push(adapter, upd.message("/config persona luna", chat_id=group, user_id=2, name="Ben"))
+    assert "Only members who can manage" in api.of("sendMessage")[-1].params["text"]

@@ -188,6 +188,11 @@ class TelegramOutput:
             log.debug("typing indicator failed", exc_info=True)
 
 
+def _is_anonymous_admin(message: Message) -> bool:
+    """An anonymous admin posts as the group itself (from GroupAnonymousBot); only admins can do that."""
+    return message.sender_chat is not None and message.sender_chat.id == message.chat_id
+
+
 def to_user(u: TgUser, *, is_admin: bool = False) -> User:
     """A Telegram user as a core User."""
     return User(
@@ -311,6 +316,8 @@ class TelegramAdapter:
             return True
         if message.from_user is None or not self._is_command(text, ADMIN_COMMANDS):
             return False
+        if _is_anonymous_admin(message):
+            return True
         return await self.is_chat_admin(message.chat_id, message.from_user.id)
 
     async def to_incoming(self, message: Message) -> IncomingMessage:
@@ -364,7 +371,9 @@ class TelegramAdapter:
     # -------------------------------------------------------------- handlers
     async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        if message is None or message.from_user is None or message.from_user.is_bot:
+        if message is None or message.from_user is None:
+            return
+        if message.from_user.is_bot and not _is_anonymous_admin(message):
             return
         incoming = await self.to_incoming(message)
         await self.core.handle(incoming, self.output_for(message))
