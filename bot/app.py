@@ -40,7 +40,7 @@ async def build_core(
 
     stack = AsyncExitStack()
     settings.avatar_data_dir.mkdir(parents=True, exist_ok=True)
-    store = await Store.open(settings.db_path)
+    store = await Store.open(settings.db_path, keep_messages=settings.history_keep_messages)
     stack.push_async_callback(store.close)
     personas = PersonaRegistry(PERSONAS_DIR, settings.avatar_data_dir / "personas")
     if dialogue is None:

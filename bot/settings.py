@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     default_persona: str = "luna"
     max_message_chars: int = 4000
     recent_turns: int = 16
+    history_keep_messages: int = Field(5000, ge=100)
 
     playground_enabled: bool = True
     playground_host: str = "127.0.0.1"

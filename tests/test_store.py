@@ -522,3 +522,37 @@ async def test_writes_after_close_are_refused_clearly(tmp_path: Path) -> None:
     assert isinstance(await pending, int), "writes queued before close are committed"
     with pytest.raises(StoreError, match="closed"):
         await store.add_fact(BEN.key, "too late", "user", at(1))
+
+
+async def test_channel_history_and_usage_stay_bounded(tmp_path: Path) -> None:
+    db = tmp_path / "bounded.db"
+    store = await Store.open(db, keep_messages=150)
+    try:
+        for n in range(400):
+            await store.add_message(ROOM.key, ANA.key, "Ana", "user", f"busy {n}", at(n))
+        for n in range(5):
+            await store.add_message("web:quiet", BEN.key, "Ben", "user", f"quiet {n}", at(n))
+        recent = await store.recent_messages(ROOM.key, 3)
+        assert [m.text for m in recent] == ["busy 397", "busy 398", "busy 399"]
+        for n in range(3):
+            await store.record_usage(ANA.key, "adventure", at(n))
+        later = T0 + timedelta(days=3)
+        await store.record_usage(ANA.key, "adventure", later)
+        assert await store.usage_since(ANA.key, "adventure", T0 + timedelta(days=2, hours=23)) == 1
+        assert await store.integrity_check() == "ok"
+    finally:
+        await store.close()
+    con = sqlite3.connect(db)
+    try:
+        busy = [
+            r[0]
+            for r in con.execute("SELECT text FROM messages WHERE channel_key = ? ORDER BY id", (ROOM.key,))
+        ]
+        quiet = con.execute("SELECT count(*) FROM messages WHERE channel_key = 'web:quiet'").fetchone()[0]
+        usage = con.execute("SELECT count(*) FROM usage").fetchone()[0]
+    finally:
+        con.close()
+    assert 150 <= len(busy) < 150 + Store.TRIM_EVERY, "trimmed to the newest turns"
+    assert busy[-1] == "busy 399" and busy == [f"busy {n}" for n in range(400 - len(busy), 400)]
+    assert quiet == 5, "other channels keep theirs"
+    assert usage == 1, "usage rows older than two days are gone"

@@ -44,7 +44,8 @@ class RoundResult:
 async def _child(db: Path, seed: int) -> None:
     from bot.memory.store import Store
 
-    store = await Store.open(db)
+    # Durability is checked against every acknowledged row, so history trimming is off here.
+    store = await Store.open(db, keep_messages=10**12)
     print("ready", flush=True)
     start = datetime(2026, 1, 1, tzinfo=UTC)
 

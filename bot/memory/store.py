@@ -8,7 +8,7 @@ import logging
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +75,14 @@ RECENT_WINDOW = 64
 class Store:
     """Per-user memory, channel state, avatars, journal, identity links, settings and usage."""
 
-    def __init__(self, path: Path, writer: Writer, reader: aiosqlite.Connection) -> None:
+    TRIM_EVERY = 100  # writes to one channel between two trims of its history
+    USAGE_KEEP = timedelta(days=2)  # quotas are daily and cooldowns short; older usage rows go
+
+    def __init__(
+        self, path: Path, writer: Writer, reader: aiosqlite.Connection, *, keep_messages: int = 5000
+    ) -> None:
         self.path = path
+        self.keep_messages = max(1, keep_messages)
         self._writer = writer
         self._reader = reader
         # Read-through cache of small, hot reads (settings, personas, facts, journal). Every write
@@ -90,8 +96,8 @@ class Store:
     # ---- lifecycle -------------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, path: Path) -> Store:
-        """Open (creating and migrating as needed) the database at `path`."""
+    async def open(cls, path: Path, *, keep_messages: int = 5000) -> Store:
+        """Open (creating and migrating as needed) the database at `path`; keep that many turns per channel."""
         path = Path(path)
         if not path.parent.is_dir():
             raise StoreUnwritable(path, f"{path.parent} is not a folder")
@@ -125,7 +131,7 @@ class Store:
             raise
         writer = Writer(wdb, path)
         writer.start()
-        return cls(path, writer, rdb)
+        return cls(path, writer, rdb, keep_messages=keep_messages)
 
     async def close(self) -> None:
         """Finish queued writes and close both connections."""
@@ -238,17 +244,26 @@ class Store:
     ) -> int:
         """Store one chat turn; returns its id once committed."""
         when = iso(at)
+        writes = self._channel_writes.get(channel_key, 0) + 1
+        trim = writes % self.TRIM_EVERY == 0
 
         async def job(tx: Tx) -> int:
             await _ensure_channel(tx, channel_key)
             if user_key is not None:
                 await _ensure_person(tx, user_key, when)
-            return await tx.insert(
+            new_id = await tx.insert(
                 "INSERT INTO messages (channel_key, user_key, speaker, role, text, at) VALUES (?, ?, ?, ?, ?, ?)",
                 (channel_key, user_key, speaker, role, text, when),
             )
+            if trim:  # the history stays bounded: only the newest `keep_messages` turns are kept
+                await tx.run(
+                    "DELETE FROM messages WHERE channel_key = ? AND id < (SELECT id FROM messages "
+                    "WHERE channel_key = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                    (channel_key, channel_key, self.keep_messages - 1),
+                )
+            return new_id
 
-        self._channel_writes[channel_key] = self._channel_writes.get(channel_key, 0) + 1
+        self._channel_writes[channel_key] = writes
         new_id = await self._writer.submit(job)
         self._remember_recent(
             StoredMessage(new_id, channel_key, user_key, speaker, role, text, parse_time(when))
@@ -623,6 +638,10 @@ class Store:
 
         async def job(tx: Tx) -> None:
             person = await _ensure_person(tx, user_key, when)
+            await tx.run(
+                "DELETE FROM usage WHERE person_id = ? AND kind = ? AND at < ?",
+                (person, kind, iso(at - self.USAGE_KEEP)),
+            )
             await tx.run("INSERT INTO usage (person_id, kind, at) VALUES (?, ?, ?)", (person, kind, when))
 
         await self._writer.submit(job)
