@@ -269,6 +269,39 @@ async def test_long_answers_are_split_at_2000_characters(world: World) -> None:
 # ---------------------------------------------------------------------------------------------- autocomplete
 
 
+@pytest.fixture
+def client_locales(monkeypatch) -> dict[int, str]:
+    """Member id -> the Discord client locale the emulated gateway puts on their interactions."""
+    import simcord.interactions as sim_interactions
+
+    locales: dict[int, str] = {}
+    original = sim_interactions.base_payload
+
+    def with_locale(backend, **kw):
+        record, payload = original(backend, **kw)
+        payload["locale"] = locales.get(kw["user_id"], payload["locale"])
+        return record, payload
+
+    monkeypatch.setattr(sim_interactions, "base_payload", with_locale)
+    return locales
+
+
+async def test_a_japanese_or_chinese_client_gets_its_own_labels_and_replies(
+    world: World, client_locales: dict[int, str]
+) -> None:
+    client_locales[world.alice.id] = "ja"
+    ja = await world.alice.autocomplete(world.general, "adventure", "place", "par")
+    assert ja[0] == {"name": "エッフェル塔 · パリ", "value": "eiffel_tower"}, (
+        "labels follow the client locale"
+    )
+    client_locales[world.alice.id] = "zh-CN"
+    zh = await world.alice.autocomplete(world.general, "adventure", "place", "tokyo")
+    assert any(c["value"] == "tokyo_tower" and "东京" in c["name"] for c in zh)
+    helped = await world.alice.slash(world.general, "help")
+    assert t("help", "zh", persona="Luna").split("\n")[0] in helped.response.content
+    assert "Hi, I'm" not in helped.response.content
+
+
 async def test_place_autocomplete_offers_landmarks(world: World) -> None:
     choices = await world.alice.autocomplete(world.general, "adventure", "place", "par")
     assert 0 < len(choices) <= 25
