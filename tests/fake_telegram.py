@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 999
@@ -49,7 +50,8 @@ class FakeBotAPI(BaseRequest):
         return None
 
     def fail_next(self, method: str, status: int = 429, retry_after: int = 3, times: int = 1) -> None:
-        """Make the next `times` calls of `method` fail: 429 is flood control, 502 a bad gateway."""
+        """Make the next `times` calls of `method` fail: 429 is flood control, 502 a bad gateway,
+        0 a timeout after Telegram has already carried out the call (the answer is lost on the way)."""
         if status == 429:
             description = f"Too Many Requests: retry after {retry_after}"
         else:
@@ -90,6 +92,9 @@ class FakeBotAPI(BaseRequest):
         self.calls.append(Call(api_method, params, files))
         if self.failures.get(api_method):
             status, body = self.failures[api_method].pop(0)
+            if status == 0:
+                self._result(api_method, params)
+                raise TimedOut("fake Bot API: the answer was lost")
             return status, json.dumps(body).encode()
         return 200, json.dumps({"ok": True, "result": self._result(api_method, params)}).encode()
 

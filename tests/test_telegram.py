@@ -359,3 +359,19 @@ async def test_anonymous_group_admin_may_change_settings(tg) -> None:
     assert api.of("getChatMember") == [], "posting as the group already proves admin rights"
     await push(adapter, upd.message("/config persona luna", chat_id=group, user_id=2, name="Ben"))
     assert "Only members who can manage" in api.of("sendMessage")[-1].params["text"]
+
+
+async def test_a_timed_out_send_is_not_repeated_but_a_timed_out_edit_is(tg) -> None:
+    from telegram.error import TimedOut
+
+    adapter, api, core = tg
+    out = TelegramOutput(app=adapter.app, chat_id=5, reply_to=None, is_group=False, clock=core.clock)
+    api.fail_next("sendMessage", status=0)
+    with pytest.raises(TimedOut):
+        await out.send("Bonjour from Paris!")
+    assert len(api.of("sendMessage")) == 1 and final_texts(api) == ["Bonjour from Paris!"], "no duplicate"
+    sent = await out.send("Second message")
+    api.fail_next("editMessageText", status=0)
+    await out.edit(sent, "Second message, edited")
+    assert len(api.of("editMessageText")) == 2
+    assert final_texts(api) == ["Bonjour from Paris!", "Second message, edited"]

@@ -21,7 +21,7 @@ from telegram import (
 )
 from telegram import User as TgUser
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType
-from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -105,8 +105,12 @@ class TelegramOutput:
     def __post_init__(self) -> None:
         self.min_edit_interval = GROUP_EDIT_INTERVAL if self.is_group else PRIVATE_EDIT_INTERVAL
 
-    async def _call(self, fn, *args, must_deliver: bool = True, **kwargs):
-        """Call the Bot API, honouring flood control (RetryAfter) for text that must arrive."""
+    async def _call(self, fn, *args, must_deliver: bool = True, idempotent: bool = True, **kwargs):
+        """Call the Bot API, honouring flood control (RetryAfter) for text that must arrive.
+
+        A send that timed out may still have reached Telegram, so it is not repeated (no duplicates);
+        an edit is safe to repeat.
+        """
         for attempt in range(MAX_RETRIES + 1):
             try:
                 return await fn(*args, **kwargs)
@@ -120,8 +124,12 @@ class TelegramOutput:
                     raise
                 log.warning("telegram flood control: retrying in %.0fs", wait)
                 await self.clock.sleep(float(wait))
-            except NetworkError:
-                if not must_deliver or attempt == MAX_RETRIES:
+            except NetworkError as exc:
+                if (
+                    not must_deliver
+                    or attempt == MAX_RETRIES
+                    or (isinstance(exc, TimedOut) and not idempotent)
+                ):
                     raise
                 await self.clock.sleep(min(2.0**attempt, 10.0))
         raise RuntimeError("unreachable")
@@ -139,6 +147,7 @@ class TelegramOutput:
             text=text[: self.max_len],
             reply_markup=keyboard(buttons),
             reply_parameters=self._reply_params(),
+            idempotent=False,
         )
         self.sent.append(msg.message_id)
         return SentMessage(id=str(msg.message_id))
@@ -173,6 +182,7 @@ class TelegramOutput:
             caption=head or None,
             reply_markup=None if rest else keyboard(buttons),
             reply_parameters=self._reply_params(),
+            idempotent=False,
         )
         self.sent.append(msg.message_id)
         if rest:
