@@ -5,6 +5,10 @@ the write connection. The writer task takes queued jobs in batches, runs them in
 transaction (each inside its own SAVEPOINT, so a failing job rolls back only itself), and
 resolves each job's future only after COMMIT returned. Nothing else ever touches the write
 connection, so transactions can never interleave.
+
+A whole batch runs in one hop to aiosqlite's connection thread: the jobs are coroutines whose
+only awaits are `Tx` calls, and those run the statement at once on the raw sqlite3 connection,
+so each job is driven to completion there without a thread round trip per statement.
 """
 
 from __future__ import annotations
@@ -53,9 +57,13 @@ class KeyCache:
 
 @dataclass
 class Tx:
-    """What a job sees: the write connection, the committed-key cache, and its own new keys."""
+    """What a job sees: the write connection, the committed-key cache, and its own new keys.
 
-    db: aiosqlite.Connection
+    Its methods are coroutines so jobs read as ordinary async code, but they never suspend: they
+    run on the connection's own thread while the writer drives the job there.
+    """
+
+    conn: sqlite3.Connection
     cache: KeyCache
     new_channels: set[str] = field(default_factory=set)
     new_persons: dict[str, int] = field(default_factory=dict)
@@ -70,25 +78,33 @@ class Tx:
 
     async def one(self, sql: str, params: tuple = ()) -> sqlite3.Row | None:
         """Run a statement and return its first row."""
-        rows = await self.db.execute_fetchall(sql, params)
+        rows = self.conn.execute(sql, params).fetchall()
         return rows[0] if rows else None
 
     async def all(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         """Run a statement and return all rows."""
-        return list(await self.db.execute_fetchall(sql, params))
+        return self.conn.execute(sql, params).fetchall()
 
     async def run(self, sql: str, params: tuple = ()) -> int:
         """Run a statement; returns the number of changed rows."""
-        cur = await self.db.execute(sql, params)
-        return cur.rowcount
+        return self.conn.execute(sql, params).rowcount
 
     async def insert(self, sql: str, params: tuple = ()) -> int:
         """Run an INSERT; returns the new rowid."""
-        cur = await self.db.execute(sql, params)
-        rowid = cur.lastrowid
+        rowid = self.conn.execute(sql, params).lastrowid
         if rowid is None:
             raise StoreError("insert returned no row id")
         return rowid
+
+
+def _drive(coro: Any) -> Any:
+    """Run a job coroutine that never suspends to completion, on the current thread."""
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        return stop.value
+    coro.close()
+    raise StoreError("a write job awaited something other than its Tx")
 
 
 Job = Callable[[Tx], Awaitable[T]]
@@ -188,70 +204,102 @@ class Writer:
         """
         if isolate is None:
             isolate = not self.optimistic
-        done: list[tuple[_Item[Any], Any]] = []
-        failed: list[tuple[_Item[Any], BaseException]] = []
-        new_channels: set[str] = set()
-        new_persons: dict[str, int] = {}
-        invalidated = False
-        try:
-            await self.db.execute("BEGIN IMMEDIATE")
-        except Exception as exc:
-            _fail(batch, store_error(self.path, exc))
+        out: _Outcome = await self.db._execute(self._run_batch, batch, isolate)
+        if out.replay:
+            self.cache.clear()
+            self.replays += 1
+            return await self._commit(batch, isolate=True)
+        if out.fail_all is not None:
+            _fail(batch, out.fail_all)
             return []
-        for item in batch:
-            tx = Tx(self.db, self.cache)
-            tx.new_channels, tx.new_persons = set(new_channels), dict(new_persons)
-            try:
-                if isolate:
-                    await self.db.execute("SAVEPOINT job")
-                result = await item.job(tx)
-                if isolate:
-                    await self.db.execute("RELEASE job")
-            except Exception as exc:
-                if not isolate:
-                    await self._abandon()
-                    self.cache.clear()
-                    self.replays += 1
-                    return await self._commit(batch, isolate=True)
-                if tx.invalidated:
-                    invalidated = True
-                    new_channels.clear()
-                    new_persons.clear()
-                if not self.db.in_transaction:
-                    # SQLite rolled the whole transaction back (disk full, I/O error): nothing of
-                    # this batch is committed, so the other jobs are run once more in a new one.
-                    _fail_each([*failed, (item, exc)], self.path)
-                    return _again(batch, item, store_error(self.path, exc))
-                await self.db.execute("ROLLBACK TO job")
-                await self.db.execute("RELEASE job")
-                failed.append((item, exc))
-                continue
-            if tx.invalidated:
-                invalidated = True
-                new_channels.clear()
-                new_persons.clear()
-            new_channels |= tx.new_channels
-            new_persons.update(tx.new_persons)
-            done.append((item, result))
-        try:
-            await self.db.execute("COMMIT")
-        except Exception as exc:
-            if self.db.in_transaction:
-                await self.db.execute("ROLLBACK")
-            _fail(batch, store_error(self.path, exc))
-            return []
+        if out.again is not None:
+            broken, exc = out.again
+            _fail_each(out.failed, self.path)
+            return _again(batch, broken, exc)
         self.batches += 1
         self.jobs += len(batch)
-        if invalidated:
+        if out.invalidated:
             self.cache.clear()
         else:
-            self.cache.channels |= new_channels
-            self.cache.persons.update(new_persons)
-        for item, result in done:
+            self.cache.channels |= out.new_channels
+            self.cache.persons.update(out.new_persons)
+        for item, result in out.done:
             if not item.future.done():
                 item.future.set_result(result)
-        _fail_each(failed, self.path)
+        _fail_each(out.failed, self.path)
         return []
+
+    def _run_batch(self, batch: list[_Item[Any]], isolate: bool) -> _Outcome:
+        """The transaction itself, on the connection's thread; futures are resolved by the caller."""
+        conn: sqlite3.Connection = self.db._conn  # aiosqlite's connection, on its own thread here
+        out = _Outcome()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except Exception as exc:
+            out.fail_all = store_error(self.path, exc)
+            return out
+        for item in batch:
+            tx = Tx(conn, self.cache, set(out.new_channels), dict(out.new_persons))
+            try:
+                if isolate:
+                    conn.execute("SAVEPOINT job")
+                result = _drive(item.job(tx))
+                if isolate:
+                    conn.execute("RELEASE job")
+            except Exception as exc:
+                if not isolate:
+                    _rollback(conn)
+                    out.replay = True
+                    return out
+                if tx.invalidated:
+                    out.invalidated = True
+                    out.new_channels.clear()
+                    out.new_persons.clear()
+                if not conn.in_transaction:
+                    # SQLite rolled the whole transaction back (disk full, I/O error): nothing of
+                    # this batch is committed, so the other jobs are run once more in a new one.
+                    out.failed.append((item, exc))
+                    out.again = (item, store_error(self.path, exc))
+                    return out
+                conn.execute("ROLLBACK TO job")
+                conn.execute("RELEASE job")
+                out.failed.append((item, exc))
+                continue
+            if tx.invalidated:
+                out.invalidated = True
+                out.new_channels.clear()
+                out.new_persons.clear()
+            out.new_channels |= tx.new_channels
+            out.new_persons.update(tx.new_persons)
+            out.done.append((item, result))
+        try:
+            conn.execute("COMMIT")
+        except Exception as exc:
+            _rollback(conn)
+            out.fail_all = store_error(self.path, exc)
+        return out
+
+
+@dataclass
+class _Outcome:
+    """What one batch did, handed back from the connection's thread to the writer task."""
+
+    done: list[tuple[_Item[Any], Any]] = field(default_factory=list)
+    failed: list[tuple[_Item[Any], BaseException]] = field(default_factory=list)
+    new_channels: set[str] = field(default_factory=set)
+    new_persons: dict[str, int] = field(default_factory=dict)
+    invalidated: bool = False
+    replay: bool = False
+    again: tuple[_Item[Any], BaseException] | None = None
+    fail_all: BaseException | None = None
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except Exception:
+        log.exception("memory writer could not roll back")
 
 
 def _again(batch: list[_Item[Any]], broken: _Item[Any], exc: BaseException) -> list[_Item[Any]]:
