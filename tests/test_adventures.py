@@ -256,3 +256,11 @@ def test_caption_lines_from_the_model_are_checked_before_use() -> None:
     assert not looks_clean("安娜在悉尼歌剧院！", "en", set()), "off-language"
     assert names_everyone("Ana and BEN wave from the steps", ["Ana", "Ben"])
     assert not names_everyone("Ana waves from the steps", ["Ana", "Ben"]), "a friend left out"
+
+
+async def test_journal_counts_read_naturally(make_core) -> None:
+    core = await make_core(image_cooldown_s=0, image_size=256)
+    await say(core, ANA, "/adventure paris")
+    assert "1 trip, 1 place." in (await say(core, ANA, "/journal")).text
+    await say(core, ANA, "/adventure rome")
+    assert "2 trips, 2 places." in (await say(core, ANA, "/journal")).text

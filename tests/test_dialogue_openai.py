@@ -31,6 +31,7 @@ class Server:
     def __init__(self) -> None:
         self.mode = "ok"
         self.pieces = ["Hello", " Ana", "! Lovely", " day."]
+        self.replies: list[list[str]] = []  # when set, each request takes the next reply's pieces
         self.requests: list[dict] = []
         self.headers: list[dict] = []
 
@@ -47,7 +48,7 @@ class Server:
         await resp.write(sse(None))  # role-only first delta
         if self.mode == "slow":
             await asyncio.sleep(5)
-        for p in self.pieces:
+        for p in self.replies.pop(0) if self.replies else self.pieces:
             await resp.write(sse(p))
         await resp.write(sse(None, finish="stop"))
         await resp.write(b"data: [DONE]\n\n")
@@ -211,3 +212,33 @@ async def test_a_clean_model_caption_line_is_used_and_a_broken_one_is_not(server
     state.pieces = ["\ufffdTful% lov to"]
     text, source = await make_caption(chat, luna, tower, user="Ana", names=["Ana"], **kw)
     assert source == "template" and "\ufffd" not in text
+
+
+async def test_a_looping_reply_is_tried_again_and_never_fed_back(server, chat, make_core) -> None:
+    from bot.core.models import Channel, ChannelKind, IncomingMessage, User
+    from tests.outputs import RecordingOutput
+
+    state, _ = server
+    core = await make_core(dialogue=chat)
+    ana = User("web", "ana", "Ana")
+    room = Channel("web", "dm-ana", ChannelKind.DIRECT)
+    state.replies = [["🌱🌍", "🌍🌎🌎🌎🌎🌎🌎🌎"], ["Rome is lovely in spring, travel buddy!"]]
+    out = RecordingOutput()
+    await core.handle(IncomingMessage(ana, room, "What should I see in Rome?"), out)
+    assert out.messages[-1] == "Rome is lovely in spring, travel buddy!", "the retry replaced the loop"
+    assert len(state.requests) == 2 and state.requests[1]["temperature"] <= 0.3
+
+    # An old looping reply already in the history is left out of the next prompt.
+    await core.store.add_message(room.key, None, "Luna", "assistant", "🌎🌎🌎🌎🌎🌎🌎🌎", core.clock.now())
+    state.replies = [["Try the Pantheon at dawn!"]]
+    await core.handle(IncomingMessage(ana, room, "And after that?"), RecordingOutput())
+    sent = json.dumps(state.requests[-1]["messages"], ensure_ascii=False)
+    assert "Rome is lovely in spring" in sent and "🌎🌎" not in sent
+    rows = await core.store.recent_messages(room.key, 10)
+    assert [r.text for r in rows if r.role == "assistant"][-1] == "Try the Pantheon at dawn!"
+
+    state.replies = [["A: A: A: A: A: A: A: A:"], ["!!! ??? !!!"]]
+    out = RecordingOutput()
+    await core.handle(IncomingMessage(ana, room, "Anything else?"), out)
+    luna = core.personas.get("luna")
+    assert out.messages[-1] == luna.greeting, "two loops in a row end on the persona's greeting"

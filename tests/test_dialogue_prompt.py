@@ -283,3 +283,12 @@ def test_stop_scanner_holds_back_partial_stops():
 )
 def test_detect_language(text: str, lang: str):
     assert detect_language(text) == lang
+
+
+def test_degenerate_replies_are_recognised() -> None:
+    from generators.dialogue.prompt import is_degenerate
+
+    for bad in ("🌱🌍🌱", "🌱🌍🌍🌎🌎🌎🌎🌎🌎🌎", "A: A: A: A: A: A: A: A:", "...", "", "Wow!!!!!!!!!!"):
+        assert is_degenerate(bad), bad
+    for good in ("Rome is lovely! 🌍", "好的！我们去巴黎吧。", "Haha!!! Let's go.", "Yes.", "OK 👍"):
+        assert not is_degenerate(good), good

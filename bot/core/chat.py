@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -12,9 +13,9 @@ from bot.core.errors import UserFacingError
 from bot.core.i18n import LANGUAGE_NAMES, t
 from bot.core.streaming import StreamRelay
 from bot.settings import Settings
-from generators.dialogue.base import DialogueBackend, GenerationConfig
+from generators.dialogue.base import ChatTurn, DialogueBackend, GenerationConfig
 from generators.dialogue.language import detect_language
-from generators.dialogue.prompt import HistoryLine, build_prompt, trim_reply
+from generators.dialogue.prompt import HistoryLine, build_prompt, is_degenerate, trim_reply
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,12 @@ class ChatService:
         # The current message is already stored; the prompt builder adds it as the final user turn.
         # Others may have spoken since, so it is dropped by id, not by position.
         history_rows = [r for r in history_rows if r.id != stored_id][-self.settings.recent_turns :]
-        history = [HistoryLine(speaker=r.speaker, role=r.role, text=r.text) for r in history_rows]
+        # A looping reply left in the history would be copied by the model, so it is not shown again.
+        history = [
+            HistoryLine(speaker=r.speaker, role=r.role, text=r.text)
+            for r in history_rows
+            if not (r.role == "assistant" and is_degenerate(r.text))
+        ]
         facts = [f.text for f in await store.facts(ctx.user_key)]
         journal = await self.journal_provider(ctx.user_key, answer_lang) if self.journal_provider else []
         prompt = build_prompt(
@@ -89,11 +95,28 @@ class ChatService:
             await self._fail(relay, ctx, "model_failed")
             raise UserFacingError("handled") from exc
         final = trim_reply(raw, prompt.stop, names=(ctx.persona.name,))
-        if not final.strip():
-            final = ctx.persona.greeting or "…"
+        if is_degenerate(final):
+            final = await self._second_try(ctx, prompt.turns, config, final)
         await relay.finish(final)
         await store.add_message(ctx.channel_key, None, ctx.persona.name, "assistant", final, self.clock.now())
         return final
+
+    async def _second_try(
+        self, ctx: Context, turns: list[ChatTurn], config: GenerationConfig, first: str
+    ) -> str:
+        """One cooler, non-streamed retry after a degenerate reply; the persona's greeting if that fails too."""
+        log.info("degenerate reply %r; trying once more", first[:40])
+        cooler = dataclasses.replace(config, temperature=min(config.temperature, 0.3), seed=None)
+        try:
+            async with asyncio.timeout(self.settings.llm_timeout_s):
+                out = await self.dialogue.generate(turns, cooler)
+        except Exception:
+            log.warning("second try failed", exc_info=True)
+        else:
+            again = trim_reply(out.text, config.stop, names=(ctx.persona.name,))
+            if not is_degenerate(again):
+                return again
+        return ctx.persona.greeting or "…"
 
     async def _fail(self, relay: StreamRelay, ctx: Context, key: str) -> None:
         if relay.text:

@@ -103,7 +103,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "回复\u201c是\u201d确认，其他任何回复都会取消。",
     },
     "forget_done": {
-        "en": "Done. I've forgotten everything about you ({facts} facts, {messages} messages, {files} files).",
+        "en": "Done. I've forgotten everything about you ({facts} fact{facts_s}, {messages} message{messages_s}, {files} file{files_s}).",
         "zh": "完成。我已忘记关于你的一切（{facts} 条记忆、{messages} 条消息、{files} 个文件）。",
     },
     "forget_cancelled": {"en": "Okay, I won't forget anything.", "zh": "好的，我什么都不会删除。"},
@@ -182,7 +182,10 @@ class _SafeDict(dict):
 
 
 def t(key: str, lang: str = "en", **params: object) -> str:
-    """Return the localised text for `key`, formatted with `params`; unknown params stay visible."""
+    """Return the localised text for `key`, formatted with `params`; unknown params stay visible.
+
+    Every integer param `n` also gives `{n_s}`: "" for one and "s" otherwise (English plurals).
+    """
     variants = TEXTS.get(key)
     if variants is None:
         return TEXTS["sorry"].get(lang, TEXTS["sorry"]["en"])
@@ -190,4 +193,6 @@ def t(key: str, lang: str = "en", **params: object) -> str:
     fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
     if not fields:
         return template
+    plurals = {f"{k}_s": "" if v == 1 else "s" for k, v in params.items() if type(v) is int}
+    params = {**plurals, **params}
     return template.format_map(_SafeDict({k: params[k] for k in fields if k in params}))

@@ -105,7 +105,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "你的头像在休息：请 {seconds} 秒后再试。",
     },
     "quota": {
-        "en": "You've reached today's limit of {quota} adventures. See you tomorrow!",
+        "en": "You've reached today's limit of {quota} adventure{quota_s}. See you tomorrow!",
         "zh": "你今天已达到 {quota} 次旅行的上限，明天见！",
     },
     "friend_no_avatar": {
@@ -134,12 +134,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "你的护照还是空的。试试 /adventure 巴黎！",
     },
     "journal_header": {
-        "en": "Your travel journal: {trips} trips, {places} places.",
+        "en": "Your travel journal: {trips} trip{trips_s}, {places} place{places_s}.",
         "zh": "你的旅行日志：{trips} 次旅行，{places} 个地方。",
     },
     "journal_hint": {"en": "See your passport page with /passport.", "zh": "用 /passport 查看你的护照页。"},
-    "passport_caption": {"en": "Your passport: {count} stamps.", "zh": "你的护照：{count} 个印章。"},
-    "landmarks_header": {"en": "{count} places I can take you:", "zh": "我能带你去的 {count} 个地方："},
+    "passport_caption": {"en": "Your passport: {count} stamp{count_s}.", "zh": "你的护照：{count} 个印章。"},
+    "landmarks_header": {"en": "{count} place{count_s} I can take you:", "zh": "我能带你去的 {count} 个地方："},
     "landmarks_none": {
         "en": "No landmarks match \u201c{query}\u201d. Try a continent (Europe, Asia…) or a country.",
         "zh": "没有匹配\u201c{query}\u201d的地标。试试大洲（欧洲、亚洲……）或国家。",

@@ -396,3 +396,18 @@ def trim_reply(text: str, stop: tuple[str, ...], names: Sequence[str] = ()) -> s
         if cut:
             return cut
     return text
+
+
+_RUN = re.compile(r"(.)\1{5,}")
+
+
+def is_degenerate(text: str) -> bool:
+    """True for replies a small model sometimes loops into: no words at all, one token over and
+    over, or a long run of one character (e.g. only emoji)."""
+    text = text.strip()
+    if not any(ch.isalpha() for ch in text):
+        return True
+    words = text.split()
+    if len(words) >= 6 and len(set(words)) <= len(words) // 4:
+        return True
+    return bool(_RUN.search(text.replace(" ", "")))
