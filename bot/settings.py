@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     llm_max_new_tokens: int = 96
     llm_context_tokens: int = 2048
     llm_timeout_s: float = 60.0
-    llm_temperature: float = 0.7
+    llm_temperature: float = 0.3  # the packaged 135M model loops and drifts off-language at 0.7
     llm_quantize: bool = True
 
     default_persona: str = "luna"

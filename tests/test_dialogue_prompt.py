@@ -162,6 +162,7 @@ def test_stop_sequences_cover_speakers_and_end_tokens():
     assert "\nBob:" in out.stop and "\nLuna:" in out.stop
     assert set(END_TOKENS) <= set(out.stop)
     assert not any(s.startswith("\nHello") for s in out.stop)
+    assert "\nluna:" in out.stop and "\nana:" in out.stop, "lower-case copies stop the reply too"
 
 
 def _state(out) -> dict:
@@ -288,7 +289,38 @@ def test_detect_language(text: str, lang: str):
 def test_degenerate_replies_are_recognised() -> None:
     from generators.dialogue.prompt import is_degenerate
 
-    for bad in ("🌱🌍🌱", "🌱🌍🌍🌎🌎🌎🌎🌎🌎🌎", "A: A: A: A: A: A: A: A:", "...", "", "Wow!!!!!!!!!!"):
-        assert is_degenerate(bad), bad
-    for good in ("Rome is lovely! 🌍", "好的！我们去巴黎吧。", "Haha!!! Let's go.", "Yes.", "OK 👍"):
-        assert not is_degenerate(good), good
+    for bad in (
+        "🌱🌍🌱",
+        "🌟🌟🌟🌟 You're welcome.",
+        "A: A: A: A: A: A: A: A:",
+        "...",
+        "",
+        "Luna:",
+        "Wow!!!!!!",
+    ):
+        assert is_degenerate(bad, "en"), bad
+    for good in (
+        "Rome is lovely! 🌍",
+        "Haha!!! Let's go.",
+        "Yes.",
+        "OK 👍",
+        "Wait... what?",
+        "Tokyo (東京) is huge!",
+    ):
+        assert not is_degenerate(good, "en"), good
+    assert is_degenerate("你可以听动我听动！你可以听动！", "en"), "off-language for an English question"
+    assert not is_degenerate("好的！我们去巴黎吧。", "zh")
+
+
+def test_chat_replies_keep_a_complete_first_line_only() -> None:
+    from generators.dialogue.prompt import first_paragraph
+
+    ramble = "You can't miss the Colosseum.\nI made the sentence longer, here's the revised text:"
+    assert first_paragraph(ramble) == "You can't miss the Colosseum."
+    listing = "Three ideas for Rome:\n1. The Colosseum\n2. The Pantheon"
+    assert first_paragraph(listing) == listing, "a list keeps its items"
+    assert first_paragraph("Rome!\nMore") == "Rome!\nMore", "a one-word first line is not enough"
+    assert first_paragraph("Just one line.") == "Just one line."
+    long = "Rome is great. See the Colosseum. Eat gelato! Walk at night. Repeat."
+    assert first_paragraph(long) == "Rome is great. See the Colosseum. Eat gelato!"
+    assert first_paragraph("巴黎很美。去看铁塔吧！晚上散步。再来一次。") == "巴黎很美。去看铁塔吧！晚上散步。"

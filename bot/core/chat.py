@@ -15,9 +15,21 @@ from bot.core.streaming import StreamRelay
 from bot.settings import Settings
 from generators.dialogue.base import ChatTurn, DialogueBackend, GenerationConfig
 from generators.dialogue.language import detect_language
-from generators.dialogue.prompt import HistoryLine, build_prompt, is_degenerate, trim_reply
+from generators.dialogue.prompt import (
+    HistoryLine,
+    PromptOutput,
+    build_prompt,
+    first_paragraph,
+    is_degenerate,
+    trim_reply,
+)
 
 log = logging.getLogger(__name__)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
 
 JournalProvider = Callable[[str, str], Awaitable[list[str]]]
 
@@ -57,17 +69,22 @@ class ChatService:
         ]
         facts = [f.text for f in await store.facts(ctx.user_key)]
         journal = await self.journal_provider(ctx.user_key, answer_lang) if self.journal_provider else []
-        prompt = build_prompt(
-            ctx.persona,
-            speaker=ctx.msg.user.display_name,
-            facts=facts,
-            history=history,
-            user_text=ctx.msg.text,
-            language=answer_lang,
-            count_tokens=self.dialogue.count_tokens,
-            budget_tokens=max(256, self.dialogue.context_tokens - self.settings.llm_max_new_tokens),
-            journal=journal,
-        )
+
+        def prompt_for(lines: list[HistoryLine]) -> PromptOutput:
+            return build_prompt(
+                ctx.persona,
+                speaker=ctx.msg.user.display_name,
+                facts=facts,
+                history=lines,
+                user_text=ctx.msg.text,
+                language=answer_lang,
+                count_tokens=self.dialogue.count_tokens,
+                budget_tokens=max(256, self.dialogue.context_tokens - self.settings.llm_max_new_tokens),
+                journal=journal,
+            )
+
+        prompt = prompt_for(history)
+        said = {_norm(line.text) for line in history if line.role == "assistant"}
         config = GenerationConfig(
             max_new_tokens=self.settings.llm_max_new_tokens,
             temperature=self.settings.llm_temperature,
@@ -94,15 +111,25 @@ class ChatService:
             log.exception("dialogue backend failed")
             await self._fail(relay, ctx, "model_failed")
             raise UserFacingError("handled") from exc
-        final = trim_reply(raw, prompt.stop, names=(ctx.persona.name,))
-        if is_degenerate(final):
-            final = await self._second_try(ctx, prompt.turns, config, final)
+        final = first_paragraph(trim_reply(raw, prompt.stop, names=(ctx.persona.name,)))
+        echo = _norm(final).strip(".!?。！？ ") == _norm(ctx.msg.text).strip(".!?。！？ ")
+        if is_degenerate(final, answer_lang) or echo or _norm(final) in said:
+            # Small models copy their own earlier lines; the retry sees only what people said.
+            people_only = prompt_for([line for line in history if line.role != "assistant"])
+            avoid = said | {_norm(ctx.msg.text)}
+            final = await self._second_try(ctx, people_only.turns, config, final, avoid, answer_lang)
         await relay.finish(final)
         await store.add_message(ctx.channel_key, None, ctx.persona.name, "assistant", final, self.clock.now())
         return final
 
     async def _second_try(
-        self, ctx: Context, turns: list[ChatTurn], config: GenerationConfig, first: str
+        self,
+        ctx: Context,
+        turns: list[ChatTurn],
+        config: GenerationConfig,
+        first: str,
+        said: set[str],
+        language: str,
     ) -> str:
         """One cooler, non-streamed retry after a degenerate reply; the persona's greeting if that fails too."""
         log.info("degenerate reply %r; trying once more", first[:40])
@@ -113,8 +140,8 @@ class ChatService:
         except Exception:
             log.warning("second try failed", exc_info=True)
         else:
-            again = trim_reply(out.text, config.stop, names=(ctx.persona.name,))
-            if not is_degenerate(again):
+            again = first_paragraph(trim_reply(out.text, config.stop, names=(ctx.persona.name,)))
+            if not is_degenerate(again, language) and _norm(again) not in said:
                 return again
         return ctx.persona.greeting or "…"
 

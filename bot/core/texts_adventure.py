@@ -139,7 +139,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "journal_hint": {"en": "See your passport page with /passport.", "zh": "用 /passport 查看你的护照页。"},
     "passport_caption": {"en": "Your passport: {count} stamp{count_s}.", "zh": "你的护照：{count} 个印章。"},
-    "landmarks_header": {"en": "{count} place{count_s} I can take you:", "zh": "我能带你去的 {count} 个地方："},
+    "landmarks_header": {
+        "en": "{count} place{count_s} I can take you:",
+        "zh": "我能带你去的 {count} 个地方：",
+    },
     "landmarks_none": {
         "en": "No landmarks match \u201c{query}\u201d. Try a continent (Europe, Asia…) or a country.",
         "zh": "没有匹配\u201c{query}\u201d的地标。试试大洲（欧洲、亚洲……）或国家。",

@@ -321,7 +321,9 @@ def _stop_sequences(history: Sequence[HistoryLine], speaker: str, persona_name: 
     for n in (persona_name, "User"):
         if n not in names:
             names.append(n)
-    return tuple(f"\n{n}:" for n in names) + END_TOKENS
+    # Small models copy the casing they saw ("ana" writes, the model answers "luna: ...").
+    variants = [v for n in names for v in (n.lower(), n[:1].upper() + n[1:]) if v not in names]
+    return tuple(f"\n{n}:" for n in dict.fromkeys(names + variants)) + END_TOKENS
 
 
 _SENTENCE_END = re.compile(r"(?:[.!?…]+[\"'”’)\]」』）]*(?=\s|$)|[。！？]+[”’」』）]*)")
@@ -398,16 +400,41 @@ def trim_reply(text: str, stop: tuple[str, ...], names: Sequence[str] = ()) -> s
     return text
 
 
-_RUN = re.compile(r"(.)\1{5,}")
+_RUN = re.compile(r"([^.\s])\1{3,}")
+_LONE_NAME = re.compile(r"^\W*[\w ]{1,40}[:：]\W*$")
+_CJK_KANA_HANGUL = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
-def is_degenerate(text: str) -> bool:
-    """True for replies a small model sometimes loops into: no words at all, one token over and
-    over, or a long run of one character (e.g. only emoji)."""
+def is_degenerate(text: str, language: str | None = None) -> bool:
+    """True for replies a small model sometimes loops into: no words at all, a bare 'Name:', one
+    token over and over, a run of one character (e.g. only emoji), or mostly CJK when the answer
+    should be in a language written without it."""
     text = text.strip()
-    if not any(ch.isalpha() for ch in text):
+    if not any(ch.isalpha() for ch in text) or _LONE_NAME.match(text):
         return True
+    letters = [ch for ch in text if ch.isalpha()]
+    if language and language not in ("zh", "ja", "ko"):
+        if len(_CJK_KANA_HANGUL.findall(text)) > len(letters) * 0.3:
+            return True
     words = text.split()
     if len(words) >= 6 and len(set(words)) <= len(words) // 4:
         return True
     return bool(_RUN.search(text.replace(" ", "")))
+
+
+def first_paragraph(text: str, max_sentences: int = 3) -> str:
+    """The reply up to its first line break when that first line is whole sentences, and at most
+    `max_sentences` of them.
+
+    Chat replies should be short, and small models tend to ramble on after a good start; a first
+    line that introduces a list ("Three ideas:") keeps what follows.
+    """
+    text = text.strip()
+    head, sep, _rest = text.partition("\n")
+    head = head.strip()
+    if sep:
+        if not (len(head.split()) >= 2 and _ends_cleanly(head) and not head.endswith(":")):
+            return text
+        text = head
+    pieces = [m.group(0) for m in _SENTENCE_PIECE.finditer(text) if m.group(0).strip()]
+    return "".join(pieces[:max_sentences]).strip() or text
