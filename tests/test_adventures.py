@@ -264,3 +264,28 @@ async def test_journal_counts_read_naturally(make_core) -> None:
     assert "1 trip, 1 place." in (await say(core, ANA, "/journal")).text
     await say(core, ANA, "/adventure rome")
     assert "2 trips, 2 places." in (await say(core, ANA, "/journal")).text
+
+
+def test_template_captions_read_as_english_sentences() -> None:
+    from datetime import UTC, datetime
+
+    from bot.core.captions import template_caption
+    from generators.landmarks import Catalogue
+    from personas.toml_io import read_toml
+
+    luna, _ = read_toml(Path("personas/luna.toml"), source="builtin")
+    cat = Catalogue.load()
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    for seed in range(3):
+        tower = template_caption(
+            cat.get("eiffel_tower"), luna, user="Ana", lang="en", seed=seed, previous=None, now=now
+        )
+        assert "the Eiffel Tower" in tower
+        fuji = template_caption(
+            cat.get("mount_fuji"), luna, user="Ana", lang="en", seed=seed, previous=None, now=now
+        )
+        assert "Mount Fuji" in fuji and "the Mount Fuji" not in fuji
+        zh = template_caption(
+            cat.get("eiffel_tower"), luna, user="安娜", lang="zh", seed=seed, previous=None, now=now
+        )
+        assert "埃菲尔铁塔" in zh and "the " not in zh

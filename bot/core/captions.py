@@ -42,6 +42,23 @@ TEMPLATES = {
 }
 
 
+# English names that read with "the" in a sentence ("greetings from the Eiffel Tower").
+_WITH_THE = frozenset(
+    "eiffel_tower colosseum brandenburg_gate acropolis leaning_tower_pisa matterhorn amsterdam_canals "
+    "great_wall forbidden_city oriental_pearl taj_mahal petronas_towers burj_khalifa potala_palace "
+    "giza_pyramids hassan_ii_mosque statue_of_liberty golden_gate grand_canyon cn_tower "
+    "moai_easter_island sydney_opera_house".split()
+)
+
+
+def place_in_sentence(landmark: Any, lang: str) -> str:
+    """The landmark's name as it reads inside a sentence (with "the" in English where it needs one)."""
+    name = landmark.name(lang)
+    if lang == "en" and getattr(landmark, "id", "") in _WITH_THE:
+        return f"the {name}"
+    return name
+
+
 def relative_when(then: datetime, now: datetime, lang: str) -> str:
     """'yesterday', 'last week'… in en or zh."""
     days = max(0, (now - then).days)
@@ -88,7 +105,7 @@ def template_caption(
     sep = "" if lang == "zh" else " "
     parts = [
         rng.choice(t["arrive"]).format(
-            catch=catch + (sep if catch else ""), user=user, place=landmark.name(lang)
+            catch=catch + (sep if catch else ""), user=user, place=place_in_sentence(landmark, lang)
         )
     ]
     facts = list(landmark.facts.get(lang) or landmark.facts.get("en") or ())
