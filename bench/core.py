@@ -22,28 +22,45 @@ from bot.core.output import Button, SentMessage
 from bot.settings import Settings
 from generators.dialogue.base import ChatTurn, DialogueOutput, GenerationConfig
 
-REPLY = "What a lovely idea! Let's plan it together."
+REPLIES = (
+    "What a lovely idea! Let's plan it together.",
+    "Ooh, I know a little café there you would love.",
+    "Pack comfy shoes, travel buddy, there is a lot to see!",
+    "That sounds like the start of a great trip.",
+)
 
 
 class InstantDialogue:
-    """A stub backend that answers at once, so the benchmark measures the bot, not a model."""
+    """A stub backend that answers at once, so the benchmark measures the bot, not a model.
+
+    Replies vary (number n of the run), as a real model's do; one identical line every time would
+    be taken for a looping model and retried.
+    """
 
     name = "instant-stub"
     languages = frozenset({"en", "zh"})
     context_tokens = 2048
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def _next(self) -> str:
+        self.calls += 1
+        return f"{REPLIES[self.calls % len(REPLIES)]} (#{self.calls})"
 
     def count_tokens(self, text: str) -> int:
         """Roughly four characters a token."""
         return len(text) // 4 + 1
 
     async def stream(self, turns: list[ChatTurn], config: GenerationConfig) -> AsyncIterator[str]:
-        """Yield the canned reply in two chunks."""
-        yield REPLY[:20]
-        yield REPLY[20:]
+        """Yield the next canned reply in two chunks."""
+        reply = self._next()
+        yield reply[:20]
+        yield reply[20:]
 
     async def generate(self, turns: list[ChatTurn], config: GenerationConfig) -> DialogueOutput:
-        """The canned reply."""
-        return DialogueOutput(text=REPLY)
+        """The next canned reply."""
+        return DialogueOutput(text=self._next())
 
     async def aclose(self) -> None:
         """Nothing to close."""

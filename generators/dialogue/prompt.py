@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from generators.dialogue.base import ChatTurn
@@ -410,12 +411,18 @@ def is_degenerate(text: str, language: str | None = None) -> bool:
     token over and over, a run of one character (e.g. only emoji), or mostly CJK when the answer
     should be in a language written without it."""
     text = text.strip()
+    if _looping(text):
+        return True
+    if language and language not in ("zh", "ja", "ko"):
+        cjk = len(_CJK_KANA_HANGUL.findall(text))
+        return cjk > 0 and cjk > sum(ch.isalpha() for ch in text) * 0.3
+    return False
+
+
+@lru_cache(maxsize=8192)  # stored history lines are checked on every prompt
+def _looping(text: str) -> bool:
     if not any(ch.isalpha() for ch in text) or _LONE_NAME.match(text):
         return True
-    letters = [ch for ch in text if ch.isalpha()]
-    if language and language not in ("zh", "ja", "ko"):
-        if len(_CJK_KANA_HANGUL.findall(text)) > len(letters) * 0.3:
-            return True
     words = text.split()
     if len(words) >= 6 and len(set(words)) <= len(words) // 4:
         return True
