@@ -74,3 +74,14 @@ def test_personas_list_show_export_import(tmp_path: Path, tiny_chat_dir: Path) -
     assert imported.returncode == 0 and "Imported Luna" in imported.stdout
     bad = run_bot(["personas", "show", "nobody"], tmp_path, tiny_chat_dir)
     assert bad.returncode == 2 and "Available" in bad.stderr
+
+
+def test_env_example_documents_every_setting_and_nothing_else() -> None:
+    import re
+
+    from bot.settings import Settings
+
+    doc = (Path(__file__).resolve().parents[1] / ".env.example").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", doc, re.M))
+    assert documented == {name.upper() for name in Settings.model_fields}
+    assert not re.search(r"^(DISCORD|TELEGRAM)_TOKEN=\S", doc, re.M), "no token value is committed"
