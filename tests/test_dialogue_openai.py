@@ -237,6 +237,11 @@ async def test_a_looping_reply_is_tried_again_and_never_fed_back(server, chat, m
     rows = await core.store.recent_messages(room.key, 10)
     assert [r.text for r in rows if r.role == "assistant"][-1] == "Try the Pantheon at dawn!"
 
+    state.replies = [["Is there more to see?"], ["The Trevi Fountain at night!"]]
+    out = RecordingOutput()
+    await core.handle(IncomingMessage(ana, room, "is there more to see"), out)
+    assert out.messages[-1] == "The Trevi Fountain at night!", "an echo of the user is not a reply"
+
     state.replies = [["A: A: A: A: A: A: A: A:"], ["!!! ??? !!!"]]
     out = RecordingOutput()
     await core.handle(IncomingMessage(ana, room, "Anything else?"), out)

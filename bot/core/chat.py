@@ -28,7 +28,12 @@ log = logging.getLogger(__name__)
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.casefold().split())
+    return " ".join(text.casefold().split()).strip(".!?。！？ ")
+
+
+def _usable(reply: str, language: str, avoid: set[str]) -> bool:
+    """Not a loop, in the right script, and neither an echo of the user nor a copy of an earlier reply."""
+    return not is_degenerate(reply, language) and _norm(reply) not in avoid
 
 
 JournalProvider = Callable[[str, str], Awaitable[list[str]]]
@@ -84,7 +89,8 @@ class ChatService:
             )
 
         prompt = prompt_for(history)
-        said = {_norm(line.text) for line in history if line.role == "assistant"}
+        # Small models echo the user or copy their own earlier lines; neither counts as a reply.
+        avoid = {_norm(line.text) for line in history if line.role == "assistant"} | {_norm(ctx.msg.text)}
         config = GenerationConfig(
             max_new_tokens=self.settings.llm_max_new_tokens,
             temperature=self.settings.llm_temperature,
@@ -112,11 +118,9 @@ class ChatService:
             await self._fail(relay, ctx, "model_failed")
             raise UserFacingError("handled") from exc
         final = first_paragraph(trim_reply(raw, prompt.stop, names=(ctx.persona.name,)))
-        echo = _norm(final).strip(".!?。！？ ") == _norm(ctx.msg.text).strip(".!?。！？ ")
-        if is_degenerate(final, answer_lang) or echo or _norm(final) in said:
-            # Small models copy their own earlier lines; the retry sees only what people said.
+        if not _usable(final, answer_lang, avoid):
+            # The retry sees only what people said, so there is no earlier reply to copy.
             people_only = prompt_for([line for line in history if line.role != "assistant"])
-            avoid = said | {_norm(ctx.msg.text)}
             final = await self._second_try(ctx, people_only.turns, config, final, avoid, answer_lang)
         await relay.finish(final)
         await store.add_message(ctx.channel_key, None, ctx.persona.name, "assistant", final, self.clock.now())
@@ -128,7 +132,7 @@ class ChatService:
         turns: list[ChatTurn],
         config: GenerationConfig,
         first: str,
-        said: set[str],
+        avoid: set[str],
         language: str,
     ) -> str:
         """One cooler, non-streamed retry after a degenerate reply; the persona's greeting if that fails too."""
@@ -141,7 +145,7 @@ class ChatService:
             log.warning("second try failed", exc_info=True)
         else:
             again = first_paragraph(trim_reply(out.text, config.stop, names=(ctx.persona.name,)))
-            if not is_degenerate(again, language) and _norm(again) not in said:
+            if _usable(again, language, avoid):
                 return again
         return ctx.persona.greeting or "…"
 
