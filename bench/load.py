@@ -77,11 +77,11 @@ async def simulate(
         # Warm-up lasts `warmup` seconds and, when images pile up, until the image queue is full
         # (at most 4x longer): a filling queue holds more pictures, and that is not a leak.
         started = time.perf_counter()
-        clock = {"warm": False, "deadline": started + 5 * warmup + seconds, "warmed_at": started + warmup}
+        window = {"warm": False, "deadline": started + 5 * warmup + seconds, "warmed_at": started + warmup}
         rss_after_warmup: list[float] = []
 
         async def user_loop(n: int) -> None:
-            while time.perf_counter() < clock["deadline"]:
+            while time.perf_counter() < window["deadline"]:
                 user, room = rng.choice(people), rng.choice(rooms)
                 adventure = rng.random() < adventure_share
                 text = (
@@ -91,7 +91,7 @@ async def simulate(
                 t0 = time.perf_counter()
                 await core.handle(IncomingMessage(user, room, text, mentions_bot=True), out)
                 took = time.perf_counter() - t0
-                if not clock["warm"]:
+                if not window["warm"]:
                     continue
                 stats["messages"] += 1
                 shown = out.text
@@ -113,20 +113,19 @@ async def simulate(
 
         async def sampler() -> None:
             adv = core.adventures
-            while time.perf_counter() < clock["deadline"]:
+            while time.perf_counter() < window["deadline"]:
                 now = time.perf_counter()
                 depth_samples.append(adv.queue.depth)
-                if not clock["warm"] and now >= started + warmup:
-                    full = adv.queue.depth >= adv.queue.max_size or adv_share_is_zero
+                if not window["warm"] and now >= started + warmup:
+                    full = adv.queue.depth >= adv.queue.max_size or adventure_share <= 0
                     if full or now >= started + 5 * warmup:
                         gc.collect()
                         rss_after_warmup.append(_rss_mb())
-                        clock.update(warm=True, warmed_at=now, deadline=now + seconds)
+                        window.update(warm=True, warmed_at=now, deadline=now + seconds)
                 await asyncio.sleep(0.05)
 
-        adv_share_is_zero = adventure_share <= 0
         await asyncio.gather(sampler(), *(user_loop(i) for i in range(concurrency)))
-        elapsed = time.perf_counter() - clock["warmed_at"]
+        elapsed = time.perf_counter() - window["warmed_at"]
         gc.collect()
         rss_end = _rss_mb()
         waits = list(core.adventures.queue.stats.waits)

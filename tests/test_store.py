@@ -556,3 +556,19 @@ async def test_channel_history_and_usage_stay_bounded(tmp_path: Path) -> None:
     assert busy[-1] == "busy 399" and busy == [f"busy {n}" for n in range(400 - len(busy), 400)]
     assert quiet == 5, "other channels keep theirs"
     assert usage == 1, "usage rows older than two days are gone"
+
+
+async def test_a_job_that_awaits_anything_but_its_tx_fails_alone(store: Store) -> None:
+    async def sleepy(tx: Tx) -> None:
+        await tx.run("INSERT INTO channels (key, platform) VALUES ('web:sleepy', 'web')")
+        await asyncio.sleep(0)  # jobs run on the connection's thread; they must not wait on the loop
+
+    with pytest.raises(StoreError, match="awaited something other than its Tx"):
+        await store.write(sleepy)
+    assert await store.add_message(ROOM.key, BEN.key, "Ben", "user", "still fine", at(0)) > 0
+    con = sqlite3.connect(store.path)
+    try:
+        assert con.execute("SELECT count(*) FROM channels WHERE key = 'web:sleepy'").fetchone()[0] == 0
+    finally:
+        con.close()
+    assert await store.integrity_check() == "ok"

@@ -190,9 +190,8 @@ class Writer:
 
     async def _abandon(self) -> None:
         try:
-            if self.db.in_transaction:
-                await self.db.execute("ROLLBACK")
-        except Exception:
+            await self.db._execute(lambda: _rollback(self.db._conn))
+        except Exception:  # the connection itself is gone; nothing to roll back
             log.exception("memory writer could not roll back")
 
     async def _commit(self, batch: list[_Item[Any]], isolate: bool | None = None) -> list[_Item[Any]]:

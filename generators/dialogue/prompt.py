@@ -7,10 +7,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Literal
 
 from generators.dialogue.base import ChatTurn
+from generators.dialogue.language import detect_language
 from generators.dialogue.stops import cut_at_stop
 from personas.model import LoreEntry, Persona
 
@@ -403,7 +403,7 @@ def trim_reply(text: str, stop: tuple[str, ...], names: Sequence[str] = ()) -> s
 
 _RUN = re.compile(r"([^.\s])\1{3,}")
 _LONE_NAME = re.compile(r"^\W*[\w ]{1,40}[:：]\W*$")
-_CJK_KANA_HANGUL = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
 
 
 def is_degenerate(text: str, language: str | None = None) -> bool:
@@ -413,13 +413,12 @@ def is_degenerate(text: str, language: str | None = None) -> bool:
     text = text.strip()
     if _looping(text):
         return True
-    if language and language not in ("zh", "ja", "ko"):
-        cjk = len(_CJK_KANA_HANGUL.findall(text))
-        return cjk > 0 and cjk > sum(ch.isalpha() for ch in text) * 0.3
+    if language and language not in _CJK_LANGUAGES:
+        return detect_language(text) in _CJK_LANGUAGES
     return False
 
 
-@lru_cache(maxsize=8192)  # stored history lines are checked on every prompt
+@functools.lru_cache(maxsize=8192)  # stored history lines are checked on every prompt
 def _looping(text: str) -> bool:
     if not any(ch.isalpha() for ch in text) or _LONE_NAME.match(text):
         return True
