@@ -82,7 +82,7 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> None:
 
 def _personas(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import PERSONAS_DIR
-    from bot.core.errors import UserFacingError
+    from generators.errors import InputError
     from bot.core.i18n import t
     from personas.registry import PersonaRegistry
 
@@ -114,7 +114,7 @@ def _personas(settings: Settings, args: argparse.Namespace) -> int:
         elif args.pcmd == "export":
             reg.export(args.id, args.file, fmt="json" if args.file.suffix.lower() == ".json" else "png")
             print(f"Exported {args.id} to {args.file}")
-    except UserFacingError as err:
+    except InputError as err:
         print(t(err.key, "en", **err.params), file=sys.stderr)
         return 2
     return 0

@@ -2,7 +2,7 @@
 
 Import is lenient about *missing* fields (real cards often omit some, e.g. V3's
 group_only_greetings) and strict about *types and sizes*: a field of the wrong
-type, an over-long text, bad base64 or bad JSON raise UserFacingError("card_invalid").
+type, an over-long text, bad base64 or bad JSON raise InputError("card_invalid").
 Over-long lists (lore entries, examples, tags) are cut with a warning instead.
 """
 

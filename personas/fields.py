@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 
-from bot.core.errors import UserFacingError
+from generators.errors import InputError
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # a card PNG on disk
 MAX_CARD_JSON_BYTES = 2 * 1024 * 1024  # decoded card JSON, a card .json file, a persona .toml file
@@ -46,14 +46,14 @@ def strip_controls(text: str) -> str:
 
 
 class Checker:
-    """Type and size checks that raise one UserFacingError key with a readable reason."""
+    """Type and size checks that raise one InputError key with a readable reason."""
 
     def __init__(self, error_key: str) -> None:
         self.error_key = error_key
 
-    def fail(self, reason: str) -> UserFacingError:
+    def fail(self, reason: str) -> InputError:
         """Build the error for `reason`."""
-        return UserFacingError(self.error_key, reason=reason)
+        return InputError(self.error_key, reason=reason)
 
     def text(self, value: object, where: str, limit: int = MAX_TEXT_CHARS, default: str = "") -> str:
         """A cleaned string no longer than `limit`; None/missing gives `default`."""

@@ -9,7 +9,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from bot.core.errors import UserFacingError
+from generators.errors import InputError
 from personas import fields as F
 from personas.cards import export_json, export_png, read_card_file
 from personas.model import Persona
@@ -35,12 +35,12 @@ class PersonaRegistry:
         for path in sorted(self.builtin_dir.glob("*.toml")):
             persona, _ = read_toml(path, source="builtin", strict=True)
             if persona.id != path.stem:
-                raise UserFacingError("persona_invalid", reason=f"{path.name} has id {persona.id!r}")
+                raise InputError("persona_invalid", reason=f"{path.name} has id {persona.id!r}")
             personas[persona.id] = persona
         for path in sorted(self.user_dir.glob("*.toml")) if self.user_dir.is_dir() else ():
             try:
                 persona, warnings = read_toml(path, source="user")
-            except UserFacingError as err:
+            except InputError as err:
                 log.warning("skipping persona file %s: %s", path.name, err.params.get("reason", err.key))
                 continue
             for warning in warnings:
@@ -60,11 +60,11 @@ class PersonaRegistry:
         return ", ".join(f"{p.id} ({p.name})" for p in self._personas.values())
 
     def get(self, persona_id: str) -> Persona:
-        """The persona with this exact id, or UserFacingError('persona_unknown')."""
+        """The persona with this exact id, or InputError('persona_unknown')."""
         try:
             return self._personas[persona_id]
         except KeyError:
-            raise UserFacingError(
+            raise InputError(
                 "persona_unknown", id=str(persona_id)[:60], available=self._available()
             ) from None
 
@@ -92,7 +92,7 @@ class PersonaRegistry:
             with path.open("rb") as fh:
                 head = fh.read(64)
         except OSError as err:
-            raise UserFacingError(
+            raise InputError(
                 "card_invalid", reason=f"the file can't be read ({err.strerror or err})"
             ) from err
         is_card = head.startswith(PNG_SIGNATURE) or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
@@ -116,7 +116,7 @@ class PersonaRegistry:
         root = self.user_dir.resolve()
         target = (root / f"{persona.id}.toml").resolve()
         if target.parent != root or not F.ID_PATTERN.match(persona.id):  # ids are slugs; belt and braces
-            raise UserFacingError("persona_invalid", reason="unsafe persona id")
+            raise InputError("persona_invalid", reason="unsafe persona id")
         _atomic_write(target, dumps(persona).encode("utf-8"))
 
     def export(self, persona_id: str, path: Path, fmt: str = "png") -> Path:
@@ -129,7 +129,7 @@ class PersonaRegistry:
         try:
             _atomic_write(path, writers[fmt](persona), mode=0o644)
         except OSError as err:
-            raise UserFacingError(
+            raise InputError(
                 "persona_export_failed", path=str(path), reason=err.strerror or str(err)
             ) from err
         return path

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.core.errors import UserFacingError
+from generators.errors import InputError
 from personas import fields as F
 from personas.cards import card_to_persona, parse_examples, read_card_file, replace_macros
 from personas.png_chunks import read_text_chunks
@@ -71,7 +71,7 @@ def _v2(**data: object) -> dict:
     return {"spec": "chara_card_v2", "spec_version": "2.0", "data": {"name": "Tester", **data}}
 
 
-def _reason(exc: pytest.ExceptionInfo[UserFacingError]) -> str:
+def _reason(exc: pytest.ExceptionInfo[InputError]) -> str:
     assert exc.value.key == "card_invalid"
     return str(exc.value.params["reason"])
 
@@ -104,7 +104,7 @@ def test_default_chan_nonconforming_v3_imports(registry: PersonaRegistry) -> Non
 
 @needs_fixtures
 def test_invalid_fixture_gives_clear_error(registry: PersonaRegistry) -> None:
-    with pytest.raises(UserFacingError) as exc:
+    with pytest.raises(InputError) as exc:
         registry.import_file(FIXTURES / "invalid-character.png")
     assert "no character card" in _reason(exc)
     assert len(registry.list()) == len(BUILTIN_IDS)
@@ -231,7 +231,7 @@ def test_oversize_chunk_rejected_without_reading_it(tmp_path: Path) -> None:
     path.write_bytes(_png({"chara": b"A" * (3 * 1024 * 1024)}))
     tracemalloc.start()
     try:
-        with pytest.raises(UserFacingError) as exc:
+        with pytest.raises(InputError) as exc:
             read_card_file(path)
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -243,7 +243,7 @@ def test_oversize_chunk_rejected_without_reading_it(tmp_path: Path) -> None:
 def test_oversize_file_rejected(tmp_path: Path) -> None:
     path = tmp_path / "huge.png"
     path.write_bytes(_png(extra=_chunk(b"zzZz", b"\0" * (F.MAX_FILE_BYTES + 1))))
-    with pytest.raises(UserFacingError) as exc:
+    with pytest.raises(InputError) as exc:
         read_card_file(path)
     assert "limit" in _reason(exc)
 
@@ -270,7 +270,7 @@ def test_other_big_text_chunks_are_skipped(tmp_path: Path) -> None:
 def test_malformed_payloads(tmp_path: Path, payload: bytes, expected: str) -> None:
     path = tmp_path / "bad.png"
     path.write_bytes(_png({"chara": payload}))
-    with pytest.raises(UserFacingError) as exc:
+    with pytest.raises(InputError) as exc:
         read_card_file(path)
     assert expected in _reason(exc)
 
@@ -281,10 +281,10 @@ def test_damaged_and_truncated_png(tmp_path: Path) -> None:
     damaged = good[:idx] + bytes([good[idx] ^ 1]) + good[idx + 1 :]
     (tmp_path / "d.png").write_bytes(damaged)
     (tmp_path / "t.png").write_bytes(good[: len(good) // 2])
-    with pytest.raises(UserFacingError) as exc:
+    with pytest.raises(InputError) as exc:
         read_card_file(tmp_path / "d.png")
     assert "damaged" in _reason(exc)
-    with pytest.raises(UserFacingError) as exc:
+    with pytest.raises(InputError) as exc:
         read_card_file(tmp_path / "t.png")
     assert "truncated" in _reason(exc)
 
@@ -315,13 +315,13 @@ def test_damaged_and_truncated_png(tmp_path: Path) -> None:
 def test_wrong_types_and_long_fields_rejected(tmp_path: Path, data: dict, where: str) -> None:
     card = _v2()
     card["data"].update(data)
-    with pytest.raises(UserFacingError) as exc:
+    with pytest.raises(InputError) as exc:
         read_card_file(_card_png(tmp_path, card))
     assert where in _reason(exc)
 
 
 def test_data_must_be_an_object() -> None:
-    with pytest.raises(UserFacingError) as exc:
+    with pytest.raises(InputError) as exc:
         card_to_persona({"spec": "chara_card_v2", "data": "nope"})
     assert "data" in _reason(exc)
 
@@ -329,10 +329,10 @@ def test_data_must_be_an_object() -> None:
 def test_ten_megabyte_strings_rejected(tmp_path: Path, registry: PersonaRegistry) -> None:
     big = json.dumps(_v2(description="x" * (10 * 1024 * 1024)))
     (tmp_path / "big.json").write_text(big)
-    with pytest.raises(UserFacingError) as exc:
+    with pytest.raises(InputError) as exc:
         registry.import_file(tmp_path / "big.json")
     assert "limit" in _reason(exc)
-    with pytest.raises(UserFacingError) as exc:
+    with pytest.raises(InputError) as exc:
         registry.import_file(_card_png(tmp_path, json.loads(big)))
     assert "limit" in _reason(exc)
     assert len(registry.list()) == len(BUILTIN_IDS)

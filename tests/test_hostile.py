@@ -194,7 +194,7 @@ def test_corpus_with_cards_has_at_least_sixty_cases() -> None:
 
 @pytest.mark.parametrize("case", CARD_CASES, ids=[c[0] for c in CARD_CASES])
 async def test_hostile_persona_cards(make_core, tmp_path, case) -> None:
-    from bot.core.errors import UserFacingError
+    from generators.errors import InputError
 
     name, build, suffix, expected = case
     core = await make_core()
@@ -202,7 +202,7 @@ async def test_hostile_persona_cards(make_core, tmp_path, case) -> None:
     path.write_bytes(build())
     before = {p.id for p in core.personas.list()}
     if expected == "invalid":
-        with pytest.raises(UserFacingError) as err:
+        with pytest.raises(InputError) as err:
             core.personas.import_file(path)
         message = t(err.value.key, "en", **err.value.params)
         assert err.value.key == "card_invalid" and "Nothing was changed" in message

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.errors import UserFacingError
+from generators.errors import InputError
 from bot.core.i18n import t
 from personas.registry import PersonaRegistry
 from personas.toml_io import dumps, parse_toml, read_toml
@@ -73,7 +73,7 @@ def test_toml_writer_escapes_awkward_text() -> None:
 
 
 def test_get_unknown_raises_with_available_list(registry: PersonaRegistry) -> None:
-    with pytest.raises(UserFacingError) as info:
+    with pytest.raises(InputError) as info:
         registry.get("nobody")
     err = info.value
     assert err.key == "persona_unknown"
@@ -120,7 +120,7 @@ def test_broken_user_files_are_skipped_and_logged(tmp_path: Path, caplog: pytest
 def test_broken_builtin_raises(tmp_path: Path) -> None:
     builtin = tmp_path / "builtin"
     _write_user(builtin, "oops.toml", 'id = "oops"\nname = "Oops"\nspeaking_stlye = "typo"\n')
-    with pytest.raises(UserFacingError) as info:
+    with pytest.raises(InputError) as info:
         PersonaRegistry(builtin, tmp_path / "user")
     assert info.value.key == "persona_invalid" and "speaking_stlye" in info.value.params["reason"]
 
@@ -151,7 +151,7 @@ def test_import_invalid_toml_changes_nothing(tmp_path: Path) -> None:
     reg = PersonaRegistry(BUILTIN, tmp_path / "user")
     src = tmp_path / "bad.toml"
     src.write_text('name = "No id"\nexamples = "nope"\n', encoding="utf-8")
-    with pytest.raises(UserFacingError) as info:
+    with pytest.raises(InputError) as info:
         reg.import_file(src)
     assert info.value.key == "persona_invalid"
     assert not (tmp_path / "user").exists() or not any((tmp_path / "user").iterdir())
@@ -159,16 +159,16 @@ def test_import_invalid_toml_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_import_missing_file_is_a_clear_error(registry: PersonaRegistry, tmp_path: Path) -> None:
-    with pytest.raises(UserFacingError) as info:
+    with pytest.raises(InputError) as info:
         registry.import_file(tmp_path / "nope.png")
     assert info.value.key == "card_invalid" and "can't be read" in info.value.params["reason"]
 
 
 def test_export_errors_and_formats(registry: PersonaRegistry, tmp_path: Path) -> None:
-    with pytest.raises(UserFacingError) as info:
+    with pytest.raises(InputError) as info:
         registry.export("luna", tmp_path / "missing-dir" / "luna.png")
     assert info.value.key == "persona_export_failed"
-    with pytest.raises(UserFacingError) as info:
+    with pytest.raises(InputError) as info:
         registry.export("ghost", tmp_path / "g.png")
     assert info.value.key == "persona_unknown"
     with pytest.raises(ValueError):

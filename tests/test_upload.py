@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
-from bot.core.errors import UserFacingError
+from generators.errors import InputError
 from generators.images.upload import load_upload, save_clean_png
 
 CAP_BYTES = 10 * 1024 * 1024
@@ -46,7 +46,7 @@ def png_header_only(width: int, height: int) -> bytes:
 
 
 def error_key(data: bytes, **kw) -> tuple[str, dict]:
-    with pytest.raises(UserFacingError) as info:
+    with pytest.raises(InputError) as info:
         load(data, **kw)
     return info.value.key, info.value.params
 

@@ -18,6 +18,7 @@ from bot.core.adventure_args import parse_adventure_args
 from bot.core.captions import make_caption, relative_when
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
+from generators.errors import InputError
 from bot.core.i18n import register as add_texts
 from bot.core.jobs import JobQueue
 from bot.core.output import Button
@@ -294,7 +295,7 @@ class Adventures:
             await ctx.out.typing()
         try:
             result = await future
-        except UserFacingError:
+        except InputError:
             raise
         except Exception as exc:
             log.exception("adventure image failed")

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from bot.core.clock import Clock
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
+from generators.errors import InputError
 from bot.core.i18n import LANGUAGE_NAMES, t
 from bot.core.streaming import StreamRelay
 from bot.settings import Settings
@@ -111,7 +112,7 @@ class ChatService:
             log.warning("dialogue timed out after %.0fs", self.settings.llm_timeout_s)
             await self._fail(relay, ctx, "model_timeout")
             raise UserFacingError("handled") from exc
-        except UserFacingError:
+        except InputError:
             raise
         except Exception as exc:
             log.exception("dialogue backend failed")

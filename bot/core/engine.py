@@ -14,6 +14,7 @@ from bot.core.chat import ChatService
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
+from generators.errors import InputError
 from bot.core.facts import extract_facts
 from bot.core.i18n import t, ui_language
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
@@ -66,7 +67,7 @@ class BotCore:
         lang = ui_language(msg.text, msg.user.locale)
         try:
             await self._handle(msg, out, lang)
-        except UserFacingError as err:
+        except InputError as err:
             if err.key != "handled":
                 await self._safe_send(out, t(err.key, lang, **err.params))
         except Exception:
@@ -88,7 +89,7 @@ class BotCore:
             if pending is not None and pending.action == name:
                 del self._pending[(user.key, msg.channel.key)]
             await handler(ctx, arg)
-        except UserFacingError as err:
+        except InputError as err:
             if err.key != "handled":
                 await self._safe_send(out, t(err.key, lang, **err.params))
         except Exception:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from generators.errors import InputError
 
-class UserFacingError(Exception):
-    """An error whose message key (and params) is shown to the user, localised."""
 
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
+class UserFacingError(InputError):
+    """An error whose message key (and params) is shown to the user, localised.
+
+    It is the core's name for `generators.errors.InputError`, which generators and personas raise
+    without importing the bot; the core catches `InputError` and so handles both.
+    """

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from bot.core.errors import UserFacingError
+from generators.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +45,19 @@ def _open_header(data: bytes, fmt: str, max_pixels: int) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(io.BytesIO(data), formats=[fmt])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UserFacingError("image_too_many_pixels") from None
+        raise InputError("image_too_many_pixels") from None
     except Exception as exc:  # the magic bytes matched but the header is broken
         log.info("upload: %s header unreadable: %s", fmt, type(exc).__name__)
-        raise UserFacingError("image_corrupt") from None
+        raise InputError("image_corrupt") from None
     if im.format != fmt:
-        raise UserFacingError("image_unsupported", formats=FORMATS_TEXT)
+        raise InputError("image_unsupported", formats=FORMATS_TEXT)
     w, h = im.size
     if w < 1 or h < 1:
-        raise UserFacingError("image_corrupt")
+        raise InputError("image_corrupt")
     if w * h > max_pixels:
-        raise UserFacingError("image_too_many_pixels")
+        raise InputError("image_too_many_pixels")
     if max(w, h) / min(w, h) > MAX_ASPECT:
-        raise UserFacingError("image_bad_shape")
+        raise InputError("image_bad_shape")
     return im
 
 
@@ -100,12 +100,12 @@ def fresh_copy(im: Image.Image) -> Image.Image:
 def load_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
     """Validate and decode an uploaded PNG/JPEG/WEBP; a clean RGB/RGBA image, long side <= 1024."""
     if not data:
-        raise UserFacingError("image_empty")
+        raise InputError("image_empty")
     if len(data) > max_bytes:
-        raise UserFacingError("image_too_big", limit_mb=_limit_mb(max_bytes))
+        raise InputError("image_too_big", limit_mb=_limit_mb(max_bytes))
     fmt = sniff_format(data)
     if fmt is None:
-        raise UserFacingError("image_unsupported", formats=FORMATS_TEXT)
+        raise InputError("image_unsupported", formats=FORMATS_TEXT)
     im = _open_header(data, fmt, max_pixels)
     try:
         with warnings.catch_warnings():
@@ -124,13 +124,13 @@ def load_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
                 im = im.copy()
                 im.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
             return fresh_copy(im)
-    except UserFacingError:
+    except InputError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UserFacingError("image_too_many_pixels") from None
+        raise InputError("image_too_many_pixels") from None
     except Exception as exc:  # truncated streams, bad CRCs, zlib errors, memory errors...
         log.info("upload: %s could not be decoded: %s", fmt, type(exc).__name__)
-        raise UserFacingError("image_corrupt") from None
+        raise InputError("image_corrupt") from None
 
 
 def save_clean_png(img: Image.Image, path: str | os.PathLike[str]) -> None:
