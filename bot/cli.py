@@ -82,8 +82,8 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> None:
 
 def _personas(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import PERSONAS_DIR
-    from generators.errors import InputError
     from bot.core.i18n import t
+    from generators.errors import InputError
     from personas.registry import PersonaRegistry
 
     reg = PersonaRegistry(PERSONAS_DIR, settings.avatar_data_dir / "personas")

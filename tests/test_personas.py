@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generators.errors import InputError
 from bot.core.i18n import t
+from generators.errors import InputError
 from personas.registry import PersonaRegistry
 from personas.toml_io import dumps, parse_toml, read_toml
 

@@ -18,11 +18,11 @@ from bot.core.adventure_args import parse_adventure_args
 from bot.core.captions import make_caption, relative_when
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
-from generators.errors import InputError
 from bot.core.i18n import register as add_texts
 from bot.core.jobs import JobQueue
 from bot.core.output import Button
 from bot.core.texts_adventure import TEXTS
+from generators.errors import InputError
 
 if TYPE_CHECKING:
     from bot.core.engine import BotCore

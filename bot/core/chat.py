@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from bot.core.clock import Clock
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
-from generators.errors import InputError
 from bot.core.i18n import LANGUAGE_NAMES, t
 from bot.core.streaming import StreamRelay
 from bot.settings import Settings
@@ -24,6 +23,7 @@ from generators.dialogue.prompt import (
     is_degenerate,
     trim_reply,
 )
+from generators.errors import InputError
 
 log = logging.getLogger(__name__)
 

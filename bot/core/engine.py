@@ -14,7 +14,6 @@ from bot.core.chat import ChatService
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
-from generators.errors import InputError
 from bot.core.facts import extract_facts
 from bot.core.i18n import t, ui_language
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
@@ -22,6 +21,7 @@ from bot.core.output import ChatOutput
 from bot.core.router import Router, normalise_text, parse_command
 from bot.settings import Settings
 from generators.dialogue.base import DialogueBackend
+from generators.errors import InputError
 
 log = logging.getLogger(__name__)
 
