@@ -272,6 +272,7 @@ class Playground:
         app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False, append_version=False)
         app.router.add_get("/api/config", self._config)
         app.router.add_get("/api/personas", self._personas)
+        app.router.add_get("/api/commands", self._commands)
         app.router.add_get("/api/channels", self._channels)
         app.router.add_post("/api/channels", self._add_channel)
         app.router.add_get("/api/history", self._history)
@@ -431,6 +432,15 @@ class Playground:
                 "default_persona": self.settings.default_persona,
             }
         )
+
+    async def _commands(self, request: web.Request) -> web.Response:
+        """The quick buttons and the command list, generated from the command registry."""
+        registry = self.core.registry
+        commands = [
+            {"name": spec.name, "description": {"en": spec.description.en, "zh": spec.description.zh}}
+            for spec in registry.menu(PLATFORM)
+        ]
+        return web.json_response({"quick": registry.quick_buttons(), "commands": commands})
 
     async def _personas(self, request: web.Request) -> web.Response:
         personas = [

@@ -9,6 +9,7 @@ from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.i18n import register as add_texts
 from bot.core.models import Channel, User
+from bot.core.registry import CommandSpec, Kind, Option, Words
 
 if TYPE_CHECKING:
     from bot.core.engine import BotCore
@@ -75,8 +76,9 @@ async def cmd_config(ctx: Context) -> None:
     """Show or change the admin settings of this server."""
     core, msg = ctx.core, ctx.msg
     scope = scope_of(msg.channel)
-    argv = list(ctx.command.argv) if ctx.command else []
-    if not argv:
+    command = ctx.command
+    sub = command.sub if command else None
+    if sub == "show" or (sub is None and not (command and command.args)):
         channels = await _get_list(core, scope, "allowed_channels")
         roles = await _get_list(core, scope, "image_roles")
         persona = await space_persona(core, msg.channel)
@@ -90,33 +92,84 @@ async def cmd_config(ctx: Context) -> None:
         return
     if not msg.user.is_admin:
         raise UserFacingError("config_admin_only")
-    what, rest = argv[0].lower(), argv[1:]
-    if what == "persona" and len(rest) == 1:
-        persona = core.personas.find(rest[0])
+    if command is None or sub is None:
+        raise UserFacingError("config_usage")
+    if sub == "persona":
+        wanted = command.text("persona_id")
+        if not wanted:
+            raise UserFacingError("config_usage")
+        persona = core.personas.find(wanted)
         if persona is None:
             raise UserFacingError(
-                "persona_unknown", id=rest[0][:60], available=", ".join(p.id for p in core.personas.list())
+                "persona_unknown", id=wanted[:60], available=", ".join(p.id for p in core.personas.list())
             )
         await core.store.set_setting(scope, "default_persona", persona.id)
-    elif what in ("channels", "image-roles") and rest and rest[0] in ("add", "remove", "clear"):
-        key = "allowed_channels" if what == "channels" else "image_roles"
+    else:
+        action = command.text("action")
+        if not action:
+            raise UserFacingError("config_usage")
+        key = "allowed_channels" if sub == "channels" else "image_roles"
         values = await _get_list(core, scope, key)
-        targets = [v.strip("<#&>") for v in rest[1:]] or (
-            [msg.channel.platform_id] if what == "channels" else []
+        targets = list(command.ids("channel" if sub == "channels" else "role")) or (
+            [msg.channel.platform_id] if sub == "channels" else []
         )
-        if rest[0] == "clear":
+        if action == "clear":
             values = []
-        elif rest[0] == "add":
+        elif action == "add":
             values += [v for v in targets if v not in values]
         else:
             values = [v for v in values if v not in targets]
         await core.store.set_setting(scope, key, json.dumps(values[:200]))
-    else:
-        raise UserFacingError("config_usage")
     await ctx.reply("config_saved")
+
+
+_ACTION = Option(
+    "action",
+    Kind.CHOICE,
+    Words("add, remove or clear", "添加、移除或清空"),
+    required=True,
+    choices=("add", "remove", "clear"),
+    error="config_usage",
+)
+
+SPEC = CommandSpec(
+    "config",
+    Words("Server settings (Manage Server only)", "服务器设置（仅限管理员）"),
+    cmd_config,
+    subcommands=(
+        CommandSpec("show", Words("Show this server's settings", "查看本服务器的设置")),
+        CommandSpec(
+            "persona",
+            Words("Default persona for this server", "本服务器的默认角色"),
+            options=(
+                Option(
+                    "persona_id",
+                    Kind.TEXT,
+                    Words("A persona id", "角色 id"),
+                    required=True,
+                    autocomplete="personas",
+                ),
+            ),
+        ),
+        CommandSpec(
+            "channels",
+            Words("Limit the bot to some channels", "只在部分频道使用机器人"),
+            options=(_ACTION, Option("channel", Kind.CHANNEL, Words("A channel", "频道"))),
+        ),
+        CommandSpec(
+            "image-roles",
+            Words("Limit image commands to some roles", "只允许部分身份组生成图片"),
+            options=(_ACTION, Option("role", Kind.ROLE, Words("A role", "身份组"))),
+        ),
+    ),
+    aliases=("settings",),
+    private=True,
+    admin=True,
+    in_help=False,
+)
 
 
 def register(core: BotCore) -> None:
     """Register /config."""
     add_texts(TEXTS)
-    core.router.add("config", cmd_config, "settings")
+    core.registry.add(SPEC)

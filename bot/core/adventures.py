@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.core.admin import may_use_images
-from bot.core.adventure_args import parse_adventure_args
+from bot.core.adventure_args import ADVENTURE_OPTIONS, FORMATS, SEED, AdventureArgs
 from bot.core.captions import make_caption, relative_when
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.i18n import register as add_texts
 from bot.core.jobs import JobQueue
+from bot.core.models import Mention
 from bot.core.output import Button
+from bot.core.registry import CommandSpec, Kind, Option, Words
 from bot.core.texts_adventure import TEXTS
 from generators.errors import InputError
 
@@ -28,8 +30,6 @@ if TYPE_CHECKING:
     from bot.core.engine import BotCore
 
 log = logging.getLogger(__name__)
-
-FORMATS = ("1:1", "4:5", "9:16")
 
 
 class Adventures:
@@ -127,11 +127,9 @@ class Adventures:
         await self._store_avatar(ctx.user_key, path, "upload", method, digest)
         await ctx.out.send_image(Path(path), ctx.text("avatar_saved", method=ctx.text(f"method_{method}")))
 
-    async def avatar_create(self, ctx: Context, description: str) -> None:
+    async def avatar_create(self, ctx: Context, description: str, seed: int | None) -> None:
         """Draw a cartoon avatar from a description; deterministic for a seed."""
-        args = parse_adventure_args(description)  # reuse the seed:N syntax
-        description = args.place[:300]
-        seed = args.seed
+        description = " ".join(description.split())[:300]
         if seed is None:
             seed = int.from_bytes(
                 hashlib.sha256(f"{ctx.user_key}|{description}".encode()).digest()[:4], "big"
@@ -181,28 +179,25 @@ class Adventures:
         await ctx.reply("avatar_auto")
         return await self.core.store.get_avatar(ctx.user_key)
 
-    async def _friends(self, ctx: Context, names: tuple[str, ...]) -> list[tuple[str, Any]]:
+    async def _friends(self, ctx: Context, named: tuple[Mention, ...]) -> list[tuple[str, Any]]:
+        """The friends' avatars: the people named, else everyone the message mentions."""
         found: list[tuple[str, Any]] = []
-        wanted = {n.lower() for n in names}
         candidates = [u for u in ctx.msg.mentioned_users if u.key != ctx.user_key]
-        for user in candidates:
-            if wanted and user.display_name.lower() not in wanted and user.platform_id.lower() not in wanted:
-                if len(candidates) != len(names):
-                    continue
+        users = [m.user for m in named if m.user is not None and m.user.key != ctx.user_key]
+        if not named or (not users and len(candidates) == len(named)):
+            users = candidates  # a platform may show a mention differently from the display name
+        for user in users:
             avatar = await self.core.store.get_avatar(user.key)
             if avatar is None or not Path(avatar.path).is_file():
                 await ctx.reply("friend_no_avatar", name=user.display_name)
                 continue
             found.append((user.display_name, avatar))
-        if names and not candidates:
-            await ctx.reply("friend_not_found", names=", ".join("@" + n for n in names))
+        if named and not users:
+            await ctx.reply("friend_not_found", names=", ".join("@" + m.name for m in named))
         return found[:3]
 
-    async def adventure(
-        self, ctx: Context, raw: str, *, seed: int | None = None, fmt: str | None = None
-    ) -> None:
+    async def adventure(self, ctx: Context, args: AdventureArgs, friends: tuple[Mention, ...] = ()) -> None:
         """Send the user's avatar to a landmark and answer with a postcard and caption."""
-        args = parse_adventure_args(raw)
         if not args.place:
             examples = ", ".join(lm.name(ctx.lang) for lm in self.catalogue.all()[:5])
             raise UserFacingError("adventure_usage", examples=examples)
@@ -213,10 +208,10 @@ class Adventures:
         await self._run(
             ctx,
             match.landmark,
-            seed=seed if seed is not None else args.seed,
-            fmt=fmt or args.fmt,
+            seed=args.seed,
+            fmt=args.fmt,
             style=args.style,
-            friend_names=args.friends,
+            friends=friends,
         )
 
     async def _run(
@@ -227,16 +222,14 @@ class Adventures:
         seed: int | None,
         fmt: str,
         style: str | None,
-        friend_names: tuple[str, ...] = (),
+        friends: tuple[Mention, ...] = (),
     ) -> None:
         await self._check_limits(ctx)
         if self.queue.busy(ctx.user_key) or ctx.user_key in self._active:
             raise UserFacingError("job_busy")
         self._active.add(ctx.user_key)  # held from here, so a second request can't race this one
         try:
-            await self._run_reserved(
-                ctx, landmark, seed=seed, fmt=fmt, style=style, friend_names=friend_names
-            )
+            await self._run_reserved(ctx, landmark, seed=seed, fmt=fmt, style=style, named=friends)
         finally:
             self._active.discard(ctx.user_key)
 
@@ -248,10 +241,10 @@ class Adventures:
         seed: int | None,
         fmt: str,
         style: str | None,
-        friend_names: tuple[str, ...],
+        named: tuple[Mention, ...],
     ) -> None:
         me = await self._own_avatar(ctx)
-        friends = await self._friends(ctx, friend_names)
+        friends = await self._friends(ctx, named)
         seed = secrets.randbelow(2**32) if seed is None else seed
         now = self.core.clock.now()
         lang = ctx.lang
@@ -400,23 +393,19 @@ class Adventures:
         await ctx.send(ctx.text("landmarks_header", count=len(items)) + "\n" + "\n".join(lines))
 
 
-def register(core: BotCore, stack: AsyncExitStack) -> None:
-    """Attach the adventure commands to the core."""
-    add_texts(TEXTS)
-    adv = Adventures(core)
-    core.adventures = adv  # type: ignore[attr-defined]
-    core.chat.journal_provider = adv.journal_lines
-    adv.queue.start()
-    stack.push_async_callback(adv.queue.aclose)
+def specs(adv: Adventures) -> list[CommandSpec]:
+    """The adventure feature's commands, declared once."""
+    core = adv.core
 
     async def cmd_avatar(ctx: Context) -> None:
-        argv = ctx.command.args.split(maxsplit=1) if ctx.command else []
-        sub = argv[0].lower() if argv else ("set" if ctx.msg.attachments else "")
-        rest = argv[1] if len(argv) > 1 else ""
+        command = ctx.command
+        sub = command.sub if command else None
+        if sub is None and ctx.msg.attachments and not (command and command.args):
+            sub = "set"
         if sub == "set":
             await adv.avatar_set(ctx)
-        elif sub in ("create", "make", "generate", "new"):
-            await adv.avatar_create(ctx, rest)
+        elif sub == "create" and command is not None:
+            await adv.avatar_create(ctx, command.text("description"), command.integer("seed"))
         elif sub == "show":
             avatar = await core.store.get_avatar(ctx.user_key)
             if avatar is None or not Path(avatar.path).is_file():
@@ -424,7 +413,7 @@ def register(core: BotCore, stack: AsyncExitStack) -> None:
             await ctx.out.send_image(
                 Path(avatar.path), ctx.text("avatar_show", method=ctx.text(f"method_{avatar.method}"))
             )
-        elif sub in ("delete", "remove"):
+        elif sub == "delete":
             avatar = await core.store.delete_avatar(ctx.user_key)
             if avatar is None:
                 raise UserFacingError("avatar_none")
@@ -436,21 +425,113 @@ def register(core: BotCore, stack: AsyncExitStack) -> None:
             await ctx.reply("avatar_usage")
 
     async def cmd_adventure(ctx: Context) -> None:
-        await adv.adventure(ctx, ctx.command.args if ctx.command else "")
+        c = ctx.command
+        if c is None:
+            return
+        style = c.text("style")
+        args = AdventureArgs(
+            place=" ".join(c.text("place").split()),
+            seed=c.integer("seed"),
+            fmt=c.text("format") or "1:1",
+            style=style.lower() or None,
+        )
+        await adv.adventure(ctx, args, c.mentions("friend"))
 
     async def cmd_landmarks(ctx: Context) -> None:
-        await adv.landmarks(ctx, ctx.command.args.strip() if ctx.command else "")
+        await adv.landmarks(ctx, ctx.command.text("where").strip() if ctx.command else "")
 
     async def cmd_journal(ctx: Context) -> None:
-        args = ctx.command.args.strip().lower() if ctx.command else ""
-        page = ctx.command is not None and (
-            ctx.command.name == "passport" or args in ("page", "passport", "image")
-        )
-        await adv.journal(ctx, page)
+        await adv.journal(ctx, page=ctx.command is not None and ctx.command.text("view") == "page")
 
-    core.router.add("avatar", cmd_avatar, "头像")
-    core.router.add("adventure", cmd_adventure, "adv", "go", "travel", "旅行")
-    core.router.add("landmarks", cmd_landmarks, "places", "地标")
-    core.router.add("journal", cmd_journal, "passport", "日志", "护照")
+    async def cmd_passport(ctx: Context) -> None:
+        await adv.journal(ctx, page=True)
+
+    return [
+        CommandSpec(
+            "avatar",
+            Words("Your avatar", "你的头像"),
+            cmd_avatar,
+            subcommands=(
+                CommandSpec(
+                    "set",
+                    Words("Upload a picture as your avatar", "上传一张图片作为头像"),
+                    options=(
+                        Option("image", Kind.ATTACHMENT, Words("Your picture", "你的图片"), required=True),
+                    ),
+                ),
+                CommandSpec(
+                    "create",
+                    Words(
+                        "Draw a cartoon avatar, e.g. long brown hair, glasses",
+                        "画一个卡通头像，例如 长棕发、眼镜",
+                    ),
+                    options=(
+                        Option("description", Kind.TEXT, Words("What it looks like", "头像的样子")),
+                        SEED,
+                    ),
+                    aliases=("make", "generate", "new"),
+                ),
+                CommandSpec("show", Words("Show your avatar", "查看你的头像")),
+                CommandSpec(
+                    "delete", Words("Delete your avatar", "删除你的头像"), aliases=("remove",), private=True
+                ),
+            ),
+            aliases=("头像",),
+            usage=Words("set|create [description]|show|delete", "set|create [描述]|show|delete"),
+            quick="/avatar create",
+        ),
+        CommandSpec(
+            "adventure",
+            Words("Send your avatar to a world landmark", "让你的头像去一个世界地标"),
+            cmd_adventure,
+            options=ADVENTURE_OPTIONS,
+            aliases=("adv", "go", "travel", "旅行"),
+            usage=Words(
+                "PLACE [seed:N] [format:1:1|4:5|9:16] [with @friend]",
+                "地点 [seed:N] [format:1:1|4:5|9:16] [with @朋友]",
+            ),
+            quick="/adventure paris",
+        ),
+        CommandSpec(
+            "landmarks",
+            Words("Places I can take you", "我能带你去的地方"),
+            cmd_landmarks,
+            options=(Option("where", Kind.TEXT, Words("A continent or country", "大洲或国家")),),
+            aliases=("places", "地标"),
+            usage=Words("[continent or country]", "[大洲或国家]"),
+        ),
+        CommandSpec(
+            "journal",
+            Words("Your travel journal", "你的旅行日志"),
+            cmd_journal,
+            options=(
+                Option(
+                    "view",
+                    Kind.CHOICE,
+                    Words("A list, or your passport page", "列表，或护照页"),
+                    choices=("list", "page"),
+                    synonyms={"passport": "page", "image": "page"},
+                ),
+            ),
+            aliases=("日志",),
+            quick="/journal",
+        ),
+        CommandSpec("passport", Words("Your passport page", "你的护照页"), cmd_passport, aliases=("护照",)),
+    ]
+
+
+def register(core: BotCore, stack: AsyncExitStack) -> None:
+    """Attach the adventure commands to the core."""
+    add_texts(TEXTS)
+    adv = Adventures(core)
+    core.adventures = adv  # type: ignore[attr-defined]
+    core.chat.journal_provider = adv.journal_lines
+    adv.queue.start()
+    stack.push_async_callback(adv.queue.aclose)
+    for spec in specs(adv):
+        core.registry.add(spec)
+    core.registry.add_source(
+        "landmarks", lambda typed, locale: adv.catalogue.autocomplete(typed, locale, limit=25)
+    )
     core.add_action("reroll", adv.action_reroll)
     core.add_action("format", adv.action_format)

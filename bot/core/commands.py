@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.output import Button
+from bot.core.registry import CommandSpec, Kind, Option, Words
 
 if TYPE_CHECKING:
     from bot.core.engine import BotCore
+    from personas.model import Persona
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +22,9 @@ MAX_FACT_CHARS = 500
 
 
 async def cmd_help(ctx: Context) -> None:
-    """List the commands."""
-    await ctx.reply("help", persona=ctx.persona.name)
+    """List the commands (generated from the registry)."""
+    lines = ctx.core.registry.help_lines(ctx.lang)
+    await ctx.send(ctx.text("help", persona=ctx.persona.name) + "\n" + "\n".join(lines))
 
 
 async def cmd_start(ctx: Context) -> None:
@@ -37,7 +40,7 @@ def _available(ctx: Context) -> str:
 
 async def cmd_persona(ctx: Context) -> None:
     """Show the channel's persona, or set it."""
-    wanted = ctx.command.args.strip() if ctx.command else ""
+    wanted = ctx.command.text("persona_id").strip() if ctx.command else ""
     if not wanted:
         p = ctx.persona
         await ctx.reply("persona_current", name=p.name, id=p.id, tagline=p.tagline, available=_available(ctx))
@@ -70,7 +73,7 @@ async def cmd_memory(ctx: Context) -> None:
 
 async def cmd_remember(ctx: Context) -> None:
     """Store a fact the user gives."""
-    fact = ctx.command.args.strip() if ctx.command else ""
+    fact = ctx.command.text("text").strip() if ctx.command else ""
     if not fact:
         raise UserFacingError("remember_usage")
     if len(fact) > MAX_FACT_CHARS:
@@ -121,6 +124,72 @@ async def cmd_reset(ctx: Context) -> None:
     await ctx.reply("reset_done")
 
 
+PERSONA_ID = Option("persona_id", Kind.TEXT, Words("A persona id", "角色 id"), autocomplete="personas")
+
+
+def specs() -> list[CommandSpec]:
+    """The foundation's commands, declared once."""
+    return [
+        CommandSpec(
+            "help",
+            Words("What I can do", "我能做什么"),
+            cmd_help,
+            aliases=("h", "commands", "帮助"),
+            quick="/help",
+        ),
+        CommandSpec(
+            "start",
+            Words("Say hello", "打个招呼"),
+            cmd_start,
+            in_help=False,
+            platforms=frozenset({"telegram"}),
+        ),
+        CommandSpec(
+            "persona",
+            Words("Show or change this channel's persona", "查看或更换本频道的角色"),
+            cmd_persona,
+            options=(PERSONA_ID,),
+            aliases=("character",),
+            usage=Words("[id]", "[id]"),
+        ),
+        CommandSpec(
+            "memory",
+            Words("What I remember about you", "我记得的关于你的事"),
+            cmd_memory,
+            aliases=("memories",),
+            private=True,
+        ),
+        CommandSpec(
+            "remember",
+            Words("Tell me something to remember", "让我记住一件事"),
+            cmd_remember,
+            options=(
+                Option(
+                    "text",
+                    Kind.TEXT,
+                    Words("What I should remember", "要我记住的事"),
+                    required=True,
+                    max_length=MAX_FACT_CHARS,
+                ),
+            ),
+            usage=Words("TEXT", "内容"),
+            private=True,
+        ),
+        CommandSpec(
+            "forget",
+            Words("Wipe everything I know about you", "删除我知道的关于你的一切"),
+            cmd_forget,
+            aliases=("forgetme",),
+            private=True,
+        ),
+        CommandSpec(
+            "reset",
+            Words("Clear this channel's recent conversation", "清空本频道最近的对话"),
+            cmd_reset,
+        ),
+    ]
+
+
 def register(core: BotCore) -> None:
     """Register the foundation commands on `core`."""
     from bot.core.i18n import register as add_texts
@@ -131,11 +200,13 @@ def register(core: BotCore) -> None:
             "button_cancel": {"en": "Cancel", "zh": "取消"},
         }
     )
-    core.router.add("help", cmd_help, "h", "commands", "帮助")
-    core.router.add("start", cmd_start)
-    core.router.add("persona", cmd_persona, "character")
-    core.router.add("memory", cmd_memory, "memories")
-    core.router.add("remember", cmd_remember)
-    core.router.add("forget", cmd_forget, "forgetme")
-    core.router.add("reset", cmd_reset)
+    for spec in specs():
+        core.registry.add(spec)
+    core.registry.add_source("personas", lambda typed, locale: persona_choices(core.personas.list(), typed))
     core.add_action("forget", action_forget)
+
+
+def persona_choices(personas: list[Persona], typed: str) -> list[tuple[str, str]]:
+    """Personas whose id or name contains what the user typed, as (label, id)."""
+    cur = typed.lower()
+    return [(f"{p.name} ({p.id})", p.id) for p in personas if cur in p.id.lower() or cur in p.name.lower()]

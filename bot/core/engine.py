@@ -18,7 +18,8 @@ from bot.core.facts import extract_facts
 from bot.core.i18n import t, ui_language
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
 from bot.core.output import ChatOutput
-from bot.core.router import Router, normalise_text, parse_command
+from bot.core.registry import Registry
+from bot.core.router import normalise_text, parse_command
 from bot.settings import Settings
 from generators.dialogue.base import DialogueBackend
 from generators.errors import InputError
@@ -48,7 +49,7 @@ class BotCore:
     personas: object  # personas.registry.PersonaRegistry
     dialogue: DialogueBackend
     clock: Clock = field(default_factory=SystemClock)
-    router: Router = field(default_factory=Router)
+    registry: Registry = field(default_factory=Registry)
     _pending: dict[tuple[str, str], Pending] = field(default_factory=dict)
     _known: set[str] = field(default_factory=set)
     _actions: dict[str, ActionHandler] = field(default_factory=dict)
@@ -139,8 +140,9 @@ class BotCore:
         if text != msg.text:
             msg = dataclasses.replace(msg, text=text)
         await self._remember_identity(msg)
-        command = parse_command(text)
-        if not await channel_allowed(self, msg.channel) and not (command and command.name == "config"):
+        command = msg.command or parse_command(text)
+        spec = self.registry.resolve(command.name) if command else None
+        if not await channel_allowed(self, msg.channel) and not (spec and spec.name == "config"):
             return
         persona = await self.persona_for(msg.channel)
         ctx = Context(msg=msg, out=out, lang=lang, core=self, persona=persona)
@@ -152,16 +154,19 @@ class BotCore:
             return
 
         if command is not None:
-            ctx.command = command
-            route = self.router.resolve(command.name)
-            if route is None:
-                hint = self.router.suggest(command.name)
+            if spec is None or spec.handler is None:
+                hint = self.registry.suggest(command.name)
                 raise UserFacingError(
                     "unknown_command",
                     name=command.name[:40],
                     hint=t("did_you_mean", lang, name=hint) if hint else "",
                 )
-            await route.handler(ctx)
+            if msg.command is None:  # typed text: parsed once, here, into typed option values
+                command = self.registry.parse_options(
+                    spec, command.args, mentioned=msg.mentioned_users, attachments=msg.attachments
+                )
+            ctx.command = command
+            await spec.handler(ctx)
             return
 
         if not text:

@@ -11,36 +11,8 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 TEXTS: dict[str, dict[str, str]] = {
     "help": {
-        "en": (
-            "Hi, I'm {persona}! Talk to me by mentioning me, replying to me, or saying my name.\n"
-            "Commands:\n"
-            "/help: this message\n"
-            "/persona [id]: show or change this channel's persona\n"
-            "/memory: what I remember about you\n"
-            "/remember TEXT: tell me something to remember\n"
-            "/forget: wipe everything I know about you\n"
-            "/reset: clear this channel's recent conversation\n"
-            "/avatar set|create [description]|show|delete: your avatar\n"
-            "/adventure PLACE [seed:N] [format:1:1|4:5|9:16] [with @friend]: send your avatar somewhere\n"
-            "/landmarks [continent or country]: places I can take you\n"
-            "/journal (or /passport): your travel journal\n"
-            "/link [CODE]: join your identities across platforms"
-        ),
-        "zh": (
-            "你好，我是{persona}！提到我、回复我或叫我的名字，就可以和我聊天。\n"
-            "命令：\n"
-            "/help：显示本帮助\n"
-            "/persona [id]：查看或更换本频道的角色\n"
-            "/memory：我记得的关于你的事\n"
-            "/remember 内容：让我记住一件事\n"
-            "/forget：删除我知道的关于你的一切\n"
-            "/reset：清空本频道最近的对话\n"
-            "/avatar set|create [描述]|show|delete：你的头像\n"
-            "/adventure 地点 [seed:N] [format:1:1|4:5|9:16] [with @朋友]：让你的头像去旅行\n"
-            "/landmarks [大洲或国家]：我能带你去的地方\n"
-            "/journal（或 /passport）：你的旅行日志\n"
-            "/link [代码]：关联你在不同平台上的身份"
-        ),
+        "en": "Hi, I'm {persona}! Talk to me by mentioning me, replying to me, or saying my name.\nCommands:",
+        "zh": "你好，我是{persona}！提到我、回复我或叫我的名字，就可以和我聊天。\n命令：",
     },
     "sorry": {
         "en": "Sorry, something went wrong on my side. Please try again in a moment.",

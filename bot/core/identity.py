@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.i18n import register as add_texts
+from bot.core.registry import CommandSpec, Kind, Option, Words
 
 if TYPE_CHECKING:
     from bot.core.engine import BotCore
@@ -48,7 +49,7 @@ async def cmd_link(ctx: Context) -> None:
     """Make a code, or redeem one made on another platform."""
     store = ctx.core.store
     now = ctx.core.clock.now()
-    code = (ctx.command.args if ctx.command else "").strip().upper().replace("-", "").replace(" ", "")
+    code = (ctx.command.text("code") if ctx.command else "").strip().upper().replace("-", "").replace(" ", "")
     if not code:
         code = new_code()
         await store.create_link_code(ctx.user_key, code, now + CODE_TTL)
@@ -68,7 +69,17 @@ async def cmd_link(ctx: Context) -> None:
     await ctx.reply("link_done", other=other.split(":", 1)[0].capitalize())
 
 
+SPEC = CommandSpec(
+    "link",
+    Words("Join your identities across platforms", "关联你在不同平台上的身份"),
+    cmd_link,
+    options=(Option("code", Kind.TEXT, Words("A code from your other platform", "另一个平台上的代码")),),
+    usage=Words("[CODE]", "[代码]"),
+    private=True,
+)
+
+
 def register(core: BotCore) -> None:
     """Register /link."""
     add_texts(TEXTS)
-    core.router.add("link", cmd_link)
+    core.registry.add(SPEC)

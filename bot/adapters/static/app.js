@@ -428,9 +428,6 @@
     });
     $("mention").addEventListener("change", updateHint);
     $("reply-cancel").addEventListener("click", cancelReply);
-    for (const btn of document.querySelectorAll(".quick-btn[data-command]")) {
-      btn.addEventListener("click", () => say(btn.dataset.command));
-    }
     $("upload-input").addEventListener("change", (e) => {
       const file = e.target.files && e.target.files[0];
       if (file) upload(file);
@@ -464,10 +461,23 @@
     }
   }
 
+  async function loadQuickButtons() {
+    const { quick } = await (await fetch("/api/commands")).json();
+    const upload = document.querySelector(".quick .upload-btn");
+    for (const q of quick) {
+      const btn = el("button", "quick-btn", q.label);
+      btn.type = "button";
+      btn.dataset.command = q.command;
+      btn.addEventListener("click", () => say(q.command));
+      upload.before(btn);
+    }
+  }
+
   async function init() {
     wire();
     try {
       state.config = await (await fetch("/api/config")).json();
+      await loadQuickButtons();
       await loadPersonas();
     } catch (err) {
       setConn("server unreachable", "bad");
