@@ -581,3 +581,33 @@ def test_oversized_pictures_are_shrunk_under_the_limit(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [path], "no copy left on disk for /forget to miss"
     assert fit_file(path, path.stat().st_size) == path
     assert fit_file(path, 100) is None
+
+
+# ---------------------------------------------------------------------------------------------- confirmations
+
+
+async def test_group_chatter_neither_confirms_nor_cancels_a_forget(world: World) -> None:
+    """Issue 15: "yes" said to someone else, other chatter and a command in between leave /forget waiting."""
+    await world.alice.slash(world.general, "remember", text="I live near the harbour")
+    await world.alice.slash(world.general, "forget")  # the private prompt's button is not pressed
+    before = len(world.bot_messages(world.general))
+    await world.alice.send(world.general, "yes")
+    await world.alice.send(world.general, "see you at the harbour at eight")
+    assert len(world.bot_messages(world.general)) == before, "nothing is said about unaddressed chatter"
+    memory = await world.alice.slash(world.general, "memory")
+    assert "harbour" in memory.response.content, "not forgotten, and the command in between ran"
+    await world.alice.send(world.general, "/forget")
+    prompt = world.bot_messages(world.general)[-1]
+    await world.alice.send(world.general, "/memory")
+    assert "harbour" in world.bot_messages(world.general)[-1].content
+    await world.alice.send(world.general, "yes", reply_to=prompt)
+    assert "forgotten" in world.bot_messages(world.general)[-1].content, "a reply to the prompt confirms"
+
+
+async def test_a_mention_with_the_word_confirms_a_forget(world: World) -> None:
+    await world.alice.slash(world.general, "remember", text="I live near the harbour")
+    await world.alice.send(world.general, "/forget")
+    await world.alice.send(world.general, f"<@{world.client.user.id}> yes")
+    assert "forgotten" in world.bot_messages(world.general)[-1].content
+    memory = await world.alice.slash(world.general, "memory")
+    assert "harbour" not in memory.response.content

@@ -515,3 +515,34 @@ async def test_start_and_stop_on_a_free_port(tmp_path: Path, tiny_chat) -> None:
     finally:
         await pg.stop()
         await runtime.aclose()
+
+
+async def next_bot_message(ws) -> dict:
+    """The next bot message event (echoes and notices skipped)."""
+    seen = await events_until(ws, lambda e: e["type"] == "message" and e["role"] == "bot")
+    return seen[-1]
+
+
+async def test_group_chatter_neither_confirms_nor_cancels_a_forget(env) -> None:
+    """Issue 15: "yes" said to someone else, other chatter and a command in between leave /forget waiting."""
+    _, client = env
+    ann, _ = await join(client, "Ann")
+    await ann.send_json({"type": "say", "text": "/remember I love croissants"})
+    await next_bot_message(ann)
+    await ann.send_json({"type": "say", "text": "/forget"})
+    prompt = await next_bot_message(ann)
+    await ann.send_json({"type": "say", "text": "yes"})
+    await ann.send_json({"type": "say", "text": "see you at eight"})
+    await ann.send_json({"type": "say", "text": "/memory"})
+    memory = await next_bot_message(ann)
+    assert "croissants" in memory["text"], "not forgotten, not cancelled, and the command ran"
+    await ann.send_json({"type": "say", "text": "yes", "reply": True, "reply_to": prompt["id"]})
+    done = await next_bot_message(ann)
+    assert "forgotten" in done["text"], "a reply to the prompt confirms"
+    await ann.send_json({"type": "say", "text": "/remember I love maps"})
+    await next_bot_message(ann)
+    await ann.send_json({"type": "say", "text": "/forget"})
+    await next_bot_message(ann)
+    await ann.send_json({"type": "say", "text": "yes", "mention": True})
+    assert "forgotten" in (await next_bot_message(ann))["text"], "a mention with the word confirms"
+    await ann.close()

@@ -448,6 +448,7 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
                 attachments=attachments,
                 mentions_bot=me is not None and _mentions_me(message, me),
                 reply_to_bot=reply_to_bot,
+                reply_to_id=str(message.reference.message_id or "") if message.reference else "",
                 mentioned_users=tuple(to_user(u) for u in message.mentions if me is None or u.id != me.id),
                 sent_at=message.created_at,
             )

@@ -340,6 +340,7 @@ class TelegramAdapter:
             attachments=attachments,
             mentions_bot=mentions_bot,
             reply_to_bot=reply_to_bot,
+            reply_to_id=str(reply.message_id) if reply is not None else "",
             mentioned_users=mentioned,
             sent_at=message.date,
         )

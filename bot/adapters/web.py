@@ -614,6 +614,8 @@ class Playground:
             tab.user = user
         mention = bool(event.get("mention"))
         reply = bool(event.get("reply"))
+        reply_to = event.get("reply_to")
+        reply_to = reply_to[:64] if reply and isinstance(reply_to, str) else ""
         await self._echo(user, tab.channel, text, mention=mention, reply=reply)
         msg = IncomingMessage(
             user=user,
@@ -622,6 +624,7 @@ class Playground:
             message_id=self.new_id(),
             mentions_bot=mention,
             reply_to_bot=reply,
+            reply_to_id=reply_to,
             sent_at=self.core.clock.now(),
         )
         self._spawn(self._run(msg, WebChatOutput(self, tab.channel.platform_id)), tab)

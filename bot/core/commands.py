@@ -84,12 +84,12 @@ async def cmd_remember(ctx: Context) -> None:
 
 async def cmd_forget(ctx: Context) -> None:
     """Ask for confirmation, then wipe everything about the user."""
-    ctx.core.ask_confirmation(ctx, "forget")
     buttons = (
         Button(ctx.text("button_forget_yes"), "forget:yes"),
         Button(ctx.text("button_cancel"), "forget:no"),
     )
-    await ctx.reply("forget_confirm", buttons=buttons)
+    prompt = await ctx.reply("forget_confirm", buttons=buttons)
+    ctx.core.confirmations.ask(ctx.msg, "forget", prompt)
 
 
 async def action_forget(ctx: Context, arg: str) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from bot.core.admin import channel_allowed
 from bot.core.chat import ChatService
 from bot.core.clock import Clock, SystemClock
+from bot.core.confirm import Confirmations
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.facts import extract_facts
@@ -26,18 +27,7 @@ from generators.errors import InputError
 
 log = logging.getLogger(__name__)
 
-CONFIRM_WORDS = {"yes", "y", "是", "是的", "确认", "好", "はい", "oui", "sí", "si", "ja", "да"}
-CONFIRM_TTL_S = 120.0
-
 ActionHandler = Callable[[Context, str], Awaitable[None]]
-
-
-@dataclass(slots=True)
-class Pending:
-    """An action waiting for the user's confirmation in a channel."""
-
-    action: str
-    expires_at: float
 
 
 @dataclass
@@ -50,7 +40,6 @@ class BotCore:
     dialogue: DialogueBackend
     clock: Clock = field(default_factory=SystemClock)
     registry: Registry = field(default_factory=Registry)
-    _pending: dict[tuple[str, str], Pending] = field(default_factory=dict)
     _known: set[str] = field(default_factory=set)
     _actions: dict[str, ActionHandler] = field(default_factory=dict)
 
@@ -58,6 +47,7 @@ class BotCore:
         from bot.core import admin, commands, identity
 
         self.chat = ChatService(self.settings, self.dialogue, self.clock)
+        self.confirmations = Confirmations(self.clock)
         commands.register(self)
         identity.register(self)
         admin.register(self)
@@ -86,9 +76,7 @@ class BotCore:
             if handler is None:
                 raise UserFacingError("sorry")
             # A button answers any text confirmation waiting for the same action.
-            pending = self._pending.get((user.key, msg.channel.key))
-            if pending is not None and pending.action == name:
-                del self._pending[(user.key, msg.channel.key)]
+            self.confirmations.close(user.key, msg.channel.key, name)
             await handler(ctx, arg)
         except InputError as err:
             if err.key != "handled":
@@ -101,7 +89,7 @@ class BotCore:
     def forget_identity(self, user_key: str) -> None:
         """Drop what the core caches about a user (after /forget), so a later message re-registers them."""
         self._known.discard(user_key)
-        self._pending = {k: v for k, v in self._pending.items() if k[0] != user_key}
+        self.confirmations.forget_user(user_key)
 
     def add_action(self, name: str, handler: ActionHandler) -> None:
         """Register a button/confirmation action handler `handler(ctx, arg)`."""
@@ -147,10 +135,8 @@ class BotCore:
         persona = await self.persona_for(msg.channel)
         ctx = Context(msg=msg, out=out, lang=lang, core=self, persona=persona)
 
-        pending_key = (msg.user.key, msg.channel.key)
-        pending = self._pending.pop(pending_key, None)
-        if pending and pending.expires_at >= self.clock.monotonic():
-            await self.confirm(ctx, pending.action, text.strip().lower().rstrip("!.。！") in CONFIRM_WORDS)
+        if command is None and (answer := self.confirmations.answer(msg)) is not None:
+            await self.confirm(ctx, answer.action, answer.yes)
             return
 
         if command is not None:
@@ -190,18 +176,8 @@ class BotCore:
         names = {persona_name, first}
         return any(_name_pattern(n).search(msg.text) for n in names if n)
 
-    def ask_confirmation(self, ctx: Context, action: str) -> None:
-        """Remember that the user's next message in this channel confirms or cancels `action`."""
-        self._pending[(ctx.user_key, ctx.channel_key)] = Pending(
-            action, self.clock.monotonic() + CONFIRM_TTL_S
-        )
-        if len(self._pending) > 10_000:
-            now = self.clock.monotonic()
-            self._pending = {k: v for k, v in self._pending.items() if v.expires_at >= now}
-
     async def confirm(self, ctx: Context, action: str, yes: bool) -> None:
         """Run or cancel a confirmed action."""
-        self._pending.pop((ctx.user_key, ctx.channel_key), None)
         handler = self._actions.get(action)
         if handler is None:
             return

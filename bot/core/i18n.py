@@ -70,9 +70,9 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "forget_confirm": {
         "en": "This wipes everything I know about you: facts, messages, avatar and travel journal, "
-        "on every linked platform. Reply \u201cyes\u201d to confirm; anything else cancels.",
+        "on every linked platform. Press the button, or reply \u201cyes\u201d to this message to confirm; any other reply cancels.",
         "zh": "这会删除我知道的关于你的一切：记忆、消息、头像和旅行日志（包括所有关联平台）。"
-        "回复\u201c是\u201d确认，其他任何回复都会取消。",
+        "请按按钮，或回复本条消息\u201c是\u201d确认；其他回复都会取消。",
     },
     "forget_done": {
         "en": "Done. I've forgotten everything about you ({facts} fact{facts_s}, {messages} message{messages_s}, {files} file{files_s}).",

@@ -75,6 +75,7 @@ class IncomingMessage:
     attachments: tuple[Attachment, ...] = ()
     mentions_bot: bool = False
     reply_to_bot: bool = False
+    reply_to_id: str = ""  # the message replied to, where the platform says which
     mentioned_users: tuple[User, ...] = ()
     sent_at: datetime | None = None
     command: Command | None = None  # set by adapters whose platform sends commands already structured

@@ -22,6 +22,7 @@
     buffering: false,
     buffer: [],
     replying: false,
+    replyTo: "",
     typingTimer: null,
   };
   const lang = () => navigator.language || "en";
@@ -316,7 +317,8 @@
       return false;
     }
     state.ws.send(JSON.stringify({
-      type: "say", text, mention: $("mention").checked, reply: state.replying, lang: lang(),
+      type: "say", text, mention: $("mention").checked, reply: state.replying,
+      reply_to: state.replying ? state.replyTo : "", lang: lang(),
     }));
     cancelReply();
     return true;
@@ -324,6 +326,7 @@
 
   function startReply(node) {
     state.replying = true;
+    state.replyTo = node.dataset.id || "";
     const who = node.querySelector(".author")?.textContent || "the bot";
     $("reply-text").textContent = `Replying to ${who}`;
     $("reply-bar").hidden = false;
@@ -331,6 +334,7 @@
   }
   function cancelReply() {
     state.replying = false;
+    state.replyTo = "";
     $("reply-bar").hidden = true;
   }
 
