@@ -23,7 +23,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from bot.settings import PACKAGED_MODEL  # noqa: E402
 from generators.dialogue.base import GenerationConfig  # noqa: E402
-from generators.dialogue.prompt import HistoryLine, build_prompt, trim_reply  # noqa: E402
+from generators.dialogue.prompt import HistoryLine, build_prompt  # noqa: E402
+from generators.dialogue.replies import trim_reply  # noqa: E402
 from generators.dialogue.transformers_chat import TransformersChat  # noqa: E402
 from personas.model import Persona  # noqa: E402
 

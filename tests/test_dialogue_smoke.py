@@ -11,15 +11,16 @@ import pytest
 
 from bot.settings import Settings
 from generators.dialogue.base import GenerationConfig
-from generators.dialogue.language import detect_language
 from generators.dialogue.loader import describe_dialogue, load_dialogue
-from generators.dialogue.prompt import HistoryLine, build_prompt, trim_reply
+from generators.dialogue.prompt import HistoryLine, build_prompt
+from generators.dialogue.replies import trim_reply
 from generators.dialogue.transformers_chat import (
     TransformersChat,
     _remove_stale_temp_dirs,
     cache_is_complete,
     packaged_cache_path,
 )
+from generators.lang import detect_language
 from personas.model import Persona
 
 pytestmark = pytest.mark.smoke

@@ -21,6 +21,7 @@ from bot.core.i18n import register as add_texts
 from bot.core.i18n import t, ui_language
 from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
 from bot.core.output import Button, SentMessage
+from generators.lang import clean_name
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +88,6 @@ add_texts(
 def slugify(name: str, limit: int = NAME_MAX) -> str:
     """A lowercase id made of word characters and dashes (unicode letters kept)."""
     return re.sub(r"[\W_]+", "-", name.casefold()).strip("-")[:limit].strip("-")
-
-
-def clean_name(name: str) -> str:
-    """A display name without control characters, collapsed spaces, at most NAME_MAX chars."""
-    name = "".join(ch for ch in name if ch.isprintable())
-    return " ".join(name.split())[:NAME_MAX].strip()
 
 
 def safe_filename(name: str) -> str:
@@ -321,7 +316,7 @@ class Playground:
                 sockets.discard(ws)
 
     def _user(self, name: str, lang: str | None) -> User:
-        display = clean_name(name)
+        display = clean_name(name, NAME_MAX)
         slug = slugify(display)
         if not slug:
             raise _http(web.HTTPBadRequest, "web_bad_name", lang)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import string
+
+from generators.lang import has_han
 
 SUPPORTED = ("en", "zh")
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 TEXTS: dict[str, dict[str, str]] = {
     "help": {
@@ -169,7 +169,7 @@ def register(texts: dict[str, dict[str, str]]) -> None:
 
 def ui_language(text: str = "", locale: str | None = None) -> str:
     """Pick en or zh for the bot's own texts, from the message script or the user's locale."""
-    if text and _CJK.search(text):
+    if text and has_han(text):
         return "zh"
     if locale and locale.lower().startswith("zh"):
         return "zh"
