@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING
 
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
-from bot.core.i18n import register as add_texts
 from bot.core.models import Channel, User
 
 if TYPE_CHECKING:
     from bot.core.engine import BotCore
 
-TEXTS = {
+TEXTS: dict[str, dict[str, str]] = {
     "config_admin_only": {
         "en": "Only members who can manage this server may change its settings.",
         "zh": "只有可以管理本服务器的成员才能更改设置。",
@@ -118,5 +117,4 @@ async def cmd_config(ctx: Context) -> None:
 
 def register(core: BotCore) -> None:
     """Register /config."""
-    add_texts(TEXTS)
     core.router.add("config", cmd_config, "settings")

@@ -18,10 +18,8 @@ from bot.core.adventure_args import parse_adventure_args
 from bot.core.captions import make_caption, relative_when
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
-from bot.core.i18n import register as add_texts
 from bot.core.jobs import JobQueue
 from bot.core.output import Button
-from bot.core.texts_adventure import TEXTS
 from generators.errors import InputError
 
 if TYPE_CHECKING:
@@ -402,7 +400,6 @@ class Adventures:
 
 def register(core: BotCore, stack: AsyncExitStack) -> None:
     """Attach the adventure commands to the core."""
-    add_texts(TEXTS)
     adv = Adventures(core)
     core.adventures = adv  # type: ignore[attr-defined]
     core.chat.journal_provider = adv.journal_lines

@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+TEXTS: dict[str, dict[str, str]] = {
+    "button_forget_yes": {"en": "Yes, forget me", "zh": "是的，删除"},
+    "button_cancel": {"en": "Cancel", "zh": "取消"},
+}
+
 MAX_FACT_CHARS = 500
 
 
@@ -123,14 +128,6 @@ async def cmd_reset(ctx: Context) -> None:
 
 def register(core: BotCore) -> None:
     """Register the foundation commands on `core`."""
-    from bot.core.i18n import register as add_texts
-
-    add_texts(
-        {
-            "button_forget_yes": {"en": "Yes, forget me", "zh": "是的，删除"},
-            "button_cancel": {"en": "Cancel", "zh": "取消"},
-        }
-    )
     core.router.add("help", cmd_help, "h", "commands", "帮助")
     core.router.add("start", cmd_start)
     core.router.add("persona", cmd_persona, "character")

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
-from bot.core.i18n import register as add_texts
 
 if TYPE_CHECKING:
     from bot.core.engine import BotCore
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
 CODE_TTL = timedelta(minutes=10)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I confusion
 
-TEXTS = {
+TEXTS: dict[str, dict[str, str]] = {
     "link_code": {
         "en": "Your link code is {code}. Within 10 minutes, send /link {code} to me on the other platform "
         "(Discord or Telegram) and your memory, avatar and journal will follow you there.",
@@ -70,5 +69,4 @@ async def cmd_link(ctx: Context) -> None:
 
 def register(core: BotCore) -> None:
     """Register /link."""
-    add_texts(TEXTS)
     core.router.add("link", cmd_link)
