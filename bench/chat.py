@@ -21,9 +21,10 @@ from common import Row, emit, peak_rss_mb
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bot.settings import PACKAGED_MODEL  # noqa: E402
 from generators.dialogue.base import GenerationConfig  # noqa: E402
-from generators.dialogue.prompt import HistoryLine, build_prompt, trim_reply  # noqa: E402
+from generators.dialogue.loader import PACKAGED_MODEL  # noqa: E402
+from generators.dialogue.prompt import HistoryLine, build_prompt  # noqa: E402
+from generators.dialogue.replies import trim_reply  # noqa: E402
 from generators.dialogue.transformers_chat import TransformersChat  # noqa: E402
 from personas.model import Persona  # noqa: E402
 

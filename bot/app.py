@@ -11,7 +11,9 @@ from pathlib import Path
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.engine import BotCore
+from bot.core.i18n import use_catalogue
 from bot.settings import Settings
+from bot.texts import build_catalogue
 from generators.dialogue.base import DialogueBackend
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ async def build_core(
     from bot.memory.store import Store
     from personas.registry import PersonaRegistry
 
+    use_catalogue(build_catalogue())
     stack = AsyncExitStack()
     settings.avatar_data_dir.mkdir(parents=True, exist_ok=True)
     store = await Store.open(settings.db_path, keep_messages=settings.history_keep_messages)
@@ -46,7 +49,7 @@ async def build_core(
     if dialogue is None:
         from generators.dialogue.loader import load_dialogue
 
-        loaded = await asyncio.to_thread(load_dialogue, settings)
+        loaded = await asyncio.to_thread(load_dialogue, settings.dialogue_options())
         dialogue = loaded.backend
         log.info("chat model: %s", loaded.description)
         if loaded.fallback_reason:

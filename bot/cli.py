@@ -82,7 +82,7 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> None:
 
 def _personas(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import PERSONAS_DIR
-    from bot.core.i18n import t
+    from bot.texts import build_catalogue
     from generators.errors import InputError
     from personas.registry import PersonaRegistry
 
@@ -115,7 +115,7 @@ def _personas(settings: Settings, args: argparse.Namespace) -> int:
             reg.export(args.id, args.file, fmt="json" if args.file.suffix.lower() == ".json" else "png")
             print(f"Exported {args.id} to {args.file}")
     except InputError as err:
-        print(t(err.key, "en", **err.params), file=sys.stderr)
+        print(build_catalogue().text(err.key, "en", **err.params), file=sys.stderr)
         return 2
     return 0
 

@@ -33,7 +33,7 @@ def _store(settings: Settings) -> str:
 def _chat(settings: Settings) -> str:
     from generators.dialogue.loader import describe_dialogue
 
-    return describe_dialogue(settings)
+    return describe_dialogue(settings.dialogue_options())
 
 
 def _images(settings: Settings) -> str:

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PACKAGED_MODEL = "packaged:smollm2-135m-instruct"
+from generators.dialogue.loader import PACKAGED_MODEL, DialogueOptions
 
 
 class Settings(BaseSettings):
@@ -77,3 +77,14 @@ class Settings(BaseSettings):
     def uses_packaged_model(self) -> bool:
         """True when the chat model is the default packaged SmolLM2."""
         return self.llm_base_url is None and self.llm_model == PACKAGED_MODEL
+
+    def dialogue_options(self) -> DialogueOptions:
+        """What the dialogue loader needs from these settings."""
+        return DialogueOptions(
+            model=self.llm_model,
+            cache_dir=self.model_cache_dir,
+            base_url=self.llm_base_url,
+            api_key=self.llm_api_key.get_secret_value() if self.llm_api_key else None,
+            quantize=self.llm_quantize,
+            context_tokens=self.llm_context_tokens,
+        )

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from generators.lang import has_han
 from personas import fields as F
-from personas import messages as _messages  # noqa: F401  (registers the message keys)
 from personas.model import Persona
 from personas.png_chunks import PNG_SIGNATURE, add_text_chunks, read_text_chunks
 from personas.portrait import draw_portrait
@@ -25,7 +25,6 @@ from personas.toml_io import persona_from_dict
 
 EXT_KEY = "avatar_adventures"  # our namespace in data.extensions, for fields cards lack
 _check = F.Checker("card_invalid")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SPEAKER = re.compile(r"^\s*(\{\{user\}\}|<user>|\{\{char\}\}|<bot>)\s*:\s?", re.IGNORECASE)
 _START = re.compile(r"^\s*<start>\s*$", re.IGNORECASE | re.MULTILINE)
 # Old TavernAI/Pygmalion field names, tolerated for V1 cards.
@@ -219,7 +218,7 @@ def card_to_persona(obj: dict, persona_id: str = "imported") -> CardImport:
     mes_example = _check.text(data.get("mes_example"), "mes_example")
     tags = _check.text_list(data.get("tags"), "tags")
     ext = _check.mapping(_check.mapping(data.get("extensions"), "extensions").get(EXT_KEY), EXT_KEY)
-    lang_guess = ["en", "zh"] if _CJK.search(name + description + personality) else ["en"]
+    lang_guess = ["en", "zh"] if has_han(name + description + personality) else ["en"]
     mapped = {
         "id": persona_id,
         "name": name,

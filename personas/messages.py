@@ -1,8 +1,9 @@
-"""Message keys used by persona files and Character Card import/export (en and zh)."""
+"""Message keys used by persona files and Character Card import/export (en and zh).
+
+Plain data: the bot's text catalogue (bot/texts.py) includes it.
+"""
 
 from __future__ import annotations
-
-from bot.core.i18n import register
 
 TEXTS: dict[str, dict[str, str]] = {
     "card_invalid": {
@@ -18,5 +19,3 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "无法把角色导出到 {path}：{reason}。",
     },
 }
-
-register(TEXTS)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import textwrap
 from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
 
+from generators.lang import has_cjk
 from personas.model import Persona
 
 SIZE = (400, 600)
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_FONT = "DejaVuSans-Bold.ttf"
 _CJK_FONTS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
@@ -48,11 +47,11 @@ def draw_portrait(persona: Persona) -> Image.Image:
     cx, cy, r = w // 2, 210, 110
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(255, 255, 255), outline=bottom, width=6)
     initial = persona.name[:1].upper() or "?"
-    draw.text((cx, cy), initial, font=_font(120, bool(_CJK.search(initial))), fill=bottom, anchor="mm")
+    draw.text((cx, cy), initial, font=_font(120, has_cjk(initial)), fill=bottom, anchor="mm")
     name = persona.name if len(persona.name) <= 22 else persona.name[:21] + "…"
-    draw.text((cx, 385), name, font=_font(38, bool(_CJK.search(name))), fill=(255, 255, 255), anchor="mm")
+    draw.text((cx, 385), name, font=_font(38, has_cjk(name)), fill=(255, 255, 255), anchor="mm")
     tagline = persona.tagline.split(" / ")[0]
-    small = _font(18, bool(_CJK.search(tagline)))
+    small = _font(18, has_cjk(tagline))
     for i, line in enumerate(textwrap.wrap(tagline, 34)[:4]):
         draw.text((cx, 440 + i * 26), line, font=small, fill=(255, 255, 255), anchor="mm")
     return img

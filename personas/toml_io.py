@@ -7,7 +7,6 @@ import tomllib
 from pathlib import Path
 
 from personas import fields as F
-from personas import messages as _messages  # noqa: F401  (registers the message keys)
 from personas.model import LoreEntry, Persona
 
 _TEXT_FIELDS = (

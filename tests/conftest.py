@@ -14,6 +14,17 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def text_catalogue():
+    """The bot's full text catalogue, in use for `t` in every test as the composition sets it."""
+    from bot.core.i18n import use_catalogue
+    from bot.texts import build_catalogue
+
+    catalogue = build_catalogue()
+    use_catalogue(catalogue)
+    return catalogue
+
+
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     """../shared/fixtures, or skip when this checkout has none."""

@@ -1,4 +1,4 @@
-"""The core never imports a platform library (discord, telegram, aiohttp)."""
+"""Import boundaries: the core never imports a platform library; generators/ and personas/ never import bot/."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FORBIDDEN = {"discord", "telegram", "aiohttp"}
+PLATFORM_LIBRARIES = {"discord", "telegram", "aiohttp"}
 
 
 def _imports(path: Path) -> set[str]:
+    """Top-level package of every absolute import in `path`, at module level or inside functions."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -20,8 +21,21 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
-def test_core_and_generators_import_no_platform_library() -> None:
-    files = [*(ROOT / "bot" / "core").rglob("*.py"), *(ROOT / "bot" / "memory").rglob("*.py")]
-    assert files
-    offenders = {str(f.relative_to(ROOT)): _imports(f) & FORBIDDEN for f in files if _imports(f) & FORBIDDEN}
-    assert offenders == {}
+def _offenders(folders: list[Path], forbidden: set[str]) -> dict[str, set[str]]:
+    files = [f for folder in folders for f in folder.rglob("*.py")]
+    assert files, folders
+    return {str(f.relative_to(ROOT)): bad for f in files if (bad := _imports(f) & forbidden)}
+
+
+def test_core_and_memory_import_no_platform_library() -> None:
+    assert _offenders([ROOT / "bot" / "core", ROOT / "bot" / "memory"], PLATFORM_LIBRARIES) == {}
+
+
+def test_generators_and_personas_import_nothing_from_bot() -> None:
+    assert _offenders([ROOT / "generators", ROOT / "personas"], {"bot"}) == {}
+
+
+def test_the_scan_sees_function_level_imports(tmp_path: Path) -> None:
+    src = tmp_path / "m.py"
+    src.write_text("def f():\n    from bot.settings import Settings\n    import aiohttp.web\n")
+    assert _imports(src) == {"bot", "aiohttp"}

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.settings import Settings
-from generators.dialogue.loader import describe_dialogue, load_dialogue
+from generators.dialogue.loader import DialogueOptions, describe_dialogue, load_dialogue
 from generators.dialogue.openai_http import OpenAIChat
 from generators.dialogue.transformers_chat import (
     TransformersChat,
@@ -21,8 +21,9 @@ from generators.dialogue.transformers_chat import (
 SECRET = "sk-never-show-this"
 
 
-def settings(tmp_path: Path, **kw) -> Settings:
-    return Settings(_env_file=None, avatar_data_dir=tmp_path / "data", **kw)
+def settings(tmp_path: Path, **kw) -> DialogueOptions:
+    """The loader's options as the app builds them from Settings."""
+    return Settings(_env_file=None, avatar_data_dir=tmp_path / "data", **kw).dialogue_options()
 
 
 async def test_base_url_selects_the_http_backend_without_loading_weights(tmp_path: Path):
@@ -53,7 +54,7 @@ def test_describe_packaged_reports_the_cache_state(tmp_path: Path):
     before = describe_dialogue(s)
     assert "SmolLM2-135M-Instruct" in before and ".gguf" in before
     assert "not converted yet" in before and "writes: en" in before
-    cache = packaged_cache_path("smollm2-135m-instruct", s.model_cache_dir)
+    cache = packaged_cache_path("smollm2-135m-instruct", s.cache_dir)
     cache.mkdir(parents=True)
     (cache / "config.json").write_text("{}")
     assert "not converted yet" in describe_dialogue(s)  # no completion marker: a killed conversion

@@ -11,15 +11,16 @@ import pytest
 
 from bot.settings import Settings
 from generators.dialogue.base import GenerationConfig
-from generators.dialogue.language import detect_language
 from generators.dialogue.loader import describe_dialogue, load_dialogue
-from generators.dialogue.prompt import HistoryLine, build_prompt, trim_reply
+from generators.dialogue.prompt import HistoryLine, build_prompt
+from generators.dialogue.replies import trim_reply
 from generators.dialogue.transformers_chat import (
     TransformersChat,
     _remove_stale_temp_dirs,
     cache_is_complete,
     packaged_cache_path,
 )
+from generators.lang import detect_language
 from personas.model import Persona
 
 pytestmark = pytest.mark.smoke
@@ -37,7 +38,7 @@ LUNA = Persona(
 
 @pytest.fixture(scope="module")
 def smol() -> TransformersChat:
-    loaded = load_dialogue(Settings(_env_file=None, avatar_data_dir=DATA))
+    loaded = load_dialogue(Settings(_env_file=None, avatar_data_dir=DATA).dialogue_options())
     assert loaded.fallback_reason is None
     assert "SmolLM2-135M-Instruct" in loaded.description
     return loaded.backend
@@ -80,7 +81,7 @@ async def test_group_chat_reply_stays_on_its_own_turn(smol: TransformersChat):
 
 async def test_a_broken_custom_model_falls_back_to_the_packaged_one(tmp_path: Path):
     s = Settings(_env_file=None, avatar_data_dir=DATA, llm_model=str(tmp_path / "no-such-model"))
-    loaded = load_dialogue(s)
+    loaded = load_dialogue(s.dialogue_options())
     assert loaded.fallback_reason and "no-such-model" in loaded.fallback_reason
     assert "SmolLM2" in loaded.backend.name
     await loaded.backend.aclose()
@@ -105,7 +106,9 @@ def test_a_killed_conversion_leaves_no_cache_behind(tmp_path: Path):
     leftovers = list(cache_dir.glob(".smollm2-135m-instruct.tmp-*"))
     _remove_stale_temp_dirs(cache_dir, "smollm2-135m-instruct")
     assert not any(p.exists() for p in leftovers)
-    assert "not converted yet" in describe_dialogue(Settings(_env_file=None, avatar_data_dir=tmp_path))
+    assert "not converted yet" in describe_dialogue(
+        Settings(_env_file=None, avatar_data_dir=tmp_path).dialogue_options()
+    )
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import pytest
 from generators.landmarks import Catalogue, Landmark, PlaceMatch, lang_code, normalise
 from generators.landmarks.catalogue import PALETTE_KEYS, SHAPE_EXTRAS
 from generators.landmarks.places import LANGS
+from generators.lang import has_han
 
 IDS = (
     "eiffel_tower colosseum big_ben sagrada_familia brandenburg_gate acropolis saint_basils neuschwanstein "
@@ -21,7 +22,6 @@ IDS = (
     "machu_picchu iguazu_falls moai_easter_island sydney_opera_house uluru milford_sound hagia_sophia"
 ).split()
 HEX = re.compile(r"^#[0-9a-f]{6}$")
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_record_is_complete_and_valid(cat: Catalogue, landmark_id: str) -> None:
     assert len(lm.description) > 40
     assert 2 <= len(lm.facts["en"]) <= 3 and len(lm.facts["zh"]) == len(lm.facts["en"])
     assert all(f.endswith(".") for f in lm.facts["en"])
-    assert all(CJK.search(f) for f in lm.facts["zh"])
+    assert all(has_han(f) for f in lm.facts["zh"])
     assert hash(lm) == hash(lm.id)
 
 
@@ -437,7 +437,7 @@ def test_names_follow_the_locale(cat: Catalogue) -> None:
 def test_autocomplete_in_chinese(cat: Catalogue) -> None:
     items = cat.autocomplete("巴", "zh-CN")
     assert items[0] == ("埃菲尔铁塔 · 巴黎", "eiffel_tower")
-    assert all(CJK.search(label) for label, _ in items)
+    assert all(has_han(label) for label, _ in items)
     assert cat.autocomplete("埃菲", "zh-CN") == [("埃菲尔铁塔 · 巴黎", "eiffel_tower")]
     # an English prefix still finds the place, labelled in Chinese
     assert ("东京塔 · 东京", "tokyo_tower") in cat.autocomplete("tok", "zh-CN")

@@ -11,6 +11,7 @@ import pytest
 
 from bot.core.i18n import t
 from generators.errors import InputError
+from generators.lang import has_han
 from personas.registry import PersonaRegistry
 from personas.toml_io import dumps, parse_toml, read_toml
 
@@ -34,7 +35,7 @@ def test_builtins_load_strictly_with_required_content(registry: PersonaRegistry)
         assert p.appearance and p.caption_style and p.boundaries and p.hashtags
         assert len(p.examples) >= 2 and all(user and reply for user, reply in p.examples)
         assert p.catchphrases.get("en") and p.catchphrases.get("zh"), pid
-        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in c) for c in p.catchphrases["zh"])
+        assert all(has_han(c) for c in p.catchphrases["zh"])
         assert not p.system_prompt and not p.post_history_instructions  # only cards bring those
 
 
@@ -42,8 +43,8 @@ def test_luna_speaks_english_and_chinese(registry: PersonaRegistry) -> None:
     luna = registry.get("luna")
     assert luna.name == "Luna"
     assert luna.languages == ("en", "zh")
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in luna.greeting)
-    assert any(any("\u4e00" <= ch <= "\u9fff" for ch in user) for user, _ in luna.examples)
+    assert has_han(luna.greeting)
+    assert any(has_han(user) for user, _ in luna.examples)
 
 
 def test_builtin_voices_are_distinct(registry: PersonaRegistry) -> None:

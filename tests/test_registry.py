@@ -33,7 +33,7 @@ def adventure_registry() -> Registry:
 
 def test_a_friend_whose_name_has_a_space_is_found() -> None:
     cmd = adventure_registry().parse("/adventure paris with @Ana Maria", mentioned=(ANA,))
-    assert cmd is not None and cmd.text("place") == "paris"
+    assert cmd is not None and cmd.string("place") == "paris"
     assert cmd.mentions("friend") == (Mention("Ana Maria", ANA),)
 
 
@@ -42,7 +42,7 @@ def test_several_friends_and_platform_mentions() -> None:
         "/adventure tokyo seed:3 with @Ana Maria and <@12>", mentioned=(ANA, BEN)
     )
     assert cmd is not None
-    assert (cmd.text("place"), cmd.integer("seed")) == ("tokyo", 3)
+    assert (cmd.string("place"), cmd.integer("seed")) == ("tokyo", 3)
     assert [m.user for m in cmd.mentions("friend")] == [ANA, BEN]
 
 
@@ -54,7 +54,7 @@ def test_a_name_nobody_mentioned_stays_a_name() -> None:
 def test_typed_options_are_converted_and_checked() -> None:
     cmd = adventure_registry().parse("/adventure 巴黎 seed：７ format:story style:water-colour")
     assert cmd is not None
-    assert (cmd.text("place"), cmd.integer("seed"), cmd.text("format"), cmd.text("style")) == (
+    assert (cmd.string("place"), cmd.integer("seed"), cmd.string("format"), cmd.string("style")) == (
         "巴黎",
         7,
         "9:16",
@@ -70,7 +70,7 @@ def test_subcommands_and_attachments_are_parsed_from_text(tmp_path) -> None:
 
     registry = Registry([SPEC])
     cmd = registry.parse("/config channels add <#42> 43")
-    assert cmd is not None and (cmd.sub, cmd.text("action"), cmd.ids("channel")) == (
+    assert cmd is not None and (cmd.sub, cmd.string("action"), cmd.ids("channel")) == (
         "channels",
         "add",
         ("42", "43"),
@@ -101,7 +101,7 @@ async def test_one_declaration_reaches_discord_telegram_the_playground_and_help(
 
     async def cmd_wave(ctx: Context) -> None:
         assert ctx.command is not None
-        heard.append((ctx.command.text("to"), ctx.command.integer("times")))
+        heard.append((ctx.command.string("to"), ctx.command.integer("times")))
         await ctx.send("👋" * (ctx.command.integer("times") or 1))
 
     wave = CommandSpec(

@@ -17,10 +17,10 @@ from urllib.parse import unquote, urlsplit
 from aiohttp import WSMsgType, web
 
 from bot.core.engine import BotCore
-from bot.core.i18n import register as add_texts
 from bot.core.i18n import t, ui_language
 from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
 from bot.core.output import Button, SentMessage
+from generators.lang import clean_name
 
 log = logging.getLogger(__name__)
 
@@ -50,49 +50,10 @@ CSP = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 
-add_texts(
-    {
-        "web_bad_name": {
-            "en": "Please pick a display name (1 to 40 letters or digits).",
-            "zh": "请取一个显示名（1 到 40 个字母或数字）。",
-        },
-        "web_bad_channel": {
-            "en": "That channel name can't be used. Use letters, digits and dashes (up to 40).",
-            "zh": "这个频道名不能用。请使用字母、数字和短横线（最多 40 个）。",
-        },
-        "web_not_your_dm": {
-            "en": "That is someone else's direct chat.",
-            "zh": "这是别人的私聊。",
-        },
-        "web_upload_too_big": {
-            "en": "That file is too big (the limit is {limit}). Nothing was saved; please pick a smaller one.",
-            "zh": "文件太大了（上限 {limit}），没有保存任何内容。请换一张小一点的图片。",
-        },
-        "web_upload_missing": {
-            "en": "Please choose a picture to upload.",
-            "zh": "请选择要上传的图片。",
-        },
-        "web_slow_down": {
-            "en": "Hold on, I'm still answering your earlier messages. Please send that again in a moment.",
-            "zh": "请稍等，我还在回复你之前的消息。请过一会儿再发一次。",
-        },
-        "web_button_expired": {
-            "en": "That button has expired. Please run the command again.",
-            "zh": "这个按钮已失效，请重新执行命令。",
-        },
-    }
-)
-
 
 def slugify(name: str, limit: int = NAME_MAX) -> str:
     """A lowercase id made of word characters and dashes (unicode letters kept)."""
     return re.sub(r"[\W_]+", "-", name.casefold()).strip("-")[:limit].strip("-")
-
-
-def clean_name(name: str) -> str:
-    """A display name without control characters, collapsed spaces, at most NAME_MAX chars."""
-    name = "".join(ch for ch in name if ch.isprintable())
-    return " ".join(name.split())[:NAME_MAX].strip()
 
 
 def safe_filename(name: str) -> str:
@@ -322,7 +283,7 @@ class Playground:
                 sockets.discard(ws)
 
     def _user(self, name: str, lang: str | None) -> User:
-        display = clean_name(name)
+        display = clean_name(name, NAME_MAX)
         slug = slugify(display)
         if not slug:
             raise _http(web.HTTPBadRequest, "web_bad_name", lang)

@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING
 
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
-from bot.core.i18n import register as add_texts
 from bot.core.models import Channel, User
 from bot.core.registry import CommandSpec, Kind, Option, Words
 
 if TYPE_CHECKING:
     from bot.core.engine import BotCore
 
-TEXTS = {
+TEXTS: dict[str, dict[str, str]] = {
     "config_admin_only": {
         "en": "Only members who can manage this server may change its settings.",
         "zh": "只有可以管理本服务器的成员才能更改设置。",
@@ -95,7 +94,7 @@ async def cmd_config(ctx: Context) -> None:
     if command is None or sub is None:
         raise UserFacingError("config_usage")
     if sub == "persona":
-        wanted = command.text("persona_id")
+        wanted = command.string("persona_id")
         if not wanted:
             raise UserFacingError("config_usage")
         persona = core.personas.find(wanted)
@@ -105,7 +104,7 @@ async def cmd_config(ctx: Context) -> None:
             )
         await core.store.set_setting(scope, "default_persona", persona.id)
     else:
-        action = command.text("action")
+        action = command.string("action")
         if not action:
             raise UserFacingError("config_usage")
         key = "allowed_channels" if sub == "channels" else "image_roles"
@@ -171,5 +170,4 @@ SPEC = CommandSpec(
 
 def register(core: BotCore) -> None:
     """Register /config."""
-    add_texts(TEXTS)
     core.registry.add(SPEC)

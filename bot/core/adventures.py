@@ -18,12 +18,10 @@ from bot.core.adventure_args import ADVENTURE_OPTIONS, FORMATS, SEED, AdventureA
 from bot.core.captions import make_caption, relative_when
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
-from bot.core.i18n import register as add_texts
 from bot.core.jobs import JobQueue
 from bot.core.models import Mention
 from bot.core.output import Button
 from bot.core.registry import CommandSpec, Kind, Option, Words
-from bot.core.texts_adventure import TEXTS
 from generators.errors import InputError
 
 if TYPE_CHECKING:
@@ -405,7 +403,7 @@ def specs(adv: Adventures) -> list[CommandSpec]:
         if sub == "set":
             await adv.avatar_set(ctx)
         elif sub == "create" and command is not None:
-            await adv.avatar_create(ctx, command.text("description"), command.integer("seed"))
+            await adv.avatar_create(ctx, command.string("description"), command.integer("seed"))
         elif sub == "show":
             avatar = await core.store.get_avatar(ctx.user_key)
             if avatar is None or not Path(avatar.path).is_file():
@@ -428,20 +426,20 @@ def specs(adv: Adventures) -> list[CommandSpec]:
         c = ctx.command
         if c is None:
             return
-        style = c.text("style")
+        style = c.string("style")
         args = AdventureArgs(
-            place=" ".join(c.text("place").split()),
+            place=" ".join(c.string("place").split()),
             seed=c.integer("seed"),
-            fmt=c.text("format") or "1:1",
+            fmt=c.string("format") or "1:1",
             style=style.lower() or None,
         )
         await adv.adventure(ctx, args, c.mentions("friend"))
 
     async def cmd_landmarks(ctx: Context) -> None:
-        await adv.landmarks(ctx, ctx.command.text("where").strip() if ctx.command else "")
+        await adv.landmarks(ctx, ctx.command.string("where").strip() if ctx.command else "")
 
     async def cmd_journal(ctx: Context) -> None:
-        await adv.journal(ctx, page=ctx.command is not None and ctx.command.text("view") == "page")
+        await adv.journal(ctx, page=ctx.command is not None and ctx.command.string("view") == "page")
 
     async def cmd_passport(ctx: Context) -> None:
         await adv.journal(ctx, page=True)
@@ -522,7 +520,6 @@ def specs(adv: Adventures) -> list[CommandSpec]:
 
 def register(core: BotCore, stack: AsyncExitStack) -> None:
     """Attach the adventure commands to the core."""
-    add_texts(TEXTS)
     adv = Adventures(core)
     core.adventures = adv  # type: ignore[attr-defined]
     core.chat.journal_provider = adv.journal_lines

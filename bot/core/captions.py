@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from generators.dialogue.base import ChatTurn, DialogueBackend, GenerationConfig
+from generators.lang import count_han
 
 log = logging.getLogger(__name__)
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _BAD = re.compile(r"[<>{}\[\]|\\#@*_`~^$]|https?:|\b(user|assistant|system)\b", re.I)
 
 TEMPLATES = {
@@ -138,7 +138,7 @@ def looks_clean(text: str, lang: str, banned_digits: set[str]) -> bool:
     words = text.split()
     if any(words[i].lower() == words[i + 1].lower() == words[i + 2].lower() for i in range(len(words) - 2)):
         return False
-    cjk = len(_CJK.findall(text))
+    cjk = count_han(text)
     if lang == "zh" and cjk < len(text) * 0.3:
         return False
     if lang != "zh" and cjk:

@@ -10,20 +10,14 @@ from collections.abc import Awaitable, Callable
 from bot.core.clock import Clock
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
-from bot.core.i18n import LANGUAGE_NAMES, t
+from bot.core.i18n import t
 from bot.core.streaming import StreamRelay
 from bot.settings import Settings
 from generators.dialogue.base import ChatTurn, DialogueBackend, GenerationConfig
-from generators.dialogue.language import detect_language
-from generators.dialogue.prompt import (
-    HistoryLine,
-    PromptOutput,
-    build_prompt,
-    first_paragraph,
-    is_degenerate,
-    trim_reply,
-)
+from generators.dialogue.prompt import HistoryLine, PromptOutput, build_prompt
+from generators.dialogue.replies import first_paragraph, is_degenerate, trim_reply
 from generators.errors import InputError
+from generators.lang import detect_language, language_name
 
 log = logging.getLogger(__name__)
 
@@ -166,5 +160,5 @@ class ChatService:
             return
         await ctx.core.store.set_setting(scope, marker, "1")
         notice_lang = "zh" if lang == "zh" else "en"
-        name = LANGUAGE_NAMES[notice_lang].get(lang, lang)
+        name = language_name(lang, notice_lang)
         await ctx.send(t("language_unsupported", notice_lang, language=name))

@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+TEXTS: dict[str, dict[str, str]] = {
+    "button_forget_yes": {"en": "Yes, forget me", "zh": "是的，删除"},
+    "button_cancel": {"en": "Cancel", "zh": "取消"},
+}
+
 MAX_FACT_CHARS = 500
 
 
@@ -40,7 +45,7 @@ def _available(ctx: Context) -> str:
 
 async def cmd_persona(ctx: Context) -> None:
     """Show the channel's persona, or set it."""
-    wanted = ctx.command.text("persona_id").strip() if ctx.command else ""
+    wanted = ctx.command.string("persona_id").strip() if ctx.command else ""
     if not wanted:
         p = ctx.persona
         await ctx.reply("persona_current", name=p.name, id=p.id, tagline=p.tagline, available=_available(ctx))
@@ -73,7 +78,7 @@ async def cmd_memory(ctx: Context) -> None:
 
 async def cmd_remember(ctx: Context) -> None:
     """Store a fact the user gives."""
-    fact = ctx.command.text("text").strip() if ctx.command else ""
+    fact = ctx.command.string("text").strip() if ctx.command else ""
     if not fact:
         raise UserFacingError("remember_usage")
     if len(fact) > MAX_FACT_CHARS:
@@ -192,14 +197,6 @@ def specs() -> list[CommandSpec]:
 
 def register(core: BotCore) -> None:
     """Register the foundation commands on `core`."""
-    from bot.core.i18n import register as add_texts
-
-    add_texts(
-        {
-            "button_forget_yes": {"en": "Yes, forget me", "zh": "是的，删除"},
-            "button_cancel": {"en": "Cancel", "zh": "取消"},
-        }
-    )
     for spec in specs():
         core.registry.add(spec)
     core.registry.add_source("personas", lambda typed, locale: persona_choices(core.personas.list(), typed))

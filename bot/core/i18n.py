@@ -1,13 +1,20 @@
-"""The bot's own texts, localised in English and Chinese whatever the chat model."""
+"""The bot's own texts, localised in English and Chinese whatever the chat model.
+
+Texts are plain data (`TEXTS` dicts) in the modules that own them; `bot.texts.build_catalogue` merges
+them into one `Catalogue` at composition, and `t` reads the catalogue in use.
+"""
 
 from __future__ import annotations
 
-import re
 import string
+from collections.abc import Mapping
+
+from generators.lang import has_han
 
 SUPPORTED = ("en", "zh")
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+TextTable = Mapping[str, Mapping[str, str]]
 
 TEXTS: dict[str, dict[str, str]] = {
     "help": {
@@ -93,10 +100,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The {name} adapter is not built yet; only the playground and terminal chat run for now.",
         "zh": "{name} 适配器尚未实现；目前只有本地体验页和终端聊天可用。",
     },
-    "store_unwritable": {
-        "en": "I can't save anything right now (the database at {path} is not writable). Nothing was lost.",
-        "zh": "我现在无法保存任何内容（{path} 处的数据库不可写）。没有丢失任何数据。",
-    },
     "bad_argument": {
         "en": "I couldn't understand \u201c{value}\u201d. {usage}",
         "zh": "我看不懂\u201c{value}\u201d。{usage}",
@@ -107,41 +110,10 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-LANGUAGE_NAMES: dict[str, dict[str, str]] = {
-    "en": {
-        "zh": "Chinese",
-        "ja": "Japanese",
-        "ko": "Korean",
-        "ru": "Russian",
-        "ar": "Arabic",
-        "fr": "French",
-        "es": "Spanish",
-        "de": "German",
-        "en": "English",
-    },
-    "zh": {
-        "zh": "中文",
-        "ja": "日语",
-        "ko": "韩语",
-        "ru": "俄语",
-        "ar": "阿拉伯语",
-        "fr": "法语",
-        "es": "西班牙语",
-        "de": "德语",
-        "en": "英语",
-    },
-}
-
-
-def register(texts: dict[str, dict[str, str]]) -> None:
-    """Add message keys (used by feature modules that bring their own texts)."""
-    for key, variants in texts.items():
-        TEXTS.setdefault(key, {}).update(variants)
-
 
 def ui_language(text: str = "", locale: str | None = None) -> str:
     """Pick en or zh for the bot's own texts, from the message script or the user's locale."""
-    if text and _CJK.search(text):
+    if text and has_han(text):
         return "zh"
     if locale and locale.lower().startswith("zh"):
         return "zh"
@@ -153,18 +125,70 @@ class _SafeDict(dict):
         return "{" + key + "}"
 
 
-def t(key: str, lang: str = "en", **params: object) -> str:
-    """Return the localised text for `key`, formatted with `params`; unknown params stay visible.
+class UnknownText(KeyError):
+    """A text key that no source declares: a bug, since every key must exist in English and Chinese."""
 
-    Every integer param `n` also gives `{n_s}`: "" for one and "s" otherwise (English plurals).
-    """
-    variants = TEXTS.get(key)
-    if variants is None:
-        return TEXTS["sorry"].get(lang, TEXTS["sorry"]["en"])
-    template = variants.get(lang) or variants["en"]
-    fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-    if not fields:
-        return template
-    plurals = {f"{k}_s": "" if v == 1 else "s" for k, v in params.items() if type(v) is int}
-    params = {**plurals, **params}
-    return template.format_map(_SafeDict({k: params[k] for k in fields if k in params}))
+
+class Catalogue:
+    """Every bot text by key and language, merged from the modules that declare them."""
+
+    def __init__(self, *sources: TextTable) -> None:
+        merged: dict[str, dict[str, str]] = {}
+        for source in sources:
+            for key, variants in source.items():
+                if key in merged:
+                    raise ValueError(f"text {key!r} is declared twice")
+                missing = [lang for lang in SUPPORTED if not variants.get(lang)]
+                if missing:
+                    raise ValueError(f"text {key!r} has no {'/'.join(missing)} version")
+                merged[key] = dict(variants)
+        self._texts = merged
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._texts
+
+    def keys(self) -> frozenset[str]:
+        """Every declared key."""
+        return frozenset(self._texts)
+
+    def template(self, key: str, lang: str = "en") -> str:
+        """The unformatted text for `key` in `lang` (English for a language without its own version)."""
+        variants = self._texts.get(key)
+        if variants is None:
+            raise UnknownText(key)
+        return variants.get(lang) or variants["en"]
+
+    def text(self, key: str, lang: str = "en", **params: object) -> str:
+        """The localised text for `key`, formatted with `params`; unknown params stay visible.
+
+        Every integer param `n` also gives `{n_s}`: "" for one and "s" otherwise (English plurals).
+        An unknown key raises `UnknownText`.
+        """
+        template = self.template(key, lang)
+        fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        if not fields:
+            return template
+        plurals = {f"{k}_s": "" if v == 1 else "s" for k, v in params.items() if type(v) is int}
+        params = {**plurals, **params}
+        return template.format_map(_SafeDict({k: params[k] for k in fields if k in params}))
+
+
+_in_use: Catalogue | None = None
+
+
+def use_catalogue(catalogue: Catalogue) -> None:
+    """Make `catalogue` the one `t` reads (the composition calls this with `build_catalogue()`)."""
+    global _in_use
+    _in_use = catalogue
+
+
+def catalogue_in_use() -> Catalogue:
+    """The catalogue `t` reads; an error when the composition has not set one."""
+    if _in_use is None:
+        raise RuntimeError("no text catalogue in use: call use_catalogue(bot.texts.build_catalogue()) first")
+    return _in_use
+
+
+def t(key: str, lang: str = "en", **params: object) -> str:
+    """The localised text for `key` from the catalogue in use (see `Catalogue.text`)."""
+    return catalogue_in_use().text(key, lang, **params)

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
-from bot.core.i18n import register as add_texts
 from bot.core.registry import CommandSpec, Kind, Option, Words
 
 if TYPE_CHECKING:
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
 CODE_TTL = timedelta(minutes=10)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I confusion
 
-TEXTS = {
+TEXTS: dict[str, dict[str, str]] = {
     "link_code": {
         "en": "Your link code is {code}. Within 10 minutes, send /link {code} to me on the other platform "
         "(Discord or Telegram) and your memory, avatar and journal will follow you there.",
@@ -49,7 +48,9 @@ async def cmd_link(ctx: Context) -> None:
     """Make a code, or redeem one made on another platform."""
     store = ctx.core.store
     now = ctx.core.clock.now()
-    code = (ctx.command.text("code") if ctx.command else "").strip().upper().replace("-", "").replace(" ", "")
+    code = (
+        (ctx.command.string("code") if ctx.command else "").strip().upper().replace("-", "").replace(" ", "")
+    )
     if not code:
         code = new_code()
         await store.create_link_code(ctx.user_key, code, now + CODE_TTL)
@@ -81,5 +82,4 @@ SPEC = CommandSpec(
 
 def register(core: BotCore) -> None:
     """Register /link."""
-    add_texts(TEXTS)
     core.registry.add(SPEC)

@@ -102,7 +102,7 @@ class Command:
     sub: str | None = None
     options: Mapping[str, OptionValue] = field(default_factory=dict)
 
-    def text(self, name: str) -> str:
+    def string(self, name: str) -> str:
         """A text or choice option, "" when not given."""
         value = self.options.get(name)
         return value if isinstance(value, str) else ""

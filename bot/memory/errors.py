@@ -5,16 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.core.errors import UserFacingError
-from bot.core.i18n import register
 
-TEXTS = {
+TEXTS: dict[str, dict[str, str]] = {
     "store_unwritable": {
         "en": "I can't save anything right now: my memory storage is read-only or full. "
         "Please tell the bot's admin.",
         "zh": "我现在无法保存任何内容：记忆存储是只读的或已满。请告诉机器人的管理员。",
     },
 }
-register(TEXTS)
 
 
 class StoreError(Exception):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,11 +14,11 @@ import httpx
 from generators.dialogue.base import ChatTurn, DialogueOutput, GenerationConfig
 from generators.dialogue.stops import StopScanner
 from generators.dialogue.transformers_chat import guess_languages
+from generators.lang import count_cjk
 
 log = logging.getLogger(__name__)
 
 MAX_SERVER_STOPS = 4  # OpenAI's limit; the rest are applied on our side
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 class OpenAIChatError(RuntimeError):
@@ -53,7 +52,7 @@ class OpenAIChat:
 
     def count_tokens(self, text: str) -> int:
         """An estimate (the server's tokenizer is not here): ~4 Latin characters or 1 CJK character a token."""
-        cjk = len(_CJK.findall(text))
+        cjk = count_cjk(text)
         return cjk + (len(text) - cjk + 3) // 4
 
     def _redact(self, text: str) -> str:

@@ -1,6 +1,17 @@
-"""Stop sequences applied to generated text, whole or while streaming."""
+"""Stop sequences applied to generated text, whole or while streaming, and chat-template control tokens."""
 
 from __future__ import annotations
+
+import re
+
+# End-of-turn markers of common chat templates, in case a backend lets them through as text.
+END_TOKENS: tuple[str, ...] = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "</s>")
+_CONTROL = re.compile(r"<\|[^|>\n]{0,40}\|>|</?s>|\[/?INST\]|<</?SYS>>")
+
+
+def clean_text(text: str) -> str:
+    """Remove chat-template control tokens so quoted text cannot open or close a turn."""
+    return _CONTROL.sub("", text)
 
 
 def cut_at_stop(text: str, stop: tuple[str, ...]) -> tuple[str, bool]:

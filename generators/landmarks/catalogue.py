@@ -13,8 +13,9 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from generators.landmarks.data import RECORDS
-from generators.landmarks.matcher import ACCEPT, MAX_QUERY_CHARS, AliasIndex, Hit, compact, has_cjk, normalise
+from generators.landmarks.matcher import ACCEPT, MAX_QUERY_CHARS, AliasIndex, Hit, compact, normalise
 from generators.landmarks.places import CONTINENTS, COUNTRIES, LANGS
+from generators.lang import has_cjk
 
 TimeOfDay = Literal["dawn", "day", "dusk", "night"]
 PALETTE_KEYS = ("sky_day", "sky_dusk", "landmark", "landmark_shadow", "ground", "accent")

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from generators.lang import has_cjk
+
 MAX_QUERY_CHARS = 200  # longer input is cut; a place name never needs more
 ACCEPT = 0.8  # below this a match is only a suggestion
 MAX_FUZZY_WORDS = 16  # typo-tolerant search looks at the first words (fillers removed) only
@@ -52,16 +54,7 @@ CJK_FILLER = (
 
 def _script(ch: str) -> str:
     """Coarse script class: 'cjk' (no word spaces: Han, kana, Hangul), 'word' (letters/digits), or 'sep'."""
-    o = ord(ch)
-    if (
-        0x3040 <= o <= 0x30FF
-        or 0x3400 <= o <= 0x9FFF
-        or 0xAC00 <= o <= 0xD7AF
-        or 0x1100 <= o <= 0x11FF
-        or 0x3130 <= o <= 0x318F
-        or 0xF900 <= o <= 0xFAFF
-        or 0x20000 <= o <= 0x2FFFF
-    ):
+    if has_cjk(ch):
         return "cjk"
     return "word" if ch.isalnum() else "sep"
 
@@ -97,11 +90,6 @@ def normalise(text: str) -> str:
 def compact(norm: str) -> str:
     """A normalised string without spaces (CJK and run-together spellings)."""
     return norm.replace(" ", "")
-
-
-def has_cjk(norm: str) -> bool:
-    """True if the string holds any Han, kana or Hangul."""
-    return any(_script(c) == "cjk" for c in norm)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,24 @@
+"""Every source of the bot's texts, merged into one catalogue at composition (bot/app.py)."""
+
+from __future__ import annotations
+
+from bot.core.i18n import Catalogue
+
+
+def build_catalogue() -> Catalogue:
+    """The catalogue of every bot text; a key declared twice or missing a language is an error."""
+    from bot.adapters import web_texts
+    from bot.core import admin, commands, i18n, identity, texts_adventure
+    from bot.memory import errors as memory_errors
+    from personas import messages as persona_messages
+
+    return Catalogue(
+        i18n.TEXTS,  # the core: help, errors, persona, memory
+        commands.TEXTS,  # buttons of the foundation commands
+        identity.TEXTS,  # /link
+        admin.TEXTS,  # /config
+        texts_adventure.TEXTS,  # avatars, adventures, landmarks, journal
+        memory_errors.TEXTS,  # the store
+        persona_messages.TEXTS,  # persona files and character cards
+        web_texts.TEXTS,  # the playground
+    )
