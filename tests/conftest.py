@@ -60,3 +60,21 @@ async def make_core(tmp_path: Path, tiny_dialogue) -> AsyncIterator[CoreFactory]
     yield factory
     for rt in runtimes:
         await rt.aclose()
+
+
+@pytest.fixture
+def memory_clock():
+    """A clock the memory tests set by hand (`clock.set(minutes)` after T0)."""
+    from tests.memory_helpers import ManualClock
+
+    return ManualClock()
+
+
+@pytest.fixture(params=["sqlite"])
+async def memory(request, tmp_path: Path, memory_clock) -> AsyncIterator[object]:
+    """A real memory store on tmp_path (one param per backend; a Postgres one can be added here)."""
+    from bot.memory.sqlite import SqliteMemory
+
+    store = await SqliteMemory.open(tmp_path / "memory.db", clock=memory_clock)
+    yield store
+    await store.close()
