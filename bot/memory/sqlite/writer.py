@@ -116,7 +116,10 @@ class Writer:
         self.conn = conn
         self.path = path
         self.cache = KeyCache()
-        self._queue: queue.SimpleQueue[_Item[Any] | None] = queue.SimpleQueue()
+        # Jobs submitted during one event-loop turn go to the thread together (one wake-up, one
+        # batch): the same grouping the loop gives concurrent tasks that are ready at once.
+        self._pending: list[_Item[Any]] = []
+        self._queue: queue.SimpleQueue[list[_Item[Any]] | None] = queue.SimpleQueue()
         # daemon: a store nobody closed must not keep the interpreter alive; commits are atomic anyway
         self._thread = threading.Thread(target=self._run, name="memory-writer", daemon=True)
         self._closing = False
@@ -136,9 +139,16 @@ class Writer:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         future.add_done_callback(_consume)  # a cancelled caller leaves no "exception never retrieved"
-        self._queue.put(_Item(job, future, loop))
+        self._pending.append(_Item(job, future, loop))
+        if len(self._pending) == 1:
+            loop.call_soon(self._flush)
         # shield: a cancelled caller must not cancel a job that may already be in a transaction
         return await asyncio.shield(future)
+
+    def _flush(self) -> None:
+        items, self._pending = self._pending, []
+        if items:
+            self._queue.put(items)
 
     async def close(self) -> None:
         """Finish queued jobs, then stop the thread and close the connection."""
@@ -146,6 +156,7 @@ class Writer:
             return
         self._closing = True
         if self._thread.is_alive():
+            self._flush()
             self._queue.put(None)
             await asyncio.to_thread(self._thread.join)
         else:
@@ -159,17 +170,18 @@ class Writer:
             first = self._queue.get()
             if first is None:
                 break
-            batch = [first]
-            while len(batch) < MAX_BATCH:
+            items = list(first)
+            while len(items) < MAX_BATCH:
                 try:
-                    item = self._queue.get_nowait()
+                    more = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if item is None:
+                if more is None:
                     stop = True
                     break
-                batch.append(item)
-            self._batch(batch)
+                items += more
+            for start in range(0, len(items), MAX_BATCH):
+                self._batch(items[start : start + MAX_BATCH])
         self._shutdown()
 
     def _batch(self, batch: list[_Item[Any]]) -> None:
