@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.memory.sqlite.writer import Params
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _open_read_only(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
     try:
         conn.row_factory = sqlite3.Row
@@ -26,7 +26,7 @@ class Reader:
     """One read-only sqlite3 connection used only by its one thread (WAL: reads see the last commit)."""
 
     def __init__(self, conn: sqlite3.Connection, thread: ThreadPoolExecutor) -> None:
-        self._conn = conn
+        self._sqlite = conn
         self._thread = thread
 
     @classmethod
@@ -34,14 +34,14 @@ class Reader:
         """Open the read connection to `path` on a new thread."""
         thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memory-reader")
         try:
-            conn = await asyncio.get_running_loop().run_in_executor(thread, _connect, path)
+            conn = await asyncio.get_running_loop().run_in_executor(thread, _open_read_only, path)
         except BaseException:
             thread.shutdown(wait=False)
             raise
         return cls(conn, thread)
 
     def _fetch(self, sql: str, params: Params) -> list[sqlite3.Row]:
-        return self._conn.execute(sql, params).fetchall()
+        return self._sqlite.execute(sql, params).fetchall()
 
     async def rows(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """All rows of a query."""
@@ -54,5 +54,5 @@ class Reader:
 
     async def close(self) -> None:
         """Close the connection on its thread and stop the thread."""
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._conn.close)
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._sqlite.close)
         self._thread.shutdown(wait=False)
