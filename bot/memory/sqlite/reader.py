@@ -1,58 +1,43 @@
-"""The read connection: read-only, on its own thread, so reads never wait behind the writer."""
+"""The read connection: read-only aiosqlite, on its own thread, so reads never wait behind the writer."""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import aiosqlite
 
 from bot.memory.sqlite.writer import Params
 
 
-def _open_read_only(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
-    try:
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout=10000")
-        conn.execute("PRAGMA query_only=ON")
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
 class Reader:
-    """One read-only sqlite3 connection used only by its one thread (WAL: reads see the last commit)."""
+    """One read-only aiosqlite connection (WAL: reads see the last commit, never block the writer)."""
 
-    def __init__(self, conn: sqlite3.Connection, thread: ThreadPoolExecutor) -> None:
-        self._sqlite = conn
-        self._thread = thread
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._db = conn
 
     @classmethod
     async def open(cls, path: Path) -> Reader:
-        """Open the read connection to `path` on a new thread."""
-        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memory-reader")
+        """Open the read connection to `path`."""
+        conn = await aiosqlite.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
         try:
-            conn = await asyncio.get_running_loop().run_in_executor(thread, _open_read_only, path)
+            conn.row_factory = sqlite3.Row
+            await conn.execute("PRAGMA busy_timeout=10000")
+            await conn.execute("PRAGMA query_only=ON")
         except BaseException:
-            thread.shutdown(wait=False)
+            await conn.close()
             raise
-        return cls(conn, thread)
-
-    def _fetch(self, sql: str, params: Params) -> list[sqlite3.Row]:
-        return self._sqlite.execute(sql, params).fetchall()
+        return cls(conn)
 
     async def rows(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """All rows of a query."""
-        return await asyncio.get_running_loop().run_in_executor(self._thread, self._fetch, sql, params)
+        return list(await self._db.execute_fetchall(sql, params))
 
     async def row(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """The first row of a query, or None."""
-        rows = await self.rows(sql, params)
-        return rows[0] if rows else None
+        async with self._db.execute(sql, params) as cursor:
+            return await cursor.fetchone()
 
     async def close(self) -> None:
-        """Close the connection on its thread and stop the thread."""
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._sqlite.close)
-        self._thread.shutdown(wait=False)
+        """Close the connection and stop its thread."""
+        await self._db.close()
