@@ -37,14 +37,17 @@ async def build_core(
     settings: Settings, *, dialogue: DialogueBackend | None = None, clock: Clock | None = None
 ) -> Runtime:
     """Open the store, load personas and the chat model, and wire the core."""
-    from bot.memory.store import Store
+    from bot.memory.sqlite import SqliteMemory
     from personas.registry import PersonaRegistry
 
     use_catalogue(build_catalogue())
     stack = AsyncExitStack()
     settings.avatar_data_dir.mkdir(parents=True, exist_ok=True)
-    store = await Store.open(settings.db_path, keep_messages=settings.history_keep_messages)
-    stack.push_async_callback(store.close)
+    clock = clock or SystemClock()
+    memory = await SqliteMemory.open(
+        settings.db_path, clock=clock, keep_messages=settings.history_keep_messages
+    )
+    stack.push_async_callback(memory.close)
     personas = PersonaRegistry(PERSONAS_DIR, settings.avatar_data_dir / "personas")
     if dialogue is None:
         from generators.dialogue.loader import load_dialogue
@@ -55,9 +58,7 @@ async def build_core(
         if loaded.fallback_reason:
             log.warning("chat model fallback: %s", loaded.fallback_reason)
         stack.push_async_callback(dialogue.aclose)
-    core = BotCore(
-        settings=settings, store=store, personas=personas, dialogue=dialogue, clock=clock or SystemClock()
-    )
+    core = BotCore(settings=settings, memory=memory, personas=personas, dialogue=dialogue, clock=clock)
     _install_features(core, stack)
     return Runtime(core=core, stack=stack)
 

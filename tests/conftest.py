@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.ports import Memory
+from tests.memory_helpers import ManualClock
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -71,3 +74,21 @@ async def make_core(tmp_path: Path, tiny_dialogue) -> AsyncIterator[CoreFactory]
     yield factory
     for rt in runtimes:
         await rt.aclose()
+
+
+@pytest.fixture
+def memory_clock() -> ManualClock:
+    """A clock the memory tests set by hand (`clock.set(minutes)` after T0)."""
+    return ManualClock()
+
+
+@pytest.fixture(params=["sqlite"])
+async def memory(
+    request: pytest.FixtureRequest, tmp_path: Path, memory_clock: ManualClock
+) -> AsyncIterator[Memory]:
+    """A real memory store on tmp_path, per backend (`params`); a Postgres backend is added as a param."""
+    from bot.memory.sqlite import SqliteMemory
+
+    store = await SqliteMemory.open(tmp_path / "memory.db", clock=memory_clock)
+    yield store
+    await store.close()

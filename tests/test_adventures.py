@@ -50,7 +50,7 @@ async def test_offline_path_is_seeded_and_rerolls(make_core) -> None:
     actions = [btn.action for btn in a.buttons[-1]]
     adv_id = actions[0].removeprefix("reroll:")
     assert actions == [f"reroll:{adv_id}", f"format:{adv_id}:4:5", f"format:{adv_id}:9:16"]
-    journal = await core.store.adventures(ANA.key)
+    journal = await core.memory.adventures.list(ANA.key)
     assert len(journal) == 3 and journal[0].path_used == "illustrated" and journal[0].image_sha256 == sha(pc)
 
 
@@ -65,7 +65,7 @@ async def test_reroll_and_format_buttons(make_core) -> None:
     await core.handle_action(ANA, IncomingMessage(ANA, ROOM, ""), fmt_45, portrait)
     with Image.open(portrait.images[0][0]) as im:
         assert im.size == (1080, 1350)
-    recs = await core.store.adventures(ANA.key)
+    recs = await core.memory.adventures.list(ANA.key)
     assert recs[0].seed == 5 and recs[0].format == "4:5"
 
 
@@ -87,7 +87,7 @@ async def test_unknown_place_suggests_and_makes_no_image(make_core) -> None:
     assert out.images, "typos still match"
     nothing = await say(core, ANA, "/adventure Atlantis")
     assert nothing.images == [] and "Did you mean" in nothing.text
-    assert len(await core.store.adventures(ANA.key)) == 1
+    assert len(await core.memory.adventures.list(ANA.key)) == 1
 
 
 async def test_friends_appear_together_only_with_an_avatar(make_core) -> None:
@@ -132,7 +132,7 @@ async def test_diffusers_path_with_a_tiny_pipeline(make_core, tiny_sd_dir: Path)
     b = await say(core, ANA, "/adventure tokyo seed:7")
     assert a.images and "diffusers" in a.images[0][1]
     assert sha(a.images[0][0]) == sha(b.images[0][0])
-    assert (await core.store.adventures(ANA.key))[0].path_used == "diffusers"
+    assert (await core.memory.adventures.list(ANA.key))[0].path_used == "diffusers"
 
 
 async def test_unloadable_image_model_falls_back_to_the_offline_renderer(make_core, tmp_path: Path) -> None:
@@ -240,8 +240,8 @@ async def test_someone_else_pressing_reroll_sends_their_own_avatar_to_that_place
     theirs = RecordingOutput()
     await core.handle_action(BEN, IncomingMessage(BEN, ROOM, ""), reroll, theirs)
     assert theirs.images and "Colosseum" in theirs.images[0][1] and "Ben" in theirs.images[0][1]
-    assert [r.landmark_id for r in await core.store.adventures(BEN.key)] == ["colosseum"]
-    assert len(await core.store.adventures(ANA.key)) == 1
+    assert [r.landmark_id for r in await core.memory.adventures.list(BEN.key)] == ["colosseum"]
+    assert len(await core.memory.adventures.list(ANA.key)) == 1
     gone = RecordingOutput()
     await core.handle_action(BEN, IncomingMessage(BEN, ROOM, ""), "reroll:999999", gone)
     assert "can't find that adventure" in gone.text

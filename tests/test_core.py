@@ -76,7 +76,7 @@ async def test_group_answers_only_when_addressed_but_keeps_context(make_core, ti
     await core.handle(msg(BEN, "thanks!", reply_to_bot=True), out)
     await core.handle(msg(ANA, "luna, tell me more"), out)  # called by the persona's name
     assert len(spy.calls) == 3
-    rows = await core.store.recent_messages(ROOM.key, 50)
+    rows = await core.memory.messages.recent(ROOM.key, 50)
     assert [r.speaker for r in rows if r.role == "user"] == ["Ana", "Ben", "Ana", "Ben", "Ana"]
     assert sum(r.role == "assistant" for r in rows) == 3
 
@@ -134,12 +134,12 @@ async def test_forget_needs_confirmation(make_core) -> None:
     await core.handle(msg(ANA, "/forget", DM), ask)
     assert [b.action for b in ask.buttons[-1]] == ["forget:yes", "forget:no"]
     await core.handle(msg(ANA, "hmm, no", DM), RecordingOutput())
-    assert len(await core.store.facts(ANA.key)) == 1
+    assert len(await core.memory.facts.list(ANA.key)) == 1
     await core.handle(msg(ANA, "/forget", DM), RecordingOutput())
     done = RecordingOutput()
     await core.handle(msg(ANA, "是", DM), done)
     assert "忘记" in done.text or "forgotten" in done.text
-    assert await core.store.facts(ANA.key) == []
+    assert await core.memory.facts.list(ANA.key) == []
 
 
 async def test_reset_clears_recent_context_but_keeps_facts(make_core, tiny_dialogue) -> None:
@@ -204,4 +204,4 @@ async def test_a_button_answer_ends_the_waiting_text_confirmation(make_core) -> 
     await core.handle_action(ANA, msg(ANA, "", DM), "forget:no", cancelled)
     assert "won't forget" in cancelled.text
     await core.handle(msg(ANA, "yes", DM), RecordingOutput())  # now just chat, not a confirmation
-    assert len(await core.store.facts(ANA.key)) == 1
+    assert len(await core.memory.facts.list(ANA.key)) == 1

@@ -228,7 +228,7 @@ async def test_remember_then_memory_shows_it_privately(world: World) -> None:
     assert memory.ephemeral, "facts about a person are not shown to the whole channel"
     assert fact in "\n".join(m.content for m in shown(memory))
     assert all(m.ephemeral for m in shown(memory))
-    facts = await world.core.store.facts(f"discord:{world.alice.id}")
+    facts = await world.core.memory.facts.list(f"discord:{world.alice.id}")
     assert [f.text for f in facts] == [fact]
 
 
@@ -241,7 +241,7 @@ async def test_forget_confirmation_button_stays_private(world: World) -> None:
     done = await world.alice.click(prompt, custom_id=CUSTOM_ID_PREFIX + "forget:yes")
     assert done.ephemeral and all(m.ephemeral for m in shown(done))
     assert "forgotten" in shown(done)[0].content
-    assert await world.core.store.facts(f"discord:{world.alice.id}") == []
+    assert await world.core.memory.facts.list(f"discord:{world.alice.id}") == []
 
 
 async def test_persona_switch_and_autocomplete(world: World) -> None:
@@ -249,7 +249,7 @@ async def test_persona_switch_and_autocomplete(world: World) -> None:
     assert [c["value"] for c in choices] == ["professor"]
     result = await world.alice.slash(world.general, "persona", persona_id="professor")
     assert "Quill" in result.response.content
-    assert await world.core.store.get_channel_persona(world.channel_key(world.general)) == "professor"
+    assert await world.core.memory.settings.channel_persona(world.channel_key(world.general)) == "professor"
 
 
 async def test_long_answers_are_split_at_2000_characters(world: World) -> None:
@@ -322,7 +322,7 @@ async def test_avatar_upload_comes_back_as_a_file(world: World) -> None:
     assert callbacks_since(world.env, start) == [5]
     files = [a for m in shown(result) for a in m.attachments]
     assert len(files) == 1 and files[0].filename.endswith(".png")
-    avatar = await world.core.store.get_avatar(f"discord:{world.alice.id}")
+    avatar = await world.core.memory.avatars.get(f"discord:{world.alice.id}")
     assert avatar is not None and Path(avatar.path).is_file()
 
 
@@ -348,7 +348,7 @@ async def test_adventure_postcard_with_buttons_and_reroll(world: World) -> None:
     assert callbacks_since(world.env, start) == [5]
     second = next(m for m in shown(again) if m.attachments)
     assert second.attachments[0].filename.endswith(".jpg")
-    trips = await world.core.store.adventures(f"discord:{world.alice.id}", limit=10)
+    trips = await world.core.memory.adventures.list(f"discord:{world.alice.id}", limit=10)
     assert len(trips) == 2 and trips[-1].seed == 42
 
 
@@ -447,7 +447,7 @@ async def _mention_chat(world: World) -> None:
     edits = [r for r in requests if r.method == "PATCH" and "/messages/" in r.path]
     assert posts and posts[0].json["content"].endswith(INDICATOR), "streaming starts with the indicator"
     assert edits, "then the message is edited to the final text"
-    rows = await world.core.store.recent_messages(world.channel_key(world.general), 10)
+    rows = await world.core.memory.messages.recent(world.channel_key(world.general), 10)
     assert [r.role for r in rows] == ["user", "assistant"]
 
     count = len(world.bot_messages(world.general))
@@ -502,7 +502,7 @@ async def test_channels_where_the_bot_cannot_speak_are_left_alone(world: World) 
     start = len(world.env.http_requests)
     await world.alice.send(quiet, f"<@{world.client.user.id}> hello?")
     assert world.env.http_requests[start:] == [], "no reply attempted, nothing generated"
-    assert await world.core.store.recent_messages(world.channel_key(quiet), 5) == []
+    assert await world.core.memory.messages.recent(world.channel_key(quiet), 5) == []
 
 
 # ---------------------------------------------------------------------------------------------- admin

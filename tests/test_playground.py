@@ -358,7 +358,7 @@ async def test_upload_over_the_cap_is_rejected_and_nothing_stored(env) -> None:
     assert res.status == 413
     error = (await res.json())["error"]
     assert "too big" in error and "3.91 KB" in error
-    assert await pg.core.store.get_avatar("web:ann") is None
+    assert await pg.core.memory.avatars.get("web:ann") is None
     images = [p for p in pg.settings.avatar_data_dir.rglob("*") if p.suffix in (".png", ".jpg", ".webp")]
     assert images == []
     # The tab saw nothing: the next event is the echo of a later message.

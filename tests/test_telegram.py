@@ -66,7 +66,7 @@ async def test_private_message_gets_a_streamed_reply_that_is_stored(tg) -> None:
     assert json.loads(json.dumps(sends[0].params["reply_parameters"]))["message_id"] == 1
     texts = final_texts(api)
     assert texts and all(t.strip() and not t.endswith(INDICATOR) for t in texts)
-    rows = await core.store.recent_messages("telegram:1", 10)
+    rows = await core.memory.messages.recent("telegram:1", 10)
     assert [r.role for r in rows] == ["user", "assistant"]
     assert rows[0].speaker == "Ana"
 
@@ -90,7 +90,7 @@ async def test_group_answers_only_when_addressed(tg) -> None:
     await push(adapter, upd.message("/help@luna_bot", chat_id=group))
     assert "/adventure" in api.of("sendMessage")[-1].params["text"]
     speakers = [
-        r.speaker for r in await core.store.recent_messages(f"telegram:{group}", 20) if r.role == "user"
+        r.speaker for r in await core.memory.messages.recent(f"telegram:{group}", 20) if r.role == "user"
     ]
     assert speakers == ["Ana", "Ana", "Ben", "Chen"]
 
@@ -153,7 +153,7 @@ async def test_photo_caption_is_capped_and_the_rest_follows(tg, tmp_path) -> Non
 async def test_forget_button_uses_an_inline_keyboard_and_callback(tg) -> None:
     adapter, api, core = tg
     upd = UpdateFactory()
-    await core.store.add_fact("telegram:1", "I love croissants", "user", core.clock.now())
+    await core.memory.facts.add("telegram:1", "I love croissants", "user")
     await push(adapter, upd.message("/forget"))
     ask = api.of("sendMessage")[-1]
     buttons = ask.params["reply_markup"]["inline_keyboard"][0]
@@ -161,7 +161,7 @@ async def test_forget_button_uses_an_inline_keyboard_and_callback(tg) -> None:
     bot_msg = api.messages[max(api.messages)]
     await push(adapter, upd.callback("forget:yes", bot_msg))
     assert api.of("answerCallbackQuery")
-    assert await core.store.facts("telegram:1") == []
+    assert await core.memory.facts.list("telegram:1") == []
     assert "forgotten" in api.of("sendMessage")[-1].params["text"]
 
 
@@ -235,7 +235,7 @@ async def test_photo_with_avatar_caption_becomes_the_avatar(tg) -> None:
     assert [c.params["path"] for c in api.of("file")] == ["ana-photo"]
     preview = api.of("sendPhoto")
     assert len(preview) == 1 and preview[0].files["photo"][:4] == b"\x89PNG"
-    avatar = await core.store.get_avatar("telegram:1")
+    avatar = await core.memory.avatars.get("telegram:1")
     assert avatar is not None and Path(avatar.path).read_bytes() == preview[0].files["photo"]
 
 
@@ -247,7 +247,7 @@ async def test_image_document_with_avatar_set_caption_works_too(tg) -> None:
         adapter, upd.message(None, user_id=4, name="Dee", document_file="doc-1", caption="/avatar set")
     )
     assert len(api.of("sendPhoto")) == 1
-    assert await core.store.get_avatar("telegram:4") is not None
+    assert await core.memory.avatars.get("telegram:4") is not None
 
 
 async def test_photo_over_the_byte_cap_is_not_downloaded(tg) -> None:
@@ -258,7 +258,7 @@ async def test_photo_over_the_byte_cap_is_not_downloaded(tg) -> None:
     await push(adapter, upd.message(None, photo_file="huge", photo_size=too_big, caption="/avatar"))
     assert api.of("getFile") == [] and api.of("file") == []
     assert "too big" in api.of("sendMessage")[-1].params["text"]
-    assert await core.store.get_avatar("telegram:1") is None
+    assert await core.memory.avatars.get("telegram:1") is None
 
 
 async def test_photo_without_an_avatar_command_is_not_downloaded(tg) -> None:
@@ -279,14 +279,14 @@ async def test_adventure_sends_a_postcard_with_buttons_and_reroll_sends_another(
     assert 0 < len(card.params["caption"]) <= 1024 and "Eiffel Tower" in card.params["caption"]
     assert card.files["photo"][:2] == b"\xff\xd8"
     actions = [b["callback_data"] for b in card.params["reply_markup"]["inline_keyboard"][0]]
-    (adv,) = await core.store.adventures("telegram:1")
+    (adv,) = await core.memory.adventures.list("telegram:1")
     assert actions == [f"reroll:{adv.id}", f"format:{adv.id}:4:5", f"format:{adv.id}:9:16"]
     card_msg = api.messages[max(k for k, m in api.messages.items() if "photo" in m)]
     await push(adapter, upd.callback(f"reroll:{adv.id}", card_msg))
     assert api.of("answerCallbackQuery")
     assert len(api.of("sendPhoto")) == 2
     assert api.of("sendPhoto")[1].files["photo"] != card.files["photo"]
-    assert len(await core.store.adventures("telegram:1")) == 2
+    assert len(await core.memory.adventures.list("telegram:1")) == 2
 
 
 async def test_network_error_mid_stream_keeps_the_final_text(tg) -> None:
@@ -340,10 +340,10 @@ async def test_webhook_mode_registers_a_secret_and_serves_real_posts(make_tg, un
             ok = await http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret})
             assert ok.status_code == 200
         for _ in range(200):
-            if len(await core.store.recent_messages("telegram:1", 10)) == 2:
+            if len(await core.memory.messages.recent("telegram:1", 10)) == 2:
                 break
             await asyncio.sleep(0.05)
-        rows = await core.store.recent_messages("telegram:1", 10)
+        rows = await core.memory.messages.recent("telegram:1", 10)
         assert [r.role for r in rows] == ["user", "assistant"] and rows[0].text == "Hello from the webhook!"
         assert len(api.of("sendMessage")) == 1, "the forged post was not processed"
     finally:

@@ -427,7 +427,7 @@ class Playground:
 
     async def _history(self, request: web.Request) -> web.Response:
         _, channel = self._from_query(request)
-        rows = await self.core.store.recent_messages(channel.key, HISTORY_LIMIT)
+        rows = await self.core.memory.messages.recent(channel.key, HISTORY_LIMIT)
         return web.json_response(
             [
                 {

@@ -46,7 +46,7 @@ def scope_of(channel: Channel) -> str:
 
 
 async def _get_list(core: BotCore, scope: str, key: str) -> list[str]:
-    raw = await core.store.get_setting(scope, key)
+    raw = await core.memory.settings.get(scope, key)
     try:
         value = json.loads(raw) if raw else []
     except ValueError:
@@ -68,7 +68,7 @@ async def may_use_images(core: BotCore, user: User, channel: Channel) -> bool:
 
 async def space_persona(core: BotCore, channel: Channel) -> str | None:
     """The server's default persona id, if an admin set one."""
-    return await core.store.get_setting(scope_of(channel), "default_persona")
+    return await core.memory.settings.get(scope_of(channel), "default_persona")
 
 
 async def cmd_config(ctx: Context) -> None:
@@ -102,7 +102,7 @@ async def cmd_config(ctx: Context) -> None:
             raise UserFacingError(
                 "persona_unknown", id=wanted[:60], available=", ".join(p.id for p in core.personas.list())
             )
-        await core.store.set_setting(scope, "default_persona", persona.id)
+        await core.memory.settings.set(scope, "default_persona", persona.id)
     else:
         action = command.string("action")
         if not action:
@@ -118,7 +118,7 @@ async def cmd_config(ctx: Context) -> None:
             values += [v for v in targets if v not in values]
         else:
             values = [v for v in values if v not in targets]
-        await core.store.set_setting(scope, key, json.dumps(values[:200]))
+        await core.memory.settings.set(scope, key, json.dumps(values[:200]))
     await ctx.reply("config_saved")
 
 

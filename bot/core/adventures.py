@@ -102,7 +102,7 @@ class Adventures:
         return path, digest, out.options
 
     async def _store_avatar(self, user_key: str, path: str, kind: str, method: str, digest: str) -> None:
-        old = await self.core.store.set_avatar(user_key, path, kind, method, digest, self.core.clock.now())
+        old = await self.core.memory.avatars.set(user_key, path, kind, method, digest)
         old_path = getattr(old, "path", old)
         if old_path and old_path != path:
             from bot.core.commands import delete_files
@@ -140,7 +140,7 @@ class Adventures:
     # ------------------------------------------------------------ adventures
     async def previous_trip(self, user_key: str, lang: str) -> tuple[str, datetime] | None:
         """The user's most recent trip: (landmark name, when)."""
-        recs = await self.core.store.adventures(user_key, limit=1)
+        recs = await self.core.memory.adventures.list(user_key, limit=1)
         if not recs:
             return None
         lm = self.catalogue.get(recs[0].landmark_id)
@@ -150,32 +150,35 @@ class Adventures:
         """Recent trips for the chat prompt, e.g. 'Tokyo Tower in Tokyo (last week)'."""
         now = self.core.clock.now()
         lines = []
-        for rec in await self.core.store.adventures(user_key, limit=3):
+        for rec in await self.core.memory.adventures.list(user_key, limit=3):
             lm = self.catalogue.get(rec.landmark_id)
             if lm:
                 lines.append(f"{lm.name('en')} in {lm.city_name('en')} ({relative_when(rec.at, now, 'en')})")
         return lines
 
     async def _check_limits(self, ctx: Context) -> None:
-        store, s, now = self.core.store, self.core.settings, self.core.clock.now()
+        memory, s, now = self.core.memory, self.core.settings, self.core.clock.now()
         if not await may_use_images(self.core, ctx.msg.user, ctx.msg.channel):
             raise UserFacingError("images_not_allowed")
-        last = await store.last_usage(ctx.user_key, "adventure")
+        last = await memory.usage.last(ctx.user_key, "adventure")
         if last is not None and (now - last).total_seconds() < s.image_cooldown_s:
             wait = int(s.image_cooldown_s - (now - last).total_seconds()) + 1
             raise UserFacingError("cooldown", seconds=wait)
-        if await store.usage_since(ctx.user_key, "adventure", now - timedelta(days=1)) >= s.image_daily_quota:
+        if (
+            await memory.usage.count_since(ctx.user_key, "adventure", now - timedelta(days=1))
+            >= s.image_daily_quota
+        ):
             raise UserFacingError("quota", quota=s.image_daily_quota)
 
     async def _own_avatar(self, ctx: Context) -> Any:
-        avatar = await self.core.store.get_avatar(ctx.user_key)
+        avatar = await self.core.memory.avatars.get(ctx.user_key)
         if avatar is not None and Path(avatar.path).is_file():
             return avatar
         seed = int.from_bytes(hashlib.sha256(ctx.user_key.encode()).digest()[:4], "big")
         path, digest, _ = await asyncio.to_thread(self._make_cartoon, "", seed)
         await self._store_avatar(ctx.user_key, path, "cartoon", "cartoon", digest)
         await ctx.reply("avatar_auto")
-        return await self.core.store.get_avatar(ctx.user_key)
+        return await self.core.memory.avatars.get(ctx.user_key)
 
     async def _friends(self, ctx: Context, named: tuple[Mention, ...]) -> list[tuple[str, Any]]:
         """The friends' avatars: the people named, else everyone the message mentions."""
@@ -185,7 +188,7 @@ class Adventures:
         if not named or (not users and len(candidates) == len(named)):
             users = candidates  # a platform may show a mention differently from the display name
         for user in users:
-            avatar = await self.core.store.get_avatar(user.key)
+            avatar = await self.core.memory.avatars.get(user.key)
             if avatar is None or not Path(avatar.path).is_file():
                 await ctx.reply("friend_no_avatar", name=user.display_name)
                 continue
@@ -279,7 +282,7 @@ class Adventures:
             )
 
         future, ahead = self.queue.submit(ctx.user_key, job)
-        await self.core.store.record_usage(ctx.user_key, "adventure", now)
+        await self.core.memory.usage.record(ctx.user_key, "adventure")
         if ahead:
             await ctx.reply("queued", position=ahead + 1, place=landmark.name(lang))
         else:
@@ -305,11 +308,10 @@ class Adventures:
             timeout_s=self.core.settings.llm_timeout_s,
             names=names,
         )
-        adv_id = await self.core.store.add_adventure(
+        adv_id = await self.core.memory.adventures.add(
             user_key=ctx.user_key,
             channel_key=ctx.channel_key,
             landmark_id=landmark.id,
-            at=now,
             seed=seed,
             image_path=str(result.path),
             image_sha256=result.sha256,
@@ -327,7 +329,7 @@ class Adventures:
         """The postcard a button belongs to; pressed by someone else, it sends *their* avatar there."""
         if not adv_id.isdigit() or len(adv_id) > 18:
             return None
-        return await self.core.store.adventure(int(adv_id))
+        return await self.core.memory.adventures.get(int(adv_id))
 
     async def action_reroll(self, ctx: Context, arg: str) -> None:
         """Same place, new seed."""
@@ -349,7 +351,7 @@ class Adventures:
     # ------------------------------------------------------------ journal
     async def journal(self, ctx: Context, page: bool) -> None:
         """List the user's passport stamps, or render a passport page."""
-        recs = await self.core.store.adventures(ctx.user_key, limit=200)
+        recs = await self.core.memory.adventures.list(ctx.user_key, limit=200)
         if not recs:
             await ctx.reply("journal_empty")
             return
@@ -405,14 +407,14 @@ def specs(adv: Adventures) -> list[CommandSpec]:
         elif sub == "create" and command is not None:
             await adv.avatar_create(ctx, command.string("description"), command.integer("seed"))
         elif sub == "show":
-            avatar = await core.store.get_avatar(ctx.user_key)
+            avatar = await core.memory.avatars.get(ctx.user_key)
             if avatar is None or not Path(avatar.path).is_file():
                 raise UserFacingError("avatar_none")
             await ctx.out.send_image(
                 Path(avatar.path), ctx.text("avatar_show", method=ctx.text(f"method_{avatar.method}"))
             )
         elif sub == "delete":
-            avatar = await core.store.delete_avatar(ctx.user_key)
+            avatar = await core.memory.avatars.delete(ctx.user_key)
             if avatar is None:
                 raise UserFacingError("avatar_none")
             from bot.core.commands import delete_files

@@ -50,14 +50,14 @@ class ChatService:
 
     async def respond(self, ctx: Context, stored_id: int | None = None) -> str:
         """Generate, stream and store the persona's reply to `ctx.msg` (stored as row `stored_id`)."""
-        store = ctx.core.store
+        memory = ctx.core.memory
         user_lang = self.reply_language(ctx.msg.text, ctx.lang)
         answer_lang = user_lang
         if user_lang not in self.dialogue.languages:
             answer_lang = "en"
             await self._notify_language_once(ctx, user_lang)
 
-        history_rows = await store.recent_messages(ctx.channel_key, self.settings.recent_turns + 1)
+        history_rows = await memory.messages.recent(ctx.channel_key, self.settings.recent_turns + 1)
         # The current message is already stored; the prompt builder adds it as the final user turn.
         # Others may have spoken since, so it is dropped by id, not by position.
         history_rows = [r for r in history_rows if r.id != stored_id][-self.settings.recent_turns :]
@@ -67,7 +67,7 @@ class ChatService:
             for r in history_rows
             if not (r.role == "assistant" and is_degenerate(r.text))
         ]
-        facts = [f.text for f in await store.facts(ctx.user_key)]
+        facts = [f.text for f in await memory.facts.list(ctx.user_key)]
         journal = await self.journal_provider(ctx.user_key, answer_lang) if self.journal_provider else []
 
         def prompt_for(lines: list[HistoryLine]) -> PromptOutput:
@@ -118,7 +118,7 @@ class ChatService:
             people_only = prompt_for([line for line in history if line.role != "assistant"])
             final = await self._second_try(ctx, people_only.turns, config, final, avoid, answer_lang)
         await relay.finish(final)
-        await store.add_message(ctx.channel_key, None, ctx.persona.name, "assistant", final, self.clock.now())
+        await memory.messages.add(ctx.channel_key, None, ctx.persona.name, "assistant", final)
         return final
 
     async def _second_try(
@@ -156,9 +156,9 @@ class ChatService:
         if (ctx.user_key, lang) in self._notified:
             return
         self._notified.add((ctx.user_key, lang))
-        if await ctx.core.store.get_setting(scope, marker):
+        if await ctx.core.memory.settings.get(scope, marker):
             return
-        await ctx.core.store.set_setting(scope, marker, "1")
+        await ctx.core.memory.settings.set(scope, marker, "1")
         notice_lang = "zh" if lang == "zh" else "en"
         name = language_name(lang, notice_lang)
         await ctx.send(t("language_unsupported", notice_lang, language=name))

@@ -55,19 +55,19 @@ async def cmd_persona(ctx: Context) -> None:
         raise UserFacingError("persona_unknown", id=wanted[:60], available=_available(ctx))
     if ctx.msg.channel.kind.value == "group" and not await _may_change_persona(ctx):
         raise UserFacingError("persona_admin_only")
-    await ctx.core.store.set_channel_persona(ctx.channel_key, persona.id)
+    await ctx.core.memory.settings.set_channel_persona(ctx.channel_key, persona.id)
     await ctx.reply("persona_set", name=persona.name, greeting=persona.greeting)
 
 
 async def _may_change_persona(ctx: Context) -> bool:
-    locked = await ctx.core.store.get_setting(f"channel:{ctx.channel_key}", "persona_locked")
+    locked = await ctx.core.memory.settings.get(f"channel:{ctx.channel_key}", "persona_locked")
     return not locked or ctx.msg.user.is_admin
 
 
 async def cmd_memory(ctx: Context) -> None:
     """List what the bot remembers about the speaker."""
-    facts = await ctx.core.store.facts(ctx.user_key)
-    trips = len(await ctx.core.store.adventures(ctx.user_key, limit=1000))
+    facts = await ctx.core.memory.facts.list(ctx.user_key)
+    trips = len(await ctx.core.memory.adventures.list(ctx.user_key, limit=1000))
     name = ctx.msg.user.display_name
     if not facts and not trips:
         await ctx.reply("memory_empty", user=name)
@@ -83,7 +83,7 @@ async def cmd_remember(ctx: Context) -> None:
         raise UserFacingError("remember_usage")
     if len(fact) > MAX_FACT_CHARS:
         raise UserFacingError("remember_too_long", length=len(fact), limit=MAX_FACT_CHARS)
-    await ctx.core.store.add_fact(ctx.user_key, fact, "user", ctx.core.clock.now())
+    await ctx.core.memory.facts.add(ctx.user_key, fact, "user")
     await ctx.reply("remember_ok", fact=fact)
 
 
@@ -102,7 +102,7 @@ async def action_forget(ctx: Context, arg: str) -> None:
     if arg != "yes":
         await ctx.reply("forget_cancelled")
         return
-    report = await ctx.core.store.forget_user(ctx.user_key)
+    report = await ctx.core.memory.users.forget(ctx.user_key)
     removed = await asyncio.to_thread(delete_files, report.files, ctx.core.settings.avatar_data_dir)
     ctx.core.forget_identity(ctx.user_key)
     await ctx.reply("forget_done", facts=report.facts, messages=report.messages, files=removed)
@@ -125,7 +125,7 @@ def delete_files(paths: list[str], data_dir: Path) -> int:
 
 async def cmd_reset(ctx: Context) -> None:
     """Clear the channel's recent context."""
-    await ctx.core.store.reset_channel(ctx.channel_key, ctx.core.clock.now())
+    await ctx.core.memory.messages.reset_channel(ctx.channel_key)
     await ctx.reply("reset_done")
 
 

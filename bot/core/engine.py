@@ -19,6 +19,7 @@ from bot.core.facts import extract_facts
 from bot.core.i18n import t, ui_language
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
 from bot.core.output import ChatOutput
+from bot.core.ports import Memory
 from bot.core.registry import Registry
 from bot.core.router import normalise_text, parse_command
 from bot.settings import Settings
@@ -35,7 +36,7 @@ class BotCore:
     """Wires settings, store, personas and models; `handle` is the single entry point for adapters."""
 
     settings: Settings
-    store: object  # bot.memory.store.Store (typed loosely to keep the core import-light)
+    memory: Memory
     personas: object  # personas.registry.PersonaRegistry
     dialogue: DialogueBackend
     clock: Clock = field(default_factory=SystemClock)
@@ -100,7 +101,7 @@ class BotCore:
         from bot.core.admin import space_persona
 
         for persona_id in (
-            await self.store.get_channel_persona(channel.key),
+            await self.memory.settings.channel_persona(channel.key),
             await space_persona(self, channel),
         ):
             found = self.personas.find(persona_id) if persona_id else None
@@ -110,11 +111,11 @@ class BotCore:
 
     async def _remember_identity(self, msg: IncomingMessage) -> None:
         if msg.user.key not in self._known:
-            await self.store.upsert_user(msg.user)
+            await self.memory.users.upsert_user(msg.user)
             self._known.add(msg.user.key)
         if msg.channel.key not in self._known:
             owner = msg.user.key if msg.channel.kind is ChannelKind.DIRECT else None
-            await self.store.upsert_channel(msg.channel, owner)
+            await self.memory.users.upsert_channel(msg.channel, owner)
             self._known.add(msg.channel.key)
         if len(self._known) > 100_000:
             self._known.clear()
@@ -159,13 +160,13 @@ class BotCore:
             if self.addressed(msg, persona.name):
                 raise UserFacingError("empty_message")
             return
-        stored_id = await self.store.add_message(
-            msg.channel.key, msg.user.key, msg.user.display_name, "user", text, self.clock.now()
+        stored_id = await self.memory.messages.add(
+            msg.channel.key, msg.user.key, msg.user.display_name, "user", text
         )
         if not self.addressed(msg, persona.name):
             return
         for fact in extract_facts(text):
-            await self.store.add_fact(msg.user.key, fact, "auto", self.clock.now())
+            await self.memory.facts.add(msg.user.key, fact, "auto")
         await self.chat.respond(ctx, stored_id)
 
     def addressed(self, msg: IncomingMessage, persona_name: str) -> bool:

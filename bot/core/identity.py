@@ -46,26 +46,25 @@ def new_code() -> str:
 
 async def cmd_link(ctx: Context) -> None:
     """Make a code, or redeem one made on another platform."""
-    store = ctx.core.store
-    now = ctx.core.clock.now()
+    memory = ctx.core.memory
     code = (
         (ctx.command.string("code") if ctx.command else "").strip().upper().replace("-", "").replace(" ", "")
     )
     if not code:
         code = new_code()
-        await store.create_link_code(ctx.user_key, code, now + CODE_TTL)
+        await memory.users.create_link_code(ctx.user_key, code, CODE_TTL)
         await ctx.reply("link_code", code=code)
         return
     if len(code) > 16 or not code.isalnum():
         raise UserFacingError("link_invalid")
-    other = await store.redeem_link_code(code, ctx.user_key, now)
+    other = await memory.users.redeem_link_code(code, ctx.user_key)
     if other is None:
         raise UserFacingError("link_invalid")
     if other == ctx.user_key:
         raise UserFacingError("link_same")
     from bot.core.commands import delete_files
 
-    orphans = await store.take_orphan_files()
+    orphans = await memory.adventures.take_orphan_files()
     await asyncio.to_thread(delete_files, orphans, ctx.core.settings.avatar_data_dir)
     await ctx.reply("link_done", other=other.split(":", 1)[0].capitalize())
 
