@@ -130,15 +130,6 @@ def png_bytes(size: int = 256) -> bytes:
     return buf.getvalue()
 
 
-async def _warm_image_queue(core: Any) -> None:
-    # The job queue starts its long-lived worker task lazily. Started from inside a handler, simcord would
-    # count that idle worker as unsettled bot work, so start it the way the app does at startup: outside.
-    adv = getattr(core, "adventures", None)
-    if adv is not None:
-        future, _ = adv.queue.submit("warmup", lambda: None)
-        await future
-
-
 @asynccontextmanager
 async def running(make_core, *, dialogue: Any = None, extra_commands=None, **settings: Any):
     """Build a real core and our Discord client, and run them in simcord (errors the test did not
@@ -153,7 +144,6 @@ async def running(make_core, *, dialogue: Any = None, extra_commands=None, **set
     }
     overrides.update(settings)
     core = await make_core(clock=clock, dialogue=dialogue, **overrides)
-    await _warm_image_queue(core)
     client = make_client(core, core.settings)
     if extra_commands is not None:
         extra_commands(client)
@@ -363,9 +353,7 @@ async def test_a_slow_core_still_answers_because_the_adapter_defers_first(make_c
         async def undeferred(interaction: discord.Interaction) -> None:
             from generators.dialogue.base import ChatTurn, GenerationConfig
 
-            out = await client.core.dialogue.generate(
-                [ChatTurn("user", "hi")], GenerationConfig(max_new_tokens=4)
-            )
+            out = await slow.generate([ChatTurn("user", "hi")], GenerationConfig(max_new_tokens=4))
             await interaction.response.send_message(out.text or "…")
 
     async with running(make_core, dialogue=slow, extra_commands=add_undeferred) as w:

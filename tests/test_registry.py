@@ -14,6 +14,7 @@ from bot.adapters.telegram_bot import TelegramAdapter
 from bot.adapters.web import Playground
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
+from bot.core.feature import Feature
 from bot.core.models import Attachment, Mention, User
 from bot.core.registry import CommandSpec, Kind, Option, Registry, Words
 from tests.fake_telegram import FakeBotAPI
@@ -33,7 +34,7 @@ def adventure_registry() -> Registry:
 
 def test_a_friend_whose_name_has_a_space_is_found() -> None:
     cmd = adventure_registry().parse("/adventure paris with @Ana Maria", mentioned=(ANA,))
-    assert cmd is not None and cmd.string("place") == "paris"
+    assert cmd is not None and cmd.text("place") == "paris"
     assert cmd.mentions("friend") == (Mention("Ana Maria", ANA),)
 
 
@@ -42,7 +43,7 @@ def test_several_friends_and_platform_mentions() -> None:
         "/adventure tokyo seed:3 with @Ana Maria and <@12>", mentioned=(ANA, BEN)
     )
     assert cmd is not None
-    assert (cmd.string("place"), cmd.integer("seed")) == ("tokyo", 3)
+    assert (cmd.text("place"), cmd.integer("seed")) == ("tokyo", 3)
     assert [m.user for m in cmd.mentions("friend")] == [ANA, BEN]
 
 
@@ -54,7 +55,7 @@ def test_a_name_nobody_mentioned_stays_a_name() -> None:
 def test_typed_options_are_converted_and_checked() -> None:
     cmd = adventure_registry().parse("/adventure 巴黎 seed：７ format:story style:water-colour")
     assert cmd is not None
-    assert (cmd.string("place"), cmd.integer("seed"), cmd.string("format"), cmd.string("style")) == (
+    assert (cmd.text("place"), cmd.integer("seed"), cmd.text("format"), cmd.text("style")) == (
         "巴黎",
         7,
         "9:16",
@@ -65,12 +66,10 @@ def test_typed_options_are_converted_and_checked() -> None:
     assert err.value.key == "format_invalid"
 
 
-def test_subcommands_and_attachments_are_parsed_from_text(tmp_path) -> None:
-    from bot.core.admin import SPEC
-
-    registry = Registry([SPEC])
+async def test_subcommands_and_attachments_are_parsed_from_text(make_core) -> None:
+    registry = (await make_core()).registry
     cmd = registry.parse("/config channels add <#42> 43")
-    assert cmd is not None and (cmd.sub, cmd.string("action"), cmd.ids("channel")) == (
+    assert cmd is not None and (cmd.sub, cmd.text("action"), cmd.ids("channel")) == (
         "channels",
         "add",
         ("42", "43"),
@@ -92,39 +91,49 @@ def test_subcommands_and_attachments_are_parsed_from_text(tmp_path) -> None:
     registry.add(upload)
     att = Attachment("me.png", data=b"x")
     assert registry.parse("/frame set", attachments=(att,)).attachment("image") == att
-    assert registry.accepts_attachment("/frame set")
+    assert registry.accepts_attachment("/frame set") and registry.accepts_attachment("/avatar")
+
+
+class Waving(Feature):
+    """A new feature: one command declared once, plus its handler."""
+
+    def __init__(self) -> None:
+        self.heard: list[tuple[str, int | None]] = []
+
+    def commands(self) -> list[CommandSpec]:
+        return [
+            CommandSpec(
+                "wave",
+                Words("Wave at someone", "向某人挥手"),
+                self.cmd_wave,
+                options=(
+                    Option(
+                        "times",
+                        Kind.INTEGER,
+                        Words("How often", "几次"),
+                        keywords=("times",),
+                        min_value=1,
+                        max_value=5,
+                    ),
+                    Option("to", Kind.TEXT, Words("Who to wave at", "向谁挥手"), required=True),
+                ),
+                usage=Words("NAME [times:N]", "名字 [times:N]"),
+                quick="/wave everyone",
+            )
+        ]
+
+    async def cmd_wave(self, ctx: Context) -> None:
+        assert ctx.command is not None
+        self.heard.append((ctx.command.string("to"), ctx.command.integer("times")))
+        await ctx.send("👋" * (ctx.command.integer("times") or 1))
 
 
 async def test_one_declaration_reaches_discord_telegram_the_playground_and_help(make_core) -> None:
     """A new command is one CommandSpec plus its handler; every platform and /help pick it up."""
-    heard: list[tuple[str, int | None]] = []
-
-    async def cmd_wave(ctx: Context) -> None:
-        assert ctx.command is not None
-        heard.append((ctx.command.string("to"), ctx.command.integer("times")))
-        await ctx.send("👋" * (ctx.command.integer("times") or 1))
-
-    wave = CommandSpec(
-        "wave",
-        Words("Wave at someone", "向某人挥手"),
-        cmd_wave,
-        options=(
-            Option(
-                "times",
-                Kind.INTEGER,
-                Words("How often", "几次"),
-                keywords=("times",),
-                min_value=1,
-                max_value=5,
-            ),
-            Option("to", Kind.TEXT, Words("Who to wave at", "向谁挥手"), required=True),
-        ),
-        usage=Words("NAME [times:N]", "名字 [times:N]"),
-        quick="/wave everyone",
+    waving = Waving()
+    core = await make_core(
+        telegram_token="123456789:AAFakeTokenForTestsOnly_abcdefghijklmno", features=(waving,)
     )
-    core = await make_core(telegram_token="123456789:AAFakeTokenForTestsOnly_abcdefghijklmno")
-    core.registry.add(wave)
-
     client = make_client(core, core.settings)
     slash = client.tree.get_command("wave")
     assert slash is not None and slash.description == "Wave at someone"
@@ -157,4 +166,4 @@ async def test_one_declaration_reaches_discord_telegram_the_playground_and_help(
     shown = stdout.getvalue()
     assert "/wave NAME [times:N]: Wave at someone" in shown
     assert "/wave 名字 [times:N]：向某人挥手" in shown
-    assert "👋👋👋" in shown and heard == [("the harbour", 3)]
+    assert "👋👋👋" in shown and waving.heard == [("the harbour", 3)]

@@ -8,40 +8,51 @@ import logging
 import secrets
 import threading
 import uuid
-from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.core.admin import may_use_images
 from bot.core.adventure_args import ADVENTURE_OPTIONS, FORMATS, SEED, AdventureArgs
 from bot.core.captions import make_caption, relative_when
+from bot.core.clock import Clock
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
+from bot.core.feature import Feature
+from bot.core.files import delete_files_async
 from bot.core.jobs import JobQueue
 from bot.core.models import Mention
 from bot.core.output import Button
-from bot.core.registry import CommandSpec, Kind, Option, Words
+from bot.core.ports import Memory
+from bot.core.registry import ActionHandler, CommandSpec, Kind, Option, SuggestionSource, Words
+from bot.memory.records import AdventureRecord, AvatarRecord
+from bot.settings import Settings
+from generators.dialogue.base import DialogueBackend
 from generators.errors import InputError
-
-if TYPE_CHECKING:
-    from bot.core.engine import BotCore
+from generators.landmarks import Catalogue
 
 log = logging.getLogger(__name__)
 
 
-class Adventures:
-    """The adventure feature: owns the image queue and the (lazily loaded) image models."""
+class Adventures(Feature):
+    """The adventure feature: avatars, /adventure, /landmarks and the journal, on the image queue it is given."""
 
-    def __init__(self, core: BotCore) -> None:
-        from generators.landmarks import Catalogue
-
-        self.core = core
-        s = core.settings
-        self.catalogue = Catalogue.load()
-        self.queue = JobQueue(
-            core.clock, workers=s.image_workers, max_size=s.image_queue_size, timeout_s=s.image_timeout_s
-        )
+    def __init__(
+        self,
+        memory: Memory,
+        dialogue: DialogueBackend,
+        catalogue: Catalogue,
+        queue: JobQueue,
+        settings: Settings,
+        clock: Clock,
+    ) -> None:
+        self.memory = memory
+        self.dialogue = dialogue
+        self.catalogue = catalogue
+        self.queue = queue
+        self.settings = settings
+        self.clock = clock
+        s = settings
         self._lock = threading.Lock()
         self._scenes: Any = None
         self._cutout: Any = None
@@ -50,6 +61,18 @@ class Adventures:
         self.avatar_dir = s.avatar_data_dir / "avatars"
         self.postcard_dir = s.avatar_data_dir / "postcards"
 
+    def commands(self) -> list[CommandSpec]:
+        """/avatar, /adventure, /landmarks, /journal, /passport."""
+        return adventure_commands(self)
+
+    def actions(self) -> dict[str, ActionHandler]:
+        """The postcard buttons: another seed, another format."""
+        return {"reroll": self.action_reroll, "format": self.action_format}
+
+    def sources(self) -> dict[str, SuggestionSource]:
+        """Landmark suggestions for /adventure's place."""
+        return {"landmarks": lambda typed, locale: self.catalogue.autocomplete(typed, locale, limit=25)}
+
     # ------------------------------------------------------------ lazily built models (worker threads)
     def scenes(self) -> Any:
         """The scene maker, loaded once."""
@@ -57,7 +80,7 @@ class Adventures:
             if self._scenes is None:
                 from generators.images.scenes import SceneMaker
 
-                self._scenes = SceneMaker.from_settings(self.core.settings)
+                self._scenes = SceneMaker.from_settings(self.settings)
             return self._scenes
 
     def cutout(self) -> Any:
@@ -66,7 +89,7 @@ class Adventures:
             if self._cutout is None:
                 from generators.images.cutout import AvatarCutout
 
-                self._cutout = AvatarCutout.from_pretrained(self.core.settings)
+                self._cutout = AvatarCutout.from_pretrained(self.settings)
             return self._cutout
 
     def cartoon(self) -> Any:
@@ -90,7 +113,7 @@ class Adventures:
     def _process_upload(self, data: bytes) -> tuple[str, str, str]:
         from generators.images.upload import load_upload
 
-        s = self.core.settings
+        s = self.settings
         image = load_upload(data, max_bytes=s.avatar_max_bytes, max_pixels=s.avatar_max_pixels)
         result = self.cutout()(image)
         path, digest = self._save_avatar_image(result.image)
@@ -102,12 +125,9 @@ class Adventures:
         return path, digest, out.options
 
     async def _store_avatar(self, user_key: str, path: str, kind: str, method: str, digest: str) -> None:
-        old = await self.core.memory.avatars.set(user_key, path, kind, method, digest)
-        old_path = getattr(old, "path", old)
-        if old_path and old_path != path:
-            from bot.core.commands import delete_files
-
-            await asyncio.to_thread(delete_files, [old_path], self.core.settings.avatar_data_dir)
+        old = await self.memory.avatars.set(user_key, path, kind, method, digest)
+        if old and old != path:
+            await delete_files_async([old], self.settings.avatar_data_dir)
 
     async def avatar_set(self, ctx: Context) -> None:
         """Store an uploaded picture as the user's avatar, cut out offline."""
@@ -115,7 +135,7 @@ class Adventures:
         if not attachments:
             raise UserFacingError("avatar_need_image")
         att = attachments[0]
-        cap = self.core.settings.avatar_max_bytes
+        cap = self.settings.avatar_max_bytes
         if (att.size or 0) > cap or (att.data is not None and len(att.data) > cap):
             raise UserFacingError("image_too_big", limit_mb=cap // (1024 * 1024))
         if not att.data:
@@ -140,7 +160,7 @@ class Adventures:
     # ------------------------------------------------------------ adventures
     async def previous_trip(self, user_key: str, lang: str) -> tuple[str, datetime] | None:
         """The user's most recent trip: (landmark name, when)."""
-        recs = await self.core.memory.adventures.list(user_key, limit=1)
+        recs = await self.memory.adventures.list(user_key, limit=1)
         if not recs:
             return None
         lm = self.catalogue.get(recs[0].landmark_id)
@@ -148,17 +168,17 @@ class Adventures:
 
     async def journal_lines(self, user_key: str, lang: str) -> list[str]:
         """Recent trips for the chat prompt, e.g. 'Tokyo Tower in Tokyo (last week)'."""
-        now = self.core.clock.now()
+        now = self.clock.now()
         lines = []
-        for rec in await self.core.memory.adventures.list(user_key, limit=3):
+        for rec in await self.memory.adventures.list(user_key, limit=3):
             lm = self.catalogue.get(rec.landmark_id)
             if lm:
                 lines.append(f"{lm.name('en')} in {lm.city_name('en')} ({relative_when(rec.at, now, 'en')})")
         return lines
 
     async def _check_limits(self, ctx: Context) -> None:
-        memory, s, now = self.core.memory, self.core.settings, self.core.clock.now()
-        if not await may_use_images(self.core, ctx.msg.user, ctx.msg.channel):
+        memory, s, now = self.memory, self.settings, self.clock.now()
+        if not await may_use_images(self.memory.settings, ctx.msg.user, ctx.msg.channel):
             raise UserFacingError("images_not_allowed")
         last = await memory.usage.last(ctx.user_key, "adventure")
         if last is not None and (now - last).total_seconds() < s.image_cooldown_s:
@@ -170,25 +190,25 @@ class Adventures:
         ):
             raise UserFacingError("quota", quota=s.image_daily_quota)
 
-    async def _own_avatar(self, ctx: Context) -> Any:
-        avatar = await self.core.memory.avatars.get(ctx.user_key)
+    async def _own_avatar(self, ctx: Context) -> AvatarRecord | None:
+        avatar = await self.memory.avatars.get(ctx.user_key)
         if avatar is not None and Path(avatar.path).is_file():
             return avatar
         seed = int.from_bytes(hashlib.sha256(ctx.user_key.encode()).digest()[:4], "big")
         path, digest, _ = await asyncio.to_thread(self._make_cartoon, "", seed)
         await self._store_avatar(ctx.user_key, path, "cartoon", "cartoon", digest)
         await ctx.reply("avatar_auto")
-        return await self.core.memory.avatars.get(ctx.user_key)
+        return await self.memory.avatars.get(ctx.user_key)
 
-    async def _friends(self, ctx: Context, named: tuple[Mention, ...]) -> list[tuple[str, Any]]:
+    async def _friends(self, ctx: Context, named: tuple[Mention, ...]) -> list[tuple[str, AvatarRecord]]:
         """The friends' avatars: the people named, else everyone the message mentions."""
-        found: list[tuple[str, Any]] = []
+        found: list[tuple[str, AvatarRecord]] = []
         candidates = [u for u in ctx.msg.mentioned_users if u.key != ctx.user_key]
         users = [m.user for m in named if m.user is not None and m.user.key != ctx.user_key]
         if not named or (not users and len(candidates) == len(named)):
             users = candidates  # a platform may show a mention differently from the display name
         for user in users:
-            avatar = await self.core.memory.avatars.get(user.key)
+            avatar = await self.memory.avatars.get(user.key)
             if avatar is None or not Path(avatar.path).is_file():
                 await ctx.reply("friend_no_avatar", name=user.display_name)
                 continue
@@ -247,7 +267,7 @@ class Adventures:
         me = await self._own_avatar(ctx)
         friends = await self._friends(ctx, named)
         seed = secrets.randbelow(2**32) if seed is None else seed
-        now = self.core.clock.now()
+        now = self.clock.now()
         lang = ctx.lang
         out_path = self.postcard_dir / f"{uuid.uuid4().hex}.jpg"
         caption_style = ctx.persona.caption_style
@@ -282,7 +302,7 @@ class Adventures:
             )
 
         future, ahead = self.queue.submit(ctx.user_key, job)
-        await self.core.memory.usage.record(ctx.user_key, "adventure")
+        await self.memory.usage.record(ctx.user_key, "adventure")
         if ahead:
             await ctx.reply("queued", position=ahead + 1, place=landmark.name(lang))
         else:
@@ -297,7 +317,7 @@ class Adventures:
         names = [ctx.msg.user.display_name] + [n for n, _ in friends]
         who = (" & " if lang != "zh" else "和").join(names)
         caption, _source = await make_caption(
-            self.core.dialogue,
+            self.dialogue,
             ctx.persona,
             landmark,
             user=who,
@@ -305,10 +325,10 @@ class Adventures:
             seed=seed,
             previous=await self.previous_trip(ctx.user_key, lang),
             now=now,
-            timeout_s=self.core.settings.llm_timeout_s,
+            timeout_s=self.settings.llm_timeout_s,
             names=names,
         )
-        adv_id = await self.core.memory.adventures.add(
+        adv_id = await self.memory.adventures.add(
             user_key=ctx.user_key,
             channel_key=ctx.channel_key,
             landmark_id=landmark.id,
@@ -325,11 +345,11 @@ class Adventures:
         )
         await ctx.out.send_image(Path(result.path), f"{caption}\n{footer}", buttons)
 
-    async def _record(self, ctx: Context, adv_id: str) -> Any:
+    async def _record(self, ctx: Context, adv_id: str) -> AdventureRecord | None:
         """The postcard a button belongs to; pressed by someone else, it sends *their* avatar there."""
         if not adv_id.isdigit() or len(adv_id) > 18:
             return None
-        return await self.core.memory.adventures.get(int(adv_id))
+        return await self.memory.adventures.get(int(adv_id))
 
     async def action_reroll(self, ctx: Context, arg: str) -> None:
         """Same place, new seed."""
@@ -351,7 +371,7 @@ class Adventures:
     # ------------------------------------------------------------ journal
     async def journal(self, ctx: Context, page: bool) -> None:
         """List the user's passport stamps, or render a passport page."""
-        recs = await self.core.memory.adventures.list(ctx.user_key, limit=200)
+        recs = await self.memory.adventures.list(ctx.user_key, limit=200)
         if not recs:
             await ctx.reply("journal_empty")
             return
@@ -393,9 +413,8 @@ class Adventures:
         await ctx.send(ctx.text("landmarks_header", count=len(items)) + "\n" + "\n".join(lines))
 
 
-def specs(adv: Adventures) -> list[CommandSpec]:
+def adventure_commands(adv: Adventures) -> list[CommandSpec]:
     """The adventure feature's commands, declared once."""
-    core = adv.core
 
     async def cmd_avatar(ctx: Context) -> None:
         command = ctx.command
@@ -407,19 +426,17 @@ def specs(adv: Adventures) -> list[CommandSpec]:
         elif sub == "create" and command is not None:
             await adv.avatar_create(ctx, command.string("description"), command.integer("seed"))
         elif sub == "show":
-            avatar = await core.memory.avatars.get(ctx.user_key)
+            avatar = await adv.memory.avatars.get(ctx.user_key)
             if avatar is None or not Path(avatar.path).is_file():
                 raise UserFacingError("avatar_none")
             await ctx.out.send_image(
                 Path(avatar.path), ctx.text("avatar_show", method=ctx.text(f"method_{avatar.method}"))
             )
         elif sub == "delete":
-            avatar = await core.memory.avatars.delete(ctx.user_key)
+            avatar = await adv.memory.avatars.delete(ctx.user_key)
             if avatar is None:
                 raise UserFacingError("avatar_none")
-            from bot.core.commands import delete_files
-
-            await asyncio.to_thread(delete_files, [avatar.path], core.settings.avatar_data_dir)
+            await delete_files_async([avatar.path], adv.settings.avatar_data_dir)
             await ctx.reply("avatar_deleted")
         else:
             await ctx.reply("avatar_usage")
@@ -518,19 +535,3 @@ def specs(adv: Adventures) -> list[CommandSpec]:
         ),
         CommandSpec("passport", Words("Your passport page", "你的护照页"), cmd_passport, aliases=("护照",)),
     ]
-
-
-def register(core: BotCore, stack: AsyncExitStack) -> None:
-    """Attach the adventure commands to the core."""
-    adv = Adventures(core)
-    core.adventures = adv  # type: ignore[attr-defined]
-    core.chat.journal_provider = adv.journal_lines
-    adv.queue.start()
-    stack.push_async_callback(adv.queue.aclose)
-    for spec in specs(adv):
-        core.registry.add(spec)
-    core.registry.add_source(
-        "landmarks", lambda typed, locale: adv.catalogue.autocomplete(typed, locale, limit=25)
-    )
-    core.add_action("reroll", adv.action_reroll)
-    core.add_action("format", adv.action_format)

@@ -1,4 +1,5 @@
-"""The platform-neutral bot: decides when to answer, routes commands and chats."""
+"""The platform-neutral bot: decides when to answer, routes commands and button actions, and hands
+plain messages to the chat feature."""
 
 from __future__ import annotations
 
@@ -6,52 +7,43 @@ import dataclasses
 import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from bot.core.admin import channel_allowed
-from bot.core.chat import ChatService
-from bot.core.clock import Clock, SystemClock
+from bot.core.admin import CONFIG_NAME, channel_allowed, space_persona
+from bot.core.clock import Clock
 from bot.core.confirm import Confirmations
 from bot.core.context import Context
+from bot.core.conversation import Conversation
 from bot.core.errors import UserFacingError
-from bot.core.facts import extract_facts
 from bot.core.i18n import t, ui_language
+from bot.core.known import KnownIdentities
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
 from bot.core.output import ChatOutput
-from bot.core.ports import Memory
+from bot.core.ports import Memory, PersonaCatalogue
 from bot.core.registry import Registry
 from bot.core.router import normalise_text, parse_command
 from bot.settings import Settings
-from generators.dialogue.base import DialogueBackend
 from generators.errors import InputError
+from personas.model import Persona
 
 log = logging.getLogger(__name__)
-
-ActionHandler = Callable[[Context, str], Awaitable[None]]
 
 
 @dataclass
 class BotCore:
-    """Wires settings, store, personas and models; `handle` is the single entry point for adapters."""
+    """The single entry point for adapters: `handle` a message, `handle_action` a button press.
+
+    It is built by bot/app.py from the ports and features; it holds no feature of its own.
+    """
 
     settings: Settings
     memory: Memory
-    personas: object  # personas.registry.PersonaRegistry
-    dialogue: DialogueBackend
-    clock: Clock = field(default_factory=SystemClock)
-    registry: Registry = field(default_factory=Registry)
-    _known: set[str] = field(default_factory=set)
-    _actions: dict[str, ActionHandler] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        from bot.core import admin, commands, identity
-
-        self.chat = ChatService(self.settings, self.dialogue, self.clock)
-        self.confirmations = Confirmations(self.clock)
-        commands.register(self)
-        identity.register(self)
-        admin.register(self)
+    personas: PersonaCatalogue
+    registry: Registry
+    conversation: Conversation
+    known: KnownIdentities
+    confirmations: Confirmations
+    clock: Clock
 
     # ------------------------------------------------------------------ entry points
     async def handle(self, msg: IncomingMessage, out: ChatOutput) -> None:
@@ -70,10 +62,9 @@ class BotCore:
         """Handle a button press (`action` as given to `Button`), e.g. `forget:yes`."""
         lang = ui_language("", user.locale)
         try:
-            persona = await self.persona_for(msg.channel)
-            ctx = Context(msg=msg, out=out, lang=lang, core=self, persona=persona)
+            ctx = self._context(msg, out, lang, await self.persona_for(msg.channel))
             name, _, arg = action.partition(":")
-            handler = self._actions.get(name)
+            handler = self.registry.action(name)
             if handler is None:
                 raise UserFacingError("sorry")
             # A button answers any text confirmation waiting for the same action.
@@ -86,39 +77,28 @@ class BotCore:
             log.exception("failed to handle action %s", action)
             await self._safe_send(out, t("sorry", lang))
 
-    # ------------------------------------------------------------------ internals
-    def forget_identity(self, user_key: str) -> None:
-        """Drop what the core caches about a user (after /forget), so a later message re-registers them."""
-        self._known.discard(user_key)
-        self.confirmations.forget_user(user_key)
-
-    def add_action(self, name: str, handler: ActionHandler) -> None:
-        """Register a button/confirmation action handler `handler(ctx, arg)`."""
-        self._actions[name] = handler
-
-    async def persona_for(self, channel: Channel):
+    async def persona_for(self, channel: Channel) -> Persona:
         """The channel's persona, else the server's default, else the configured default."""
-        from bot.core.admin import space_persona
-
         for persona_id in (
             await self.memory.settings.channel_persona(channel.key),
-            await space_persona(self, channel),
+            await space_persona(self.memory.settings, channel),
         ):
             found = self.personas.find(persona_id) if persona_id else None
             if found is not None:
                 return found
         return self.personas.find(self.settings.default_persona) or self.personas.list()[0]
 
-    async def _remember_identity(self, msg: IncomingMessage) -> None:
-        if msg.user.key not in self._known:
-            await self.memory.users.upsert_user(msg.user)
-            self._known.add(msg.user.key)
-        if msg.channel.key not in self._known:
-            owner = msg.user.key if msg.channel.kind is ChannelKind.DIRECT else None
-            await self.memory.users.upsert_channel(msg.channel, owner)
-            self._known.add(msg.channel.key)
-        if len(self._known) > 100_000:
-            self._known.clear()
+    def addressed(self, msg: IncomingMessage, persona_name: str) -> bool:
+        """In a group: mentioned, replied to, or called by name. In a direct chat: always."""
+        if msg.channel.kind is ChannelKind.DIRECT or msg.mentions_bot or msg.reply_to_bot:
+            return True
+        first = persona_name.split()[0] if persona_name.split() else persona_name
+        names = {persona_name, first}
+        return any(_name_pattern(n).search(msg.text) for n in names if n)
+
+    # ------------------------------------------------------------------ internals
+    def _context(self, msg: IncomingMessage, out: ChatOutput, lang: str, persona: Persona) -> Context:
+        return Context(msg=msg, out=out, lang=lang, persona=persona, confirmations=self.confirmations)
 
     async def _handle(self, msg: IncomingMessage, out: ChatOutput, lang: str) -> None:
         text = normalise_text(msg.text)
@@ -128,16 +108,19 @@ class BotCore:
             )
         if text != msg.text:
             msg = dataclasses.replace(msg, text=text)
-        await self._remember_identity(msg)
+        await self.known.remember(msg)
         command = msg.command or parse_command(text)
         spec = self.registry.resolve(command.name) if command else None
-        if not await channel_allowed(self, msg.channel) and not (spec and spec.name == "config"):
+        allowed = await channel_allowed(self.memory.settings, msg.channel)
+        if not allowed and not (spec and spec.name == CONFIG_NAME):
             return
         persona = await self.persona_for(msg.channel)
-        ctx = Context(msg=msg, out=out, lang=lang, core=self, persona=persona)
+        ctx = self._context(msg, out, lang, persona)
 
         if command is None and (answer := self.confirmations.answer(msg)) is not None:
-            await self.confirm(ctx, answer.action, answer.yes)
+            handler = self.registry.action(answer.action)
+            if handler is not None:
+                await handler(ctx, "yes" if answer.yes else "no")
             return
 
         if command is not None:
@@ -156,33 +139,12 @@ class BotCore:
             await spec.handler(ctx)
             return
 
+        addressed = self.addressed(msg, persona.name)
         if not text:
-            if self.addressed(msg, persona.name):
+            if addressed:
                 raise UserFacingError("empty_message")
             return
-        stored_id = await self.memory.messages.add(
-            msg.channel.key, msg.user.key, msg.user.display_name, "user", text
-        )
-        if not self.addressed(msg, persona.name):
-            return
-        for fact in extract_facts(text):
-            await self.memory.facts.add(msg.user.key, fact, "auto")
-        await self.chat.respond(ctx, stored_id)
-
-    def addressed(self, msg: IncomingMessage, persona_name: str) -> bool:
-        """In a group: mentioned, replied to, or called by name. In a direct chat: always."""
-        if msg.channel.kind is ChannelKind.DIRECT or msg.mentions_bot or msg.reply_to_bot:
-            return True
-        first = persona_name.split()[0] if persona_name.split() else persona_name
-        names = {persona_name, first}
-        return any(_name_pattern(n).search(msg.text) for n in names if n)
-
-    async def confirm(self, ctx: Context, action: str, yes: bool) -> None:
-        """Run or cancel a confirmed action."""
-        handler = self._actions.get(action)
-        if handler is None:
-            return
-        await handler(ctx, "yes" if yes else "no")
+        await self.conversation.hear(ctx, addressed)
 
     @staticmethod
     async def _safe_send(out: ChatOutput, text: str) -> None:

@@ -12,6 +12,8 @@ from typing import Protocol
 
 from bot.core.models import Channel, User
 from bot.memory.records import AdventureRecord, AvatarRecord, Fact, ForgetReport, StoredMessage
+from generators.dialogue.base import DialogueBackend
+from personas.model import Persona
 
 # --- memory ---------------------------------------------------------------------------------------
 # Per-user memory, one repository per concern. Every timestamp a repository writes comes from the
@@ -183,4 +185,22 @@ class Memory(Protocol):
 
     def stats(self) -> dict[str, int]:
         """Backend counters (e.g. committed batches and jobs), for benchmarks and /status."""
+        ...
+
+
+# --- personas and models --------------------------------------------------------------------------
+# The dialogue backend's port is `generators.dialogue.base.DialogueBackend` (a Protocol beside its
+# implementations); it is re-exported here so features name every port from one module.
+Dialogue = DialogueBackend
+
+
+class PersonaCatalogue(Protocol):
+    """The personas a channel can talk with."""
+
+    def find(self, name_or_id: str) -> Persona | None:
+        """A persona by id or name (case-insensitive), or None."""
+        ...
+
+    def list(self) -> builtins.list[Persona]:
+        """Every persona, in a stable order."""
         ...

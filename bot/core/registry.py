@@ -13,16 +13,15 @@ import unicodedata
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
+from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.models import Attachment, Command, Mention, OptionValue, User
 from bot.core.router import parse_command
 
-if TYPE_CHECKING:
-    from bot.core.context import Context
-
-Handler = Callable[["Context"], Awaitable[None]]
+Handler = Callable[[Context], Awaitable[None]]
+# A button action: `handler(ctx, arg)` for an action string `name:arg`, e.g. `forget:yes`.
+ActionHandler = Callable[[Context, str], Awaitable[None]]
 # A suggestion source: (what the user typed so far, their locale) -> [(label, value)], best first.
 SuggestionSource = Callable[[str, str], list[tuple[str, str]]]
 
@@ -111,14 +110,25 @@ class CommandSpec:
 
 
 class Registry:
-    """The table of commands and suggestion sources every adapter and `/help` read."""
+    """The table of commands, button actions and suggestion sources every adapter and `/help` read."""
 
     def __init__(self, specs: tuple[CommandSpec, ...] | list[CommandSpec] = ()) -> None:
         self._specs: dict[str, CommandSpec] = {}
         self._names: dict[str, CommandSpec] = {}
         self._sources: dict[str, SuggestionSource] = {}
+        self._actions: dict[str, ActionHandler] = {}
         for spec in specs:
             self.add(spec)
+
+    def add_action(self, name: str, handler: ActionHandler) -> None:
+        """Declare a button action `name` (pressed as `name:arg`)."""
+        if name in self._actions:
+            raise ValueError(f"button action {name!r} is declared twice")
+        self._actions[name] = handler
+
+    def action(self, name: str) -> ActionHandler | None:
+        """The handler of a button action."""
+        return self._actions.get(name)
 
     def add(self, spec: CommandSpec) -> None:
         """Declare a command; its name and aliases must be new."""
