@@ -23,9 +23,8 @@ from bot.core.files import delete_files_async
 from bot.core.jobs import JobQueue
 from bot.core.models import Mention
 from bot.core.output import Button
-from bot.core.ports import Memory
+from bot.core.ports import AdventureRecord, AvatarRecord, Memory
 from bot.core.registry import ActionHandler, CommandSpec, Kind, Option, SuggestionSource, Words
-from bot.memory.records import AdventureRecord, AvatarRecord
 from bot.settings import Settings
 from generators.dialogue.base import DialogueBackend
 from generators.errors import InputError
