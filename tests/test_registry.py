@@ -34,7 +34,7 @@ def adventure_registry() -> Registry:
 
 def test_a_friend_whose_name_has_a_space_is_found() -> None:
     cmd = adventure_registry().parse("/adventure paris with @Ana Maria", mentioned=(ANA,))
-    assert cmd is not None and cmd.text("place") == "paris"
+    assert cmd is not None and cmd.string("place") == "paris"
     assert cmd.mentions("friend") == (Mention("Ana Maria", ANA),)
 
 
@@ -43,7 +43,7 @@ def test_several_friends_and_platform_mentions() -> None:
         "/adventure tokyo seed:3 with @Ana Maria and <@12>", mentioned=(ANA, BEN)
     )
     assert cmd is not None
-    assert (cmd.text("place"), cmd.integer("seed")) == ("tokyo", 3)
+    assert (cmd.string("place"), cmd.integer("seed")) == ("tokyo", 3)
     assert [m.user for m in cmd.mentions("friend")] == [ANA, BEN]
 
 
@@ -55,7 +55,7 @@ def test_a_name_nobody_mentioned_stays_a_name() -> None:
 def test_typed_options_are_converted_and_checked() -> None:
     cmd = adventure_registry().parse("/adventure 巴黎 seed：７ format:story style:water-colour")
     assert cmd is not None
-    assert (cmd.text("place"), cmd.integer("seed"), cmd.text("format"), cmd.text("style")) == (
+    assert (cmd.string("place"), cmd.integer("seed"), cmd.string("format"), cmd.string("style")) == (
         "巴黎",
         7,
         "9:16",
@@ -69,7 +69,7 @@ def test_typed_options_are_converted_and_checked() -> None:
 async def test_subcommands_and_attachments_are_parsed_from_text(make_core) -> None:
     registry = (await make_core()).registry
     cmd = registry.parse("/config channels add <#42> 43")
-    assert cmd is not None and (cmd.sub, cmd.text("action"), cmd.ids("channel")) == (
+    assert cmd is not None and (cmd.sub, cmd.string("action"), cmd.ids("channel")) == (
         "channels",
         "add",
         ("42", "43"),
