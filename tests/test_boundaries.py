@@ -25,3 +25,13 @@ def test_core_and_generators_import_no_platform_library() -> None:
     assert files
     offenders = {str(f.relative_to(ROOT)): _imports(f) & FORBIDDEN for f in files if _imports(f) & FORBIDDEN}
     assert offenders == {}
+
+
+def test_image_and_landmark_generators_import_nothing_from_bot() -> None:
+    files = [
+        *(ROOT / "generators" / "images").rglob("*.py"),
+        *(ROOT / "generators" / "landmarks").rglob("*.py"),
+    ]
+    assert files
+    offenders = {str(f.relative_to(ROOT)) for f in files if "bot" in _imports(f)}
+    assert offenders == set()
