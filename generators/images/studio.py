@@ -92,6 +92,12 @@ class ImageStudio:
         return cls(scenes=Lazy(scenes), cutout=Lazy(cutout), cartoon=Lazy(cartoon))
 
     @property
+    def loaded(self) -> frozenset[str]:
+        """Which components ("scenes", "cutout", "cartoon") exist so far."""
+        parts = {"scenes": self._scenes, "cutout": self._cutout, "cartoon": self._cartoon}
+        return frozenset(name for name, part in parts.items() if part.loaded)
+
+    @property
     def scenes(self) -> SceneMaker:
         """The postcard maker (loads the scene model on first use)."""
         return self._scenes.get()
