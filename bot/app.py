@@ -15,6 +15,7 @@ from bot.core.i18n import use_catalogue
 from bot.settings import Settings
 from bot.texts import build_catalogue
 from generators.dialogue.base import DialogueBackend
+from generators.images.studio import ImageStudio
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,11 @@ class Runtime:
 
 
 async def build_core(
-    settings: Settings, *, dialogue: DialogueBackend | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    dialogue: DialogueBackend | None = None,
+    clock: Clock | None = None,
+    images: ImageStudio | None = None,
 ) -> Runtime:
     """Open the store, load personas and the chat model, and wire the core."""
     from bot.memory.sqlite import SqliteMemory
@@ -59,17 +64,20 @@ async def build_core(
             log.warning("chat model fallback: %s", loaded.fallback_reason)
         stack.push_async_callback(dialogue.aclose)
     core = BotCore(settings=settings, memory=memory, personas=personas, dialogue=dialogue, clock=clock)
-    _install_features(core, stack)
+    if images is None:
+        images = ImageStudio.from_options(settings.image_options())
+        stack.callback(images.close)
+    _install_features(core, stack, images)
     return Runtime(core=core, stack=stack)
 
 
-def _install_features(core: BotCore, stack: AsyncExitStack) -> None:
+def _install_features(core: BotCore, stack: AsyncExitStack, images: ImageStudio) -> None:
     """Attach optional feature modules (adventures) when they are present."""
     try:
         from bot.core import adventures
     except ImportError:
         return
-    adventures.register(core, stack)
+    adventures.register(core, stack, images)
 
 
 async def run(settings: Settings) -> None:

@@ -65,9 +65,9 @@ async def make_core(tmp_path: Path, tiny_dialogue) -> AsyncIterator[CoreFactory]
 
     runtimes = []
 
-    async def factory(*, dialogue=None, clock=None, data_dir: Path | None = None, **overrides):
+    async def factory(*, dialogue=None, clock=None, images=None, data_dir: Path | None = None, **overrides):
         settings = Settings(_env_file=None, avatar_data_dir=data_dir or tmp_path / "data", **overrides)
-        rt = await build_core(settings, dialogue=dialogue or tiny_dialogue, clock=clock)
+        rt = await build_core(settings, dialogue=dialogue or tiny_dialogue, clock=clock, images=images)
         runtimes.append(rt)
         return rt.core
 

@@ -19,6 +19,7 @@ from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, U
 from bot.core.output import Button, SentMessage
 from bot.core.streaming import split_text
 from bot.settings import Settings
+from generators.images.formats import FORMAT_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ MAX_TEXT = 2000
 EDIT_INTERVAL = 1.0
 CUSTOM_ID_PREFIX = "aa:"
 DEFAULT_FILE_LIMIT = 10 * 1024 * 1024
-FORMAT_CHOICES = [app_commands.Choice(name=f, value=f) for f in ("1:1", "4:5", "9:16")]
+FORMAT_CHOICES = [app_commands.Choice(name=f, value=f) for f in FORMAT_NAMES]
 
 
 def to_user(member: discord.abc.User, locale: str | None = None) -> User:

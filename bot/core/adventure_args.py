@@ -7,24 +7,14 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.core.errors import UserFacingError
+from generators.images.formats import DEFAULT_FORMAT, FORMAT_NAMES, FORMAT_WORDS
 
 MAX_SEED = 2**32 - 1
-FORMAT_WORDS = {
-    "1:1": "1:1",
-    "square": "1:1",
-    "4:5": "4:5",
-    "portrait": "4:5",
-    "9:16": "9:16",
-    "story": "9:16",
-    "vertical": "9:16",
-    "方形": "1:1",
-    "竖版": "4:5",
-}
 _SEED = re.compile(r"(?:^|\s)seed\s*[:=：]?\s*(\S+)", re.I)
 _FORMAT = re.compile(r"(?:^|\s)(?:format|fmt|格式)\s*[:=：]\s*(\S+)", re.I)
 _STYLE = re.compile(r"(?:^|\s)style\s*[:=：]\s*([\w-]{1,24})", re.I)
 _WITH = re.compile(r"(?:^|\s)(?:with|和|跟|与)\s*((?:@\S+\s*(?:and|,|&|和)?\s*)+)$", re.I)
-_BARE_FORMAT = re.compile(r"(?:^|\s)(1:1|4:5|9:16)(?=\s|$)")
+_BARE_FORMAT = re.compile(r"(?:^|\s)(" + "|".join(map(re.escape, FORMAT_NAMES)) + r")(?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -33,7 +23,7 @@ class AdventureArgs:
 
     place: str
     seed: int | None = None
-    fmt: str = "1:1"
+    fmt: str = DEFAULT_FORMAT
     style: str | None = None
     friends: tuple[str, ...] = ()
 
@@ -75,5 +65,5 @@ def parse_adventure_args(text: str) -> AdventureArgs:
         friends = tuple(f.lstrip("@").strip(",&") for f in re.findall(r"@\S+", m.group(1)))
         text = text[: m.start()]
     return AdventureArgs(
-        place=" ".join(text.split()), seed=seed, fmt=fmt or "1:1", style=style, friends=friends
+        place=" ".join(text.split()), seed=seed, fmt=fmt or DEFAULT_FORMAT, style=style, friends=friends
     )

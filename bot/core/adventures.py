@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import logging
 import secrets
-import threading
 import uuid
 from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
@@ -21,65 +20,38 @@ from bot.core.errors import UserFacingError
 from bot.core.jobs import JobQueue
 from bot.core.output import Button
 from generators.errors import InputError
+from generators.images.formats import FORMAT_NAMES
+from generators.images.studio import ImageStudio
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from bot.core.engine import BotCore
+    from generators.images.scenes import AdventureImage
+    from generators.landmarks import Landmark
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("1:1", "4:5", "9:16")
-
 
 class Adventures:
-    """The adventure feature: owns the image queue and the (lazily loaded) image models."""
+    """The adventure feature: owns the image queue; the image studio it is given makes the pictures."""
 
-    def __init__(self, core: BotCore) -> None:
+    def __init__(self, core: BotCore, studio: ImageStudio) -> None:
         from generators.landmarks import Catalogue
 
         self.core = core
+        self.studio = studio
         s = core.settings
         self.catalogue = Catalogue.load()
         self.queue = JobQueue(
             core.clock, workers=s.image_workers, max_size=s.image_queue_size, timeout_s=s.image_timeout_s
         )
-        self._lock = threading.Lock()
-        self._scenes: Any = None
-        self._cutout: Any = None
-        self._cartoon: Any = None
         self._active: set[str] = set()
         self.avatar_dir = s.avatar_data_dir / "avatars"
         self.postcard_dir = s.avatar_data_dir / "postcards"
 
-    # ------------------------------------------------------------ lazily built models (worker threads)
-    def scenes(self) -> Any:
-        """The scene maker, loaded once."""
-        with self._lock:
-            if self._scenes is None:
-                from generators.images.scenes import SceneMaker
-
-                self._scenes = SceneMaker.from_settings(self.core.settings)
-            return self._scenes
-
-    def cutout(self) -> Any:
-        """The avatar cut-out chain, loaded once."""
-        with self._lock:
-            if self._cutout is None:
-                from generators.images.cutout import AvatarCutout
-
-                self._cutout = AvatarCutout.from_pretrained(self.core.settings)
-            return self._cutout
-
-    def cartoon(self) -> Any:
-        """The cartoon avatar generator."""
-        with self._lock:
-            if self._cartoon is None:
-                from generators.images.cartoon import CartoonAvatarGenerator
-
-                self._cartoon = CartoonAvatarGenerator()
-            return self._cartoon
-
     # ------------------------------------------------------------ avatars
-    def _save_avatar_image(self, image: Any) -> tuple[str, str]:
+    def _save_avatar_image(self, image: Image.Image) -> tuple[str, str]:
         from generators.images.upload import save_clean_png
 
         self.avatar_dir.mkdir(parents=True, exist_ok=True)
@@ -92,12 +64,12 @@ class Adventures:
 
         s = self.core.settings
         image = load_upload(data, max_bytes=s.avatar_max_bytes, max_pixels=s.avatar_max_pixels)
-        result = self.cutout()(image)
+        result = self.studio.cut_out(image)
         path, digest = self._save_avatar_image(result.image)
         return path, digest, result.method
 
-    def _make_cartoon(self, description: str, seed: int) -> tuple[str, str, dict]:
-        out = self.cartoon()(description, seed=seed, size=512)
+    def _make_cartoon(self, description: str, seed: int) -> tuple[str, str, dict[str, Any]]:
+        out = self.studio.cartoon(description, seed=seed, size=512)
         path, digest = self._save_avatar_image(out.image)
         return path, digest, out.options
 
@@ -223,7 +195,7 @@ class Adventures:
     async def _run(
         self,
         ctx: Context,
-        landmark: Any,
+        landmark: Landmark,
         *,
         seed: int | None,
         fmt: str,
@@ -244,7 +216,7 @@ class Adventures:
     async def _run_reserved(
         self,
         ctx: Context,
-        landmark: Any,
+        landmark: Landmark,
         *,
         seed: int | None,
         fmt: str,
@@ -266,7 +238,7 @@ class Adventures:
         except FileNotFoundError as exc:
             raise UserFacingError("avatar_none") from exc
 
-        def job() -> Any:
+        def job() -> AdventureImage:
             import io
 
             from PIL import Image
@@ -276,7 +248,7 @@ class Adventures:
                 with Image.open(io.BytesIO(data)) as im:
                     images.append(im.convert("RGBA"))
             self.postcard_dir.mkdir(parents=True, exist_ok=True)
-            return self.scenes()(
+            return self.studio.postcard(
                 landmark,
                 images,
                 now_utc=now,
@@ -328,7 +300,7 @@ class Adventures:
         )
         footer = ctx.text(f"made_by_{result.path_used}", seed=seed)
         buttons = (Button(ctx.text("button_reroll"), f"reroll:{adv_id}"),) + tuple(
-            Button(f, f"format:{adv_id}:{f}") for f in FORMATS if f != fmt
+            Button(f, f"format:{adv_id}:{f}") for f in FORMAT_NAMES if f != fmt
         )
         await ctx.out.send_image(Path(result.path), f"{caption}\n{footer}", buttons)
 
@@ -351,7 +323,7 @@ class Adventures:
         adv_id, _, fmt = arg.partition(":")
         rec = await self._record(ctx, adv_id)
         landmark = self.catalogue.get(rec.landmark_id) if rec else None
-        if landmark is None or fmt not in FORMATS:
+        if landmark is None or fmt not in FORMAT_NAMES:
             raise UserFacingError("adventure_gone")
         await self._run(ctx, landmark, seed=rec.seed, fmt=fmt, style=None)
 
@@ -400,9 +372,9 @@ class Adventures:
         await ctx.send(ctx.text("landmarks_header", count=len(items)) + "\n" + "\n".join(lines))
 
 
-def register(core: BotCore, stack: AsyncExitStack) -> None:
-    """Attach the adventure commands to the core."""
-    adv = Adventures(core)
+def register(core: BotCore, stack: AsyncExitStack, studio: ImageStudio) -> None:
+    """Attach the adventure commands to the core; `studio` makes every image."""
+    adv = Adventures(core, studio)
     core.adventures = adv  # type: ignore[attr-defined]
     core.chat.journal_provider = adv.journal_lines
     adv.queue.start()
