@@ -149,7 +149,7 @@ async def test_an_injected_studio_makes_the_images(make_core) -> None:
     assert core.settings.image_model is None, "the studio, not the settings, decides the path"
     out = await say(core, ANA, "/adventure tokyo seed:7")
     assert out.images and "diffusers" in out.images[0][1]
-    assert (await core.store.adventures(ANA.key))[0].path_used == "diffusers"
+    assert (await core.memory.adventures.list(ANA.key))[0].path_used == "diffusers"
 
 
 async def test_cooldown_and_daily_quota(make_core) -> None:

@@ -52,7 +52,7 @@ class _Record:
     def fail(self, field: str, problem: str) -> LandmarkDataError:
         return LandmarkDataError(f"{self.where}, field {field!r}: {problem}")
 
-    def text(self, field: str, *, empty_ok: bool = False) -> str:
+    def string(self, field: str, *, empty_ok: bool = False) -> str:
         value = self.raw.get(field)
         if not isinstance(value, str) or (not empty_ok and not value.strip()):
             raise self.fail(field, f"expected a non-empty string, got {value!r}")
@@ -85,10 +85,10 @@ def _landmark(rec: _Record) -> LandmarkRecord:
     for field in _REQUIRED:
         if field not in rec.raw:
             raise rec.fail(field, "missing")
-    landmark_id = rec.text("id")
+    landmark_id = rec.string("id")
     if not _ID.match(landmark_id):
         raise rec.fail("id", f"expected lower_snake_case, got {landmark_id!r}")
-    article = rec.text("article", empty_ok=True)
+    article = rec.string("article", empty_ok=True)
     if article not in ARTICLES:
         raise rec.fail("article", f"expected one of {ARTICLES}, got {article!r}")
     # Catalogue languages first, in LANGS order, then extra aliases in file order: the matcher's
@@ -103,15 +103,15 @@ def _landmark(rec: _Record) -> LandmarkRecord:
     if set(raw_city) != set(LANGS) or not all(isinstance(v, str) and v.strip() for v in raw_city.values()):
         raise rec.fail("city", f"expected one non-empty name for each of {LANGS}")
     city = {lang: str(raw_city[lang]) for lang in LANGS}
-    continent = rec.text("continent")
+    continent = rec.string("continent")
     if continent not in CONTINENTS:
         raise rec.fail("continent", f"expected one of {sorted(CONTINENTS)}, got {continent!r}")
-    timezone = rec.text("timezone")
+    timezone = rec.string("timezone")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise rec.fail("timezone", f"unknown time zone {timezone!r}") from exc
-    local_script = rec.text("local_script")
+    local_script = rec.string("local_script")
     if local_script not in names:
         raise rec.fail("local_script", f"{local_script!r} is not a key of names")
     raw_facts = rec.table("facts")
@@ -135,14 +135,14 @@ def _landmark(rec: _Record) -> LandmarkRecord:
         names=MappingProxyType(names),
         city=MappingProxyType(city),
         city_aliases=rec.texts("city_aliases"),
-        country=rec.text("country"),
-        country_code=rec.text("country_code"),
+        country=rec.string("country"),
+        country_code=rec.string("country_code"),
         continent=continent,
         lat=rec.number("lat", -90, 90),
         lon=rec.number("lon", -180, 180),
         timezone=timezone,
         local_script=local_script,
-        description=rec.text("description"),
+        description=rec.string("description"),
         facts=MappingProxyType(facts),
         palette=MappingProxyType({k: str(v) for k, v in raw_palette.items()}),
         shapes=shapes,
