@@ -101,9 +101,8 @@ def main() -> None:
         from tests.tiny_diffusers import save_tiny_pipeline
 
         tiny_dir = save_tiny_pipeline(out / "tiny-sd")
-        diff = SceneMaker(
-            IllustratedRenderer(), DiffusionScenePipeline.from_pretrained(str(tiny_dir)), size=64, steps=2
-        )
+        pipe = DiffusionScenePipeline.from_pretrained(str(tiny_dir), steps=2)
+        diff = SceneMaker(pipe, harmoniser=pipe, size=64)
         times = time_path(diff, avatar, a.n, out)
         rows += [
             Row(

@@ -27,6 +27,7 @@ from bot.memory.sqlite import SqliteMemory
 from bot.settings import Settings
 from bot.texts import build_catalogue
 from generators.dialogue.base import DialogueBackend
+from generators.images.studio import ImageStudio
 from generators.landmarks import Catalogue
 from personas.registry import PersonaRegistry
 
@@ -53,6 +54,7 @@ async def build_core(
     *,
     dialogue: DialogueBackend | None = None,
     clock: Clock | None = None,
+    images: ImageStudio | None = None,
     features: tuple[Feature, ...] = (),
 ) -> Runtime:
     """Compose the bot: ports (memory, personas, chat model, image queue), then the features that use
@@ -85,7 +87,10 @@ async def build_core(
     confirmations = Confirmations(clock)
 
     # Features, each with only the ports it uses.
-    adventures = Adventures(memory, dialogue, Catalogue.load(), image_queue, settings, clock)
+    if images is None:
+        images = ImageStudio.from_options(settings.image_options())
+        stack.callback(images.close)
+    adventures = Adventures(memory, dialogue, Catalogue.load(), images, image_queue, settings, clock)
     chat = ChatService(settings, dialogue, clock, memory, journal=adventures.journal_lines)
     conversation = Conversation(chat, memory, personas, registry)
     install(

@@ -140,7 +140,17 @@ async def test_unloadable_image_model_falls_back_to_the_offline_renderer(make_ap
     core = app.core
     out = await say(core, ANA, "/adventure cairo")
     assert out.images and "illustrated" in out.images[0][1].lower()
-    assert "did not load" in app.adventures.scenes().fallback_reason
+    assert "did not load" in app.adventures.studio.scenes.fallback_reason
+
+
+async def test_an_injected_studio_makes_the_images(make_core) -> None:
+    from tests.tiny_diffusers import tiny_studio
+
+    core = await make_core(image_cooldown_s=0, images=tiny_studio(diffusers=True, size=64))
+    assert core.settings.image_model is None, "the studio, not the settings, decides the path"
+    out = await say(core, ANA, "/adventure tokyo seed:7")
+    assert out.images and "diffusers" in out.images[0][1]
+    assert (await core.memory.adventures.list(ANA.key))[0].path_used == "diffusers"
 
 
 async def test_cooldown_and_daily_quota(make_core) -> None:
@@ -218,10 +228,11 @@ async def test_image_backend_failures_apologise_and_the_next_request_works(make_
                 raise RuntimeError("hung past the timeout")
             return self.real(*args, **kwargs)
 
-    app = await make_app(image_cooldown_s=0, image_size=256, image_timeout_s=0.5)
+    from tests.tiny_diffusers import tiny_studio
+
+    flaky = FlakyScenes(tiny_studio(size=256).scenes)
+    app = await make_app(image_cooldown_s=0, image_timeout_s=0.5, images=tiny_studio(scenes=flaky))
     core = app.core
-    flaky = FlakyScenes(app.adventures.scenes())
-    app.adventures._scenes = flaky
     try:
         oom = await say(core, ANA, "/adventure rome")
         assert oom.images == [] and t("image_failed", "en") in oom.text

@@ -5,17 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.registry import Kind, Option, Words, parse_int, parse_values
+from generators.images.formats import DEFAULT_FORMAT, FORMAT_NAMES, FORMAT_WORDS
 
 MAX_SEED = 2**32 - 1
-FORMATS = ("1:1", "4:5", "9:16")
-FORMAT_WORDS = {
-    "square": "1:1",
-    "portrait": "4:5",
-    "story": "9:16",
-    "vertical": "9:16",
-    "方形": "1:1",
-    "竖版": "4:5",
-}
 
 PLACE = Option(
     "place",
@@ -37,7 +29,7 @@ FORMAT = Option(
     "format",
     Kind.CHOICE,
     Words("Postcard shape", "明信片形状"),
-    choices=FORMATS,
+    choices=FORMAT_NAMES,
     synonyms=FORMAT_WORDS,
     keywords=("format", "fmt", "格式"),
     bare=True,
@@ -65,7 +57,7 @@ class AdventureArgs:
 
     place: str
     seed: int | None = None
-    fmt: str = "1:1"
+    fmt: str = DEFAULT_FORMAT
     style: str | None = None
     friends: tuple[str, ...] = ()
 
@@ -82,7 +74,7 @@ def parse_adventure_args(text: str) -> AdventureArgs:
     return AdventureArgs(
         place=" ".join(place.split()) if isinstance(place, str) else "",
         seed=seed if isinstance(seed, int) else None,
-        fmt=fmt if isinstance(fmt, str) else "1:1",
+        fmt=fmt if isinstance(fmt, str) else DEFAULT_FORMAT,
         style=style.lower() if isinstance(style, str) else None,
         friends=tuple(m.name for m in friends) if isinstance(friends, tuple) else (),
     )

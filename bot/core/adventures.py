@@ -6,14 +6,13 @@ import asyncio
 import hashlib
 import logging
 import secrets
-import threading
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.admin import may_use_images
-from bot.core.adventure_args import ADVENTURE_OPTIONS, FORMATS, SEED, AdventureArgs
+from bot.core.adventure_args import ADVENTURE_OPTIONS, SEED, AdventureArgs
 from bot.core.captions import make_caption, relative_when
 from bot.core.clock import Clock
 from bot.core.context import Context
@@ -28,7 +27,15 @@ from bot.core.registry import ActionHandler, CommandSpec, Kind, Option, Suggesti
 from bot.settings import Settings
 from generators.dialogue.base import DialogueBackend
 from generators.errors import InputError
+from generators.images.formats import DEFAULT_FORMAT, FORMAT_NAMES
+from generators.images.studio import ImageStudio
 from generators.landmarks import Catalogue
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from generators.images.scenes import AdventureImage
+    from generators.landmarks import Landmark
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +48,7 @@ class Adventures(Feature):
         memory: Memory,
         dialogue: DialogueBackend,
         catalogue: Catalogue,
+        studio: ImageStudio,
         queue: JobQueue,
         settings: Settings,
         clock: Clock,
@@ -48,14 +56,11 @@ class Adventures(Feature):
         self.memory = memory
         self.dialogue = dialogue
         self.catalogue = catalogue
+        self.studio = studio
         self.queue = queue
         self.settings = settings
         self.clock = clock
         s = settings
-        self._lock = threading.Lock()
-        self._scenes: Any = None
-        self._cutout: Any = None
-        self._cartoon: Any = None
         self._active: set[str] = set()
         self.avatar_dir = s.avatar_data_dir / "avatars"
         self.postcard_dir = s.avatar_data_dir / "postcards"
@@ -72,36 +77,8 @@ class Adventures(Feature):
         """Landmark suggestions for /adventure's place."""
         return {"landmarks": lambda typed, locale: self.catalogue.autocomplete(typed, locale, limit=25)}
 
-    # ------------------------------------------------------------ lazily built models (worker threads)
-    def scenes(self) -> Any:
-        """The scene maker, loaded once."""
-        with self._lock:
-            if self._scenes is None:
-                from generators.images.scenes import SceneMaker
-
-                self._scenes = SceneMaker.from_settings(self.settings)
-            return self._scenes
-
-    def cutout(self) -> Any:
-        """The avatar cut-out chain, loaded once."""
-        with self._lock:
-            if self._cutout is None:
-                from generators.images.cutout import AvatarCutout
-
-                self._cutout = AvatarCutout.from_pretrained(self.settings)
-            return self._cutout
-
-    def cartoon(self) -> Any:
-        """The cartoon avatar generator."""
-        with self._lock:
-            if self._cartoon is None:
-                from generators.images.cartoon import CartoonAvatarGenerator
-
-                self._cartoon = CartoonAvatarGenerator()
-            return self._cartoon
-
     # ------------------------------------------------------------ avatars
-    def _save_avatar_image(self, image: Any) -> tuple[str, str]:
+    def _save_avatar_image(self, image: Image.Image) -> tuple[str, str]:
         from generators.images.upload import save_clean_png
 
         self.avatar_dir.mkdir(parents=True, exist_ok=True)
@@ -114,12 +91,12 @@ class Adventures(Feature):
 
         s = self.settings
         image = load_upload(data, max_bytes=s.avatar_max_bytes, max_pixels=s.avatar_max_pixels)
-        result = self.cutout()(image)
+        result = self.studio.cut_out(image)
         path, digest = self._save_avatar_image(result.image)
         return path, digest, result.method
 
-    def _make_cartoon(self, description: str, seed: int) -> tuple[str, str, dict]:
-        out = self.cartoon()(description, seed=seed, size=512)
+    def _make_cartoon(self, description: str, seed: int) -> tuple[str, str, dict[str, Any]]:
+        out = self.studio.cartoon(description, seed=seed, size=512)
         path, digest = self._save_avatar_image(out.image)
         return path, digest, out.options
 
@@ -237,7 +214,7 @@ class Adventures(Feature):
     async def _run(
         self,
         ctx: Context,
-        landmark: Any,
+        landmark: Landmark,
         *,
         seed: int | None,
         fmt: str,
@@ -256,7 +233,7 @@ class Adventures(Feature):
     async def _run_reserved(
         self,
         ctx: Context,
-        landmark: Any,
+        landmark: Landmark,
         *,
         seed: int | None,
         fmt: str,
@@ -278,7 +255,7 @@ class Adventures(Feature):
         except FileNotFoundError as exc:
             raise UserFacingError("avatar_none") from exc
 
-        def job() -> Any:
+        def job() -> AdventureImage:
             import io
 
             from PIL import Image
@@ -288,7 +265,7 @@ class Adventures(Feature):
                 with Image.open(io.BytesIO(data)) as im:
                     images.append(im.convert("RGBA"))
             self.postcard_dir.mkdir(parents=True, exist_ok=True)
-            return self.scenes()(
+            return self.studio.postcard(
                 landmark,
                 images,
                 now_utc=now,
@@ -340,7 +317,7 @@ class Adventures(Feature):
         )
         footer = ctx.text(f"made_by_{result.path_used}", seed=seed)
         buttons = (Button(ctx.text("button_reroll"), f"reroll:{adv_id}"),) + tuple(
-            Button(f, f"format:{adv_id}:{f}") for f in FORMATS if f != fmt
+            Button(f, f"format:{adv_id}:{f}") for f in FORMAT_NAMES if f != fmt
         )
         await ctx.out.send_image(Path(result.path), f"{caption}\n{footer}", buttons)
 
@@ -363,7 +340,7 @@ class Adventures(Feature):
         adv_id, _, fmt = arg.partition(":")
         rec = await self._record(ctx, adv_id)
         landmark = self.catalogue.get(rec.landmark_id) if rec else None
-        if landmark is None or fmt not in FORMATS:
+        if landmark is None or fmt not in FORMAT_NAMES:
             raise UserFacingError("adventure_gone")
         await self._run(ctx, landmark, seed=rec.seed, fmt=fmt, style=None)
 
@@ -448,7 +425,7 @@ def adventure_commands(adv: Adventures) -> list[CommandSpec]:
         args = AdventureArgs(
             place=" ".join(c.string("place").split()),
             seed=c.integer("seed"),
-            fmt=c.string("format") or "1:1",
+            fmt=c.string("format") or DEFAULT_FORMAT,
             style=style.lower() or None,
         )
         await adv.adventure(ctx, args, c.mentions("friend"))
