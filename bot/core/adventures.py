@@ -22,13 +22,12 @@ from bot.core.files import delete_files_async
 from bot.core.jobs import JobQueue
 from bot.core.models import Mention
 from bot.core.output import Button
-from bot.core.ports import AdventureRecord, AvatarRecord, Memory
+from bot.core.ports import AdventureRecord, AvatarRecord, ImageStudio, Memory
 from bot.core.registry import ActionHandler, CommandSpec, Kind, Option, SuggestionSource, Words
 from bot.settings import Settings
 from generators.dialogue.base import DialogueBackend
 from generators.errors import InputError
 from generators.images.formats import DEFAULT_FORMAT, FORMAT_NAMES
-from generators.images.studio import ImageStudio
 from generators.landmarks import Catalogue
 
 if TYPE_CHECKING:
