@@ -65,7 +65,7 @@ async def build_core(
     settings.avatar_data_dir.mkdir(parents=True, exist_ok=True)
     data_dir = settings.avatar_data_dir
 
-    # Ports.
+    # Ports: memory, personas, the chat model, the image studio and its queue.
     memory = await SqliteMemory.open(
         settings.db_path, clock=clock, keep_messages=settings.history_keep_messages
     )
@@ -82,14 +82,15 @@ async def build_core(
     )
     image_queue.start()
     stack.push_async_callback(image_queue.aclose)
+    if images is None:
+        images = ImageStudio.from_options(settings.image_options())  # models load on first use
+        stack.callback(images.close)
+    # What the core and the features share: the command table, who was seen, open confirmations.
     registry = Registry()
     known = KnownIdentities(memory.users)
     confirmations = Confirmations(clock)
 
     # Features, each with only the ports it uses.
-    if images is None:
-        images = ImageStudio.from_options(settings.image_options())
-        stack.callback(images.close)
     adventures = Adventures(memory, dialogue, Catalogue.load(), images, image_queue, settings, clock)
     chat = ChatService(settings, dialogue, clock, memory, journal=adventures.journal_lines)
     conversation = Conversation(chat, memory, personas, registry)
