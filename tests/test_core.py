@@ -10,7 +10,6 @@ from bot.core.i18n import t
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
 from generators.dialogue.base import ChatTurn, DialogueOutput, GenerationConfig
 from tests.outputs import RecordingOutput
-from tests.settle import settle
 
 ANA = User("web", "ana", "Ana")
 BEN = User("web", "ben", "Ben")
@@ -48,8 +47,10 @@ class Failing(Spy):
     def __init__(self, inner, mode: str) -> None:
         super().__init__(inner)
         self.mode = mode
+        self.started = asyncio.Event()
 
     async def _broken(self) -> AsyncIterator[str]:
+        self.started.set()
         if self.mode == "hang":
             await asyncio.sleep(3600)
         if self.mode == "oom":
@@ -197,7 +198,8 @@ async def test_model_failures_apologise_once_and_the_next_request_works(make_cor
     hung = await make_core(dialogue=hanging, llm_timeout_s=30.0, clock=clock)
     out = RecordingOutput()
     handling = asyncio.create_task(hung.handle(msg(ANA, "hello", DM), out))
-    await settle(lambda: bool(hanging.calls))
+    async with asyncio.timeout(120):  # a guard only: the event comes as soon as the core calls the model
+        await hanging.started.wait()
     clock.advance(29.0)
     await asyncio.sleep(0)
     assert not handling.done() and out.messages == []
