@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -19,7 +18,7 @@ from bot.core.clock import FakeClock
 from bot.core.output import Button
 from bot.core.streaming import INDICATOR
 from bot.settings import Settings
-from tests.tiny_llm import make_tiny_chat
+from tests.tiny_llm import SeededChat, make_tiny_chat
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -30,29 +29,6 @@ class TickingClock(FakeClock):
     def monotonic(self) -> float:
         self.t += 0.25
         return self.t
-
-
-class SeededChat:
-    """The tiny model with a fixed sampling seed, so the same prompt streams the same reply every run."""
-
-    def __init__(self, inner, seed: int = 7) -> None:
-        self.inner = inner
-        self.seed = seed
-        self.name = inner.name
-        self.languages = inner.languages
-        self.context_tokens = inner.context_tokens
-
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
-
-    def stream(self, turns, config):
-        return self.inner.stream(turns, replace(config, seed=self.seed))
-
-    async def generate(self, turns, config):
-        return await self.inner.generate(turns, replace(config, seed=self.seed))
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 @pytest.fixture(scope="module")

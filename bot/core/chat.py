@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
@@ -105,7 +104,7 @@ class ChatService:
         relay = StreamRelay(ctx.out, self.clock)
         raw = ""
         try:
-            async with asyncio.timeout(self.settings.llm_timeout_s):
+            async with self.clock.timeout(self.settings.llm_timeout_s):
                 # Backends already hold back text that could become a stop sequence.
                 async for chunk in self.dialogue.stream(prompt.turns, config):
                     raw += chunk
@@ -143,7 +142,7 @@ class ChatService:
         log.info("degenerate reply %r; trying once more", first[:40])
         cooler = dataclasses.replace(config, temperature=min(config.temperature, 0.3), seed=None)
         try:
-            async with asyncio.timeout(self.settings.llm_timeout_s):
+            async with self.clock.timeout(self.settings.llm_timeout_s):
                 out = await self.dialogue.generate(turns, cooler)
         except Exception:
             log.warning("second try failed", exc_info=True)

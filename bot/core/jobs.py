@@ -107,7 +107,8 @@ class JobQueue:
             if len(self.stats.waits) > 10_000:
                 del self.stats.waits[:5_000]
             try:
-                result = await asyncio.wait_for(asyncio.to_thread(job.fn), self.timeout_s)
+                async with self.clock.timeout(self.timeout_s):
+                    result = await asyncio.to_thread(job.fn)
             except TimeoutError:
                 self.stats.timed_out += 1
                 log.warning("image job for %s timed out after %.0fs", job.user_key, self.timeout_s)
