@@ -102,10 +102,7 @@ class BotCore:
 
     async def _handle(self, msg: IncomingMessage, out: ChatOutput, lang: str) -> None:
         text = normalise_text(msg.text)
-        if len(msg.text) > self.settings.max_message_chars:
-            raise UserFacingError(
-                "message_too_long", length=len(msg.text), limit=self.settings.max_message_chars
-            )
+        length = len(msg.text)
         if text != msg.text:
             msg = dataclasses.replace(msg, text=text)
         await self.known.remember(msg)
@@ -115,6 +112,11 @@ class BotCore:
         if not allowed and not (spec and spec.name == CONFIG_NAME):
             return
         persona = await self.persona_for(msg.channel)
+        if length > self.settings.max_message_chars:
+            # Only someone who spoke to the bot hears that their message was too long.
+            if command is None and not self.addressed(msg, persona.name):
+                return
+            raise UserFacingError("message_too_long", length=length, limit=self.settings.max_message_chars)
         ctx = self._context(msg, out, lang, persona)
 
         if command is None and (answer := self.confirmations.answer(msg)) is not None:
