@@ -105,7 +105,9 @@ async def test_forget_leaves_nothing_across_linked_identities(make_core, tmp_pat
     await core.handle(IncomingMessage(ANA, dm_tg, "/link"), code_out)
     code = next(w for w in code_out.text.replace(".", " ").split() if len(w) == 8 and w.isupper())
     linked = RecordingOutput()
-    await core.handle(IncomingMessage(ANA_DC, dm_dc, f"/link {code}"), linked)
+    await core.handle(IncomingMessage(ANA_DC, dm_dc, f"/link {code}"), RecordingOutput())
+    await core.handle(IncomingMessage(ANA, dm_tg, "/link"), RecordingOutput())  # confirmed by the maker
+    await core.handle(IncomingMessage(ANA, dm_tg, "yes"), linked)
     assert "Linked" in linked.text
     await core.handle(IncomingMessage(ANA, dm_tg, "/remember zebra-crossing-secret"), RecordingOutput())
     mem = RecordingOutput()

@@ -519,6 +519,7 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
                 mentions_bot=True,
                 mentioned_users=tuple(mentioned),
                 command=command,
+                private_reply=private,
             )
             out = InteractionOutput(interaction, clock=self.clock, ephemeral=private, expired=not in_time)
             await self.core.handle(incoming, out)
@@ -534,7 +535,11 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             in_time = await acknowledge(interaction, ephemeral=private)
             user = to_user(interaction.user, str(interaction.locale))
             msg = IncomingMessage(
-                user=user, channel=to_channel(interaction.channel), text="", message_id=str(interaction.id)
+                user=user,
+                channel=to_channel(interaction.channel),
+                text="",
+                message_id=str(interaction.id),
+                private_reply=private,
             )
             await self.core.handle_action(
                 user,

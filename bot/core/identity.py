@@ -1,27 +1,65 @@
-"""`/link`: one person, two platforms. A one-time code joins two identities."""
+"""`/link`: one person, two platforms. A one-time code joins two identities.
+
+A code is only ever shown privately (a direct chat, or an answer only its caller sees). Redeeming it
+joins nothing yet: the account that made the code must confirm (a button, or `yes` in that private
+chat) before the two become one person. Wrong codes are limited per account.
+"""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from bot.core.clock import Clock
+from bot.core.confirm import Confirmations
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.feature import Feature
 from bot.core.files import delete_files_async
-from bot.core.ports import AdventureRepo, UserRepo
-from bot.core.registry import CommandSpec, Kind, Option, Words
+from bot.core.models import ChannelKind, IncomingMessage
+from bot.core.output import Button
+from bot.core.ports import AdventureRepo, UsageRepo, UserRepo
+from bot.core.registry import ActionHandler, CommandSpec, Kind, Option, Words
 
 CODE_TTL = timedelta(minutes=10)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I confusion
+LINK = "link"
+MAX_FAILED = 5  # wrong codes per account ...
+FAILED_WINDOW = timedelta(hours=1)  # ... within this window
+FAILED_KIND = "link_failed"
+MAX_CLAIMS = 10_000
 
 TEXTS: dict[str, dict[str, str]] = {
     "link_code": {
-        "en": "Your link code is {code}. Within 10 minutes, send /link {code} to me on the other platform "
-        "(Discord or Telegram) and your memory, avatar and journal will follow you there.",
-        "zh": "你的关联代码是 {code}。请在 10 分钟内，在另一个平台（Discord 或 Telegram）上向我发送 "
-        "/link {code}，你的记忆、头像和旅行日志就会同步过去。",
+        "en": "Your link code is {code}. Within 10 minutes, send /link {code} to me privately on the other "
+        "platform (Discord or Telegram). Then come back here, send /link again and confirm: only then "
+        "will your memory, avatar and journal follow you there. Never share this code.",
+        "zh": "你的关联代码是 {code}。请在 10 分钟内，在另一个平台（Discord 或 Telegram）上私下向我发送 "
+        "/link {code}。然后回到这里，再次发送 /link 并确认：确认之后，你的记忆、头像和旅行日志才会同步过去。"
+        "不要把这个代码告诉任何人。",
+    },
+    "link_private_only": {
+        "en": "Link codes are private. Send me /link in a private chat (or use the /link slash command), "
+        "never in a group.",
+        "zh": "关联代码是私密的。请在私聊中向我发送 /link（或使用 /link 斜杠命令），不要在群组里发送。",
+    },
+    "link_claimed": {
+        "en": "Almost done. To protect your memory, confirm on the account that made the code: send /link "
+        "to me there, in our private chat, and answer yes.",
+        "zh": "快好了。为了保护你的记忆，请在生成代码的那个账号上确认：在那边的私聊中向我发送 /link，然后回答“是”。",
+    },
+    "link_confirm": {
+        "en": "{who} ({platform}) used your link code. If you link, you become one person: they will see "
+        "your memory, avatar and journal, and can /forget them. Only say yes if that account is yours. "
+        "Link? (yes / no)",
+        "zh": "{who}（{platform}）使用了你的关联代码。关联后你们就是同一个人：对方能看到你的记忆、头像和旅行日志，"
+        "也能用 /forget 删除它们。只有那个账号确实是你的，才回答“是”。要关联吗？（是 / 不）",
+    },
+    "link_cancelled": {
+        "en": "Not linked. The code is void; send /link for a new one.",
+        "zh": "没有关联。这个代码已作废；发送 /link 获取新代码。",
     },
     "link_done": {
         "en": "Linked! You are the same person as {other} now; memory, avatar and journal are shared.",
@@ -35,6 +73,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "That code was made by this same account; use it on your other platform.",
         "zh": "这个代码就是这个账号生成的；请在另一个平台上使用。",
     },
+    "link_too_many": {
+        "en": "Too many wrong link codes. Try again in an hour.",
+        "zh": "错误的关联代码太多了。请一小时后再试。",
+    },
+    "button_link_yes": {"en": "Yes, link", "zh": "是的，关联"},
+    "button_link_no": {"en": "No", "zh": "不"},
 }
 
 
@@ -43,19 +87,46 @@ def new_code() -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(8))
 
 
-class Identity(Feature):
-    """`/link`: join one person's identities across platforms."""
+def is_private(msg: IncomingMessage) -> bool:
+    """Whether the answer to `msg` is seen by its sender only."""
+    return msg.channel.kind is ChannelKind.DIRECT or msg.private_reply
 
-    def __init__(self, users: UserRepo, adventures: AdventureRepo, data_dir: Path) -> None:
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A redeemed code waiting for its maker's confirmation."""
+
+    code: str
+    claimer_key: str
+    claimer_name: str
+    expires_at: float
+
+
+class Identity(Feature):
+    """`/link`: join one person's identities across platforms, confirmed by the first account."""
+
+    def __init__(
+        self,
+        users: UserRepo,
+        adventures: AdventureRepo,
+        usage: UsageRepo,
+        confirmations: Confirmations,
+        clock: Clock,
+        data_dir: Path,
+    ) -> None:
         self.users = users
         self.adventures = adventures
+        self.usage = usage
+        self.confirmations = confirmations
+        self.clock = clock
         self.data_dir = data_dir
+        self._claims: dict[str, Claim] = {}  # code maker's key -> the claim on their code
 
     def commands(self) -> list[CommandSpec]:
         """/link [CODE]."""
         return [
             CommandSpec(
-                "link",
+                LINK,
                 Words("Join your identities across platforms", "关联你在不同平台上的身份"),
                 self.cmd_link,
                 options=(
@@ -66,21 +137,72 @@ class Identity(Feature):
             )
         ]
 
+    def actions(self) -> dict[str, ActionHandler]:
+        """`link:yes` / `link:no`: the code's maker confirms or refuses."""
+        return {LINK: self.action_link}
+
     async def cmd_link(self, ctx: Context) -> None:
-        """Make a code, or redeem one made on another platform."""
+        """Make a code, redeem one made on another platform, or confirm a redeemed one."""
+        if not is_private(ctx.msg):
+            raise UserFacingError("link_private_only")
         raw = ctx.command.string("code") if ctx.command else ""
         code = raw.strip().upper().replace("-", "").replace(" ", "")
         if not code:
+            claim = self._claim(ctx.user_key)
+            if claim is not None:
+                await self._ask(ctx, claim)
+                return
             code = new_code()
             await self.users.create_link_code(ctx.user_key, code, CODE_TTL)
             await ctx.reply("link_code", code=code)
             return
-        if len(code) > 16 or not code.isalnum():
+        since = self.clock.now() - FAILED_WINDOW
+        if await self.usage.count_since(ctx.user_key, FAILED_KIND, since) >= MAX_FAILED:
+            raise UserFacingError("link_too_many")
+        maker = None
+        if len(code) <= 16 and code.isalnum():
+            maker = await self.users.link_code_owner(code)
+        claimed = maker is not None and any(c.code == code for c in self._claims.values())
+        if maker is None or claimed:
+            await self.usage.record(ctx.user_key, FAILED_KIND)
             raise UserFacingError("link_invalid")
-        other = await self.users.redeem_link_code(code, ctx.user_key)
-        if other is None:
-            raise UserFacingError("link_invalid")
-        if other == ctx.user_key:
+        if maker == ctx.user_key:
             raise UserFacingError("link_same")
+        if len(self._claims) >= MAX_CLAIMS:
+            now = self.clock.monotonic()
+            self._claims = {k: c for k, c in self._claims.items() if c.expires_at >= now}
+        expires = self.clock.monotonic() + CODE_TTL.total_seconds()
+        self._claims[maker] = Claim(code, ctx.user_key, ctx.msg.user.display_name, expires)
+        await ctx.reply("link_claimed")
+
+    def _claim(self, maker_key: str) -> Claim | None:
+        claim = self._claims.get(maker_key)
+        if claim is not None and claim.expires_at < self.clock.monotonic():
+            del self._claims[maker_key]
+            return None
+        return claim
+
+    async def _ask(self, ctx: Context, claim: Claim) -> None:
+        buttons = (
+            Button(ctx.text("button_link_yes"), f"{LINK}:yes"),
+            Button(ctx.text("button_link_no"), f"{LINK}:no"),
+        )
+        platform = claim.claimer_key.split(":", 1)[0].capitalize()
+        await ctx.ask_confirmation(LINK, "link_confirm", buttons, who=claim.claimer_name, platform=platform)
+
+    async def action_link(self, ctx: Context, arg: str) -> None:
+        """The code's maker answered: join the two identities, or void the code."""
+        claim = self._claim(ctx.user_key)
+        if claim is None:
+            raise UserFacingError("link_invalid")
+        del self._claims[ctx.user_key]
+        if arg != "yes":
+            # A new code that is already expired replaces (voids) the claimed one.
+            await self.users.create_link_code(ctx.user_key, new_code(), timedelta(seconds=-1))
+            await ctx.reply("link_cancelled")
+            return
+        maker = await self.users.redeem_link_code(claim.code, claim.claimer_key)
+        if maker != ctx.user_key:
+            raise UserFacingError("link_invalid")
         await delete_files_async(await self.adventures.take_orphan_files(), self.data_dir)
-        await ctx.reply("link_done", other=other.split(":", 1)[0].capitalize())
+        await ctx.reply("link_done", other=claim.claimer_key.split(":", 1)[0].capitalize())

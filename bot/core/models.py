@@ -79,6 +79,7 @@ class IncomingMessage:
     mentioned_users: tuple[User, ...] = ()
     sent_at: datetime | None = None
     command: Command | None = None  # set by adapters whose platform sends commands already structured
+    private_reply: bool = False  # the answer is seen by the sender only (e.g. an ephemeral Discord reply)
 
 
 @dataclass(frozen=True, slots=True)

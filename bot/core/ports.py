@@ -44,6 +44,10 @@ class UserRepo(Protocol):
         """Store a one-time link code for `user_key`, valid for `ttl` (replacing its earlier codes)."""
         ...
 
+    async def link_code_owner(self, code: str) -> str | None:
+        """Who made the unexpired link `code`, or None; nothing is changed."""
+        ...
+
     async def redeem_link_code(self, code: str, user_key: str) -> str | None:
         """Link `user_key` with the code's maker; the maker's key, `user_key` for one's own code, or None."""
         ...

@@ -60,6 +60,13 @@ class SqliteUsers:
 
         await self._db.write(job)
 
+    async def link_code_owner(self, code: str) -> str | None:
+        """Who made the unexpired link `code`, or None; nothing is changed."""
+        row = await self._db.row(
+            "SELECT user_key FROM link_codes WHERE code = ? AND expires_at >= ?", (code, self._db.now())
+        )
+        return str(row["user_key"]) if row else None
+
     async def redeem_link_code(self, code: str, user_key: str) -> str | None:
         """Link `user_key` with the code's maker; returns the maker's key, or None if unknown/expired.
 
