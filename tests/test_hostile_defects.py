@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+from pathlib import Path
 
+from bot.core.clock import SystemClock
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
+from bot.memory.sqlite import SqliteMemory
+from bot.settings import Settings
+from generators.images.studio import ImageStudio
 from tests.outputs import RecordingOutput
 
 ANA = User("web", "ana", "Ana")
@@ -111,3 +117,86 @@ async def test_failed_link_attempts_are_limited_per_account(make_core) -> None:
     assert "Too many" in (await say(core, DM_ATTACKER, f"/link {code}", user=ATTACKER)).text
     # Another account is not held back by the attacker's failures.
     assert "confirm" in (await say(core, DM_VICTIM_DC, f"/link {code}", user=VICTIM_DC)).text
+
+
+# --- defect 2: /forget leaves nothing: no row, no file, nothing in the WAL, no cache anywhere ----
+
+SECRET = "zebra-crossing-4711"
+ANASTASIA = User("web", "ana7", "Anastasia")
+BEN = User("web", "ben", "Benedikt")
+DM_ANA = Channel("web", "dm-ana7", ChannelKind.DIRECT)
+
+
+class CrashAfterDrawing(ImageStudio):
+    """The real studio, killed between drawing a postcard and saving its journal entry."""
+
+    def postcard(self, *args, **kwargs):  # type: ignore[override]
+        super().postcard(*args, **kwargs)
+        raise RuntimeError("killed before the journal entry was written")
+
+
+def _table_hits(db: Path, needles: list[str]) -> list[str]:
+    con = sqlite3.connect(db)
+    try:
+        hits = []
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            for row in con.execute(f'SELECT * FROM "{table}"'):
+                blob = " ".join(str(v) for v in row).casefold()
+                hits += [f"{table}: {n}" for n in needles if n.casefold() in blob]
+        return hits
+    finally:
+        con.close()
+
+
+def _file_hits(root: Path, needles: list[str]) -> list[str]:
+    hits = []
+    for path in root.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes().lower()
+            hits += [f"{path.name}: {n}" for n in needles if n.lower().encode() in data]
+    return hits
+
+
+async def test_forget_leaves_no_row_file_wal_page_or_cache(make_app, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    settings = Settings(_env_file=None, avatar_data_dir=data)
+    crashing = CrashAfterDrawing.from_options(settings.image_options())
+    core = (await make_app(data_dir=data, image_cooldown_s=0)).core
+    crash_core = (await make_app(data_dir=data, image_cooldown_s=0, images=crashing)).core
+    # A second process on the same data folder, with its own connections and caches.
+    other = await SqliteMemory.open(core.settings.db_path, clock=SystemClock())
+    try:
+        baseline = {p for p in data.rglob("*") if p.is_file()}
+        await say(core, DM_ANA, f"/remember my locker code is {SECRET}", user=ANASTASIA)
+        await say(core, DM_ANA, "/avatar create green scarf", user=ANASTASIA)
+        await say(core, DM_ANA, "/adventure paris seed:3", user=ANASTASIA)
+        passport = await say(core, DM_ANA, "/passport", user=ANASTASIA)
+        assert passport.images
+        crashed = await say(crash_core, DM_ANA, "/adventure tokyo seed:4", user=ANASTASIA)
+        assert not crashed.images
+        # In a group, the bot answered her and named her; Ben's own chat stays.
+        await say(core, GROUP, "Luna, I live on Secret Lane", user=ANASTASIA, mentions_bot=True)
+        await core.memory.messages.add(GROUP.key, None, "Luna", "assistant", "Secret Lane sounds lovely!")
+        await core.memory.messages.add(GROUP.key, BEN.key, "Benedikt", "user", "hello all")
+        await core.memory.messages.add(GROUP.key, None, "Luna", "assistant", "Anastasia is my best friend")
+        await core.memory.messages.add(GROUP.key, None, "Luna", "assistant", "Hello Benedikt!")
+        assert SECRET in " ".join(f.text for f in await other.facts.list(ANASTASIA.key))  # cached there
+
+        await say(core, DM_ANA, "/forget", user=ANASTASIA)
+        done = await say(core, DM_ANA, "yes", user=ANASTASIA)
+        assert "forgot" in done.text.lower() or "deleted" in done.text.lower(), done.text
+
+        needles = [SECRET, "Secret Lane", "Anastasia", ANASTASIA.key]
+        assert _table_hits(core.settings.db_path, needles) == []
+        left = {p for p in data.rglob("*") if p.is_file()} - baseline
+        assert {p.name for p in left if p.suffix in (".png", ".jpg")} == set(), (
+            "no postcard, passport or avatar"
+        )
+        assert _file_hits(data, needles) == [], "not in the database, its WAL or any other file"
+        wal = core.settings.db_path.with_name(core.settings.db_path.name + "-wal")
+        assert not wal.exists() or wal.stat().st_size == 0, "the WAL was checkpointed and truncated"
+        assert await other.facts.list(ANASTASIA.key) == [], "no cache outlives /forget in another process"
+        history = [m.text for m in await other.messages.recent(GROUP.key, 10)]
+        assert history == ["hello all", "Hello Benedikt!"]
+    finally:
+        await other.close()

@@ -245,6 +245,8 @@ class Adventures(Feature):
         now = self.clock.now()
         lang = ctx.lang
         out_path = self.postcard_dir / f"{uuid.uuid4().hex}.jpg"
+        # Recorded before it is drawn: a crash before its journal entry leaves no file /forget can't find.
+        await self.memory.adventures.own_file(ctx.user_key, str(out_path))
         caption_style = ctx.persona.caption_style
         # Read the avatars now: a later /avatar set or delete must not pull the file from under the job.
         try:
@@ -359,6 +361,7 @@ class Adventures(Feature):
                 if lm:
                     stamps.append((lm, rec.at))
             out = self.postcard_dir / f"passport-{uuid.uuid4().hex}.png"
+            await self.memory.adventures.own_file(ctx.user_key, str(out))  # it shows their name
             self.postcard_dir.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(
                 render_passport, stamps, owner=ctx.msg.user.display_name, lang=ctx.lang, out_path=out

@@ -136,6 +136,11 @@ class AdventureRepo(Protocol):
         """One journal entry by id, whoever made it."""
         ...
 
+    async def own_file(self, user_key: str, path: str) -> None:
+        """Record a file made for the person before it is written (a postcard, a passport page), so
+        /forget deletes it even when no journal entry points to it."""
+        ...
+
     async def take_orphan_files(self) -> builtins.list[str]:
         """Files no record points to any more (e.g. an avatar replaced by a link); the caller deletes them."""
         ...

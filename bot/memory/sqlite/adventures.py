@@ -62,6 +62,19 @@ class SqliteAdventures:
         row = await self._db.row("SELECT * FROM adventures WHERE id = ?", (int(adventure_id),))
         return _record(row) if row else None
 
+    async def own_file(self, user_key: str, path: str) -> None:
+        """Record a file made for the person before it is written, so /forget finds it."""
+        when = self._db.now()
+
+        def job(tx: Tx) -> None:
+            person = ensure_person(tx, user_key, when)
+            tx.run(
+                "INSERT OR REPLACE INTO person_files (path, person_id, at) VALUES (?, ?, ?)",
+                (str(path), person, when),
+            )
+
+        await self._db.write(job)
+
     async def take_orphan_files(self) -> builtins.list[str]:
         """Files no record points to any more (an avatar replaced when two people linked); the caller deletes them."""
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import bisect
+import logging
+import os
 import sqlite3
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +19,7 @@ from bot.memory.sqlite.reader import Reader
 from bot.memory.sqlite.writer import Job, Params, Tx, Writer
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 RECENT_WINDOW = 64
 CacheKey = tuple[str | int, ...]
 
@@ -49,21 +53,50 @@ class ReadCache:
 
     Every write that could change a cached value clears it after COMMIT (`invalidate`); a read
     that raced a write is not cached. Channel tails are kept in step with new messages.
+    Such writes also replace the stamp file beside the database, and every cached read first
+    compares that file with the last one seen: a /forget (or any such write) made by another
+    process on the same data folder clears this cache too.
     """
 
     values: dict[CacheKey, list[sqlite3.Row]] = field(default_factory=dict)
     generation: int = 0
     recent: dict[str, list[StoredMessage]] = field(default_factory=dict)
     channel_writes: dict[str, int] = field(default_factory=dict)
+    stamp_path: Path | None = None
+    _stamp: tuple[int, int] | None = None
+
+    def check(self) -> None:
+        """Drop everything when the stamp file changed since this cache last looked (another process wrote)."""
+        if self.stamp_path is None:
+            return
+        stamp = _stat(self.stamp_path)
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self.invalidate()
+
+    def bump(self) -> None:
+        """Tell every process on this store that cached reads are stale (a new stamp file, atomically)."""
+        if self.stamp_path is None:
+            return
+        tmp = self.stamp_path.with_name(f"{self.stamp_path.name}.{uuid.uuid4().hex}")
+        try:
+            tmp.write_text(uuid.uuid4().hex)
+            os.replace(tmp, self.stamp_path)
+        except OSError:  # a full or read-only disk: the write itself already failed or will say so
+            log.warning("could not replace the cache stamp %s", self.stamp_path, exc_info=True)
+            tmp.unlink(missing_ok=True)
+        self._stamp = _stat(self.stamp_path)
 
     async def rows(
         self, key: CacheKey, load: Callable[[], Awaitable[list[sqlite3.Row]]]
     ) -> list[sqlite3.Row]:
         """The cached rows under `key`, loading them on a miss."""
+        self.check()
         if key in self.values:
             return self.values[key]
         generation = self.generation
         value = await load()
+        self.check()
         if generation == self.generation:
             if len(self.values) > 20_000:
                 self.values.clear()
@@ -91,6 +124,14 @@ class ReadCache:
         del window[:-RECENT_WINDOW]
 
 
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
 @dataclass
 class Shared:
     """One store's writer, reader, clock and caches, handed to every repository."""
@@ -115,6 +156,7 @@ class Shared:
             return await self.writer.submit(job)
         finally:
             self.cache.invalidate()
+            self.cache.bump()
 
     async def rows(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Rows from the read connection."""

@@ -66,7 +66,10 @@ class SqliteMemory:
             raise
         writer = Writer(conn, path)
         writer.start()
-        return cls(Shared(path, writer, reader, clock), keep_messages=keep_messages)
+        shared = Shared(path, writer, reader, clock)
+        shared.cache.stamp_path = path.with_name(path.name + "-stamp")
+        shared.cache.check()
+        return cls(shared, keep_messages=keep_messages)
 
     async def close(self) -> None:
         """Finish queued writes and close both connections."""
@@ -79,6 +82,7 @@ class SqliteMemory:
             return await self._db.write(job)
         finally:
             self._db.cache.invalidate()
+            self._db.cache.bump()
 
     async def integrity_check(self) -> str:
         """'ok' when PRAGMA integrity_check and foreign_key_check find nothing; else what they found."""

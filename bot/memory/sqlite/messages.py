@@ -55,11 +55,13 @@ class SqliteMessages:
         if limit > RECENT_WINDOW:
             return await self._load(channel_key, limit)
         cache = self._db.cache
+        cache.check()
         window = cache.recent.get(channel_key)
         if window is None:
-            writes = cache.channel_writes.get(channel_key, 0)
+            writes, generation = cache.channel_writes.get(channel_key, 0), cache.generation
             window = await self._load(channel_key, RECENT_WINDOW)
-            if writes == cache.channel_writes.get(channel_key, 0):
+            cache.check()
+            if writes == cache.channel_writes.get(channel_key, 0) and generation == cache.generation:
                 if len(cache.recent) >= 5_000:
                     cache.recent.pop(next(iter(cache.recent)))
                 cache.recent[channel_key] = window

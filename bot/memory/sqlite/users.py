@@ -109,10 +109,14 @@ class SqliteUsers:
         """Delete everything about the person behind `user_key` and every identity linked to it.
 
         Removes the users, their person, facts, avatar, journal, usage, link codes, settings scoped
-        to them, their messages, and whole direct (1:1) channels they used. Returns the files the
+        to them, their messages, whole direct (1:1) channels they used, and the bot's replies in group
+        channels that answered them or name them. Then the WAL is checkpointed and truncated, so with
+        secure_delete nothing deleted stays readable in the database files. Returns the files the
         caller must delete from disk.
         """
-        return await self._db.write_and_invalidate(lambda tx: _forget(tx, user_key))
+        report = await self._db.write_and_invalidate(lambda tx: _forget(tx, user_key))
+        await self._db.writer.checkpoint()
+        return report
 
 
 def _forget(tx: Tx, user_key: str) -> ForgetReport:
@@ -132,6 +136,8 @@ def _forget(tx: Tx, user_key: str) -> ForgetReport:
         files += [r["image_path"] for r in trips]
         adventures = len(trips)
         files += [r["path"] for r in tx.all("SELECT path FROM orphan_files WHERE person_id = ?", (person,))]
+        owned = tx.all("SELECT path FROM person_files WHERE person_id = ?", (person,))
+        files += [r["path"] for r in owned if r["path"] not in files]
         counted = tx.one("SELECT count(*) AS n FROM facts WHERE person_id = ?", (person,))
         facts = counted["n"] if counted else 0
     direct = [
@@ -149,7 +155,9 @@ def _forget(tx: Tx, user_key: str) -> ForgetReport:
         (*keys, *direct),
     )
     messages = counted["n"] if counted else 0
-    tx.run(f"DELETE FROM messages WHERE user_key IN ({km}) OR channel_key IN ({dm})", (*keys, *direct))
+    tx.run(f"DELETE FROM messages WHERE channel_key IN ({dm})", tuple(direct))
+    messages += _forget_replies(tx, keys)  # in the group channels they spoke in
+    tx.run(f"DELETE FROM messages WHERE user_key IN ({km})", tuple(keys))
     scopes = [f"user:{k}" for k in keys] + [f"channel:{c}" for c in direct]
     tx.run(f"DELETE FROM settings WHERE scope IN ({marks(len(scopes))})", tuple(scopes))
     tx.run(f"DELETE FROM channels WHERE key IN ({dm})", tuple(direct))
@@ -160,6 +168,64 @@ def _forget(tx: Tx, user_key: str) -> ForgetReport:
         tx.run("DELETE FROM orphan_files WHERE person_id = ?", (person,))
         tx.run("DELETE FROM persons WHERE id = ?", (person,))  # cascades the rest
     return ForgetReport(tuple(keys), facts, messages, avatars, adventures, files)
+
+
+MIN_NAME_CHARS = 3  # shorter display names would match too much unrelated text
+
+
+def _forget_replies(tx: Tx, keys: list[str]) -> int:
+    """Delete the bot's replies that answered the person (the next turn after each of their messages)
+    or that name them, in every channel they spoke in; returns how many."""
+    km = marks(len(keys))
+    answered = tx.run(
+        "DELETE FROM messages WHERE role = 'assistant' AND user_key IS NULL AND id IN ("
+        "SELECT (SELECT min(n.id) FROM messages n WHERE n.channel_key = m.channel_key AND n.id > m.id) "
+        f"FROM messages m WHERE m.user_key IN ({km}))",
+        tuple(keys),
+    )
+    quoted = _quoted_replies(tx, keys)
+    tx.run(f"DELETE FROM messages WHERE id IN ({marks(len(quoted))})", tuple(quoted))
+    names = {
+        r["display_name"].strip().casefold()
+        for r in tx.all(f"SELECT display_name FROM users WHERE key IN ({km})", tuple(keys))
+    }
+    names |= {
+        r["speaker"].strip().casefold()
+        for r in tx.all(f"SELECT DISTINCT speaker FROM messages WHERE user_key IN ({km})", tuple(keys))
+    }
+    named = 0
+    for name in sorted(n for n in names if len(n) >= MIN_NAME_CHARS):
+        named += tx.run(
+            "DELETE FROM messages WHERE role = 'assistant' AND user_key IS NULL AND "
+            f"channel_key IN (SELECT DISTINCT channel_key FROM messages WHERE user_key IN ({km})) "
+            "AND instr(lower(text), ?) > 0",
+            (*keys, name),
+        )
+    return answered + len(quoted) + named
+
+
+def _pieces(text: str) -> set[str]:
+    """Word pairs of at least 10 characters (runs of 6 characters in text without spaces, e.g. Chinese)."""
+    words = text.casefold().split()
+    pairs = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False) if len(a) + len(b) >= 9}
+    runs = {w[i : i + 6] for w in words if len(w) > 12 for i in range(len(w) - 5)}
+    return pairs | runs
+
+
+def _quoted_replies(tx: Tx, keys: list[str]) -> list[int]:
+    """Ids of the bot's replies that quote one of the person's messages, in the channels they spoke in."""
+    km = marks(len(keys))
+    said: set[str] = set()
+    for r in tx.all(f"SELECT text FROM messages WHERE user_key IN ({km})", tuple(keys)):
+        said |= _pieces(r["text"])
+    if not said:
+        return []
+    replies = tx.all(
+        "SELECT id, text FROM messages WHERE role = 'assistant' AND user_key IS NULL AND "
+        f"channel_key IN (SELECT DISTINCT channel_key FROM messages WHERE user_key IN ({km}))",
+        tuple(keys),
+    )
+    return [int(r["id"]) for r in replies if _pieces(r["text"]) & said]
 
 
 def _merge_persons(tx: Tx, keep: int, drop: int, when: str) -> None:
@@ -177,6 +243,6 @@ def _merge_persons(tx: Tx, keep: int, drop: int, when: str) -> None:
         else:
             orphan(tx, theirs["path"], keep, when)
             tx.run("DELETE FROM avatars WHERE person_id = ?", (drop,))
-    for table in ("adventures", "usage", "users", "orphan_files"):
+    for table in ("adventures", "usage", "users", "orphan_files", "person_files"):
         tx.run(f"UPDATE {table} SET person_id = ? WHERE person_id = ?", (keep, drop))
     tx.run("DELETE FROM persons WHERE id = ?", (drop,))

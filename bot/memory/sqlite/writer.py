@@ -109,6 +109,14 @@ class _Item(Generic[T]):
 _Settled = tuple[_Item[Any], Any, BaseException | None]
 
 
+@dataclass
+class _Checkpoint:
+    """A request to copy the WAL into the database file and truncate it, outside any transaction."""
+
+    future: asyncio.Future[None]
+    loop: asyncio.AbstractEventLoop
+
+
 class Writer:
     """Owns the write connection and the thread that uses it; `submit` queues a job and waits for its commit."""
 
@@ -119,11 +127,12 @@ class Writer:
         # Jobs submitted during one event-loop turn go to the thread together (one wake-up, one
         # batch): the same grouping the loop gives concurrent tasks that are ready at once.
         self._pending: list[_Item[Any]] = []
-        self._queue: queue.SimpleQueue[list[_Item[Any]] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[_Item[Any]] | _Checkpoint | None] = queue.SimpleQueue()
         # daemon: a store nobody closed must not keep the interpreter alive; commits are atomic anyway
         self._thread = threading.Thread(target=self._run, name="memory-writer", daemon=True)
         self._closing = False
         self.optimistic = True
+        self._data_version = -1  # changes when another process commits; its deletes stale `cache`
         self.batches = 0
         self.jobs = 0
         self.replays = 0
@@ -150,6 +159,18 @@ class Writer:
         if items:
             self._queue.put(items)
 
+    async def checkpoint(self) -> None:
+        """After the jobs queued so far: copy the WAL into the database and truncate it to zero bytes,
+        so deleted rows survive in neither file (with secure_delete, freed space is zeroed)."""
+        if self._closing or not self._thread.is_alive():
+            raise StoreError("the memory store is closed")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        future.add_done_callback(_consume)
+        self._flush()
+        self._queue.put(_Checkpoint(future, loop))
+        await asyncio.shield(future)
+
     async def close(self) -> None:
         """Finish queued jobs, then stop the thread and close the connection."""
         if self._closing:
@@ -167,11 +188,18 @@ class Writer:
     def _run(self) -> None:
         stop = False
         while not stop:
-            first = self._queue.get()
-            if first is None:
+            more = self._queue.get()
+            if more is None:
                 break
-            items = list(first)
-            while len(items) < MAX_BATCH:
+            items: list[_Item[Any]] = []
+            checkpoint: _Checkpoint | None = None
+            while True:
+                if isinstance(more, _Checkpoint):
+                    checkpoint = more  # jobs queued after it wait for the next round
+                    break
+                items += more
+                if len(items) >= MAX_BATCH:
+                    break
                 try:
                     more = self._queue.get_nowait()
                 except queue.Empty:
@@ -179,10 +207,26 @@ class Writer:
                 if more is None:
                     stop = True
                     break
-                items += more
             for start in range(0, len(items), MAX_BATCH):
                 self._batch(items[start : start + MAX_BATCH])
+            if checkpoint is not None:
+                self._checkpoint(checkpoint)
         self._shutdown()
+
+    def _checkpoint(self, request: _Checkpoint) -> None:
+        error: BaseException | None = None
+        try:
+            busy = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if busy:
+                error = StoreError(
+                    "the WAL could not be checkpointed: a reader held it past the busy timeout"
+                )
+        except sqlite3.Error as exc:
+            error = store_error(self.path, exc)
+        try:
+            request.loop.call_soon_threadsafe(_settle_checkpoint, request.future, error)
+        except RuntimeError:
+            log.debug("memory writer: checkpoint result for a closed event loop")
 
     def _batch(self, batch: list[_Item[Any]]) -> None:
         try:
@@ -246,9 +290,14 @@ class Writer:
         out = _Outcome()
         try:
             conn.execute("BEGIN IMMEDIATE")
+            version = conn.execute("PRAGMA data_version").fetchone()[0]
         except Exception as exc:
+            _rollback(conn)
             out.fail_all = store_error(self.path, exc)
             return out
+        if version != self._data_version:
+            self.cache.clear()
+            self._data_version = version
         for item in batch:
             tx = Tx(conn, self.cache, set(out.new_channels), dict(out.new_persons))
             try:
@@ -359,6 +408,15 @@ def _settle(entries: list[_Settled]) -> None:
             item.future.set_exception(exc)
         else:
             item.future.set_result(result)
+
+
+def _settle_checkpoint(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(None)
 
 
 def _consume(future: asyncio.Future[Any]) -> None:
