@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Sequence
@@ -58,15 +59,50 @@ class PromptOutput:
     tokens: int = 0
 
 
+_FENCE_MARKS = re.compile(r"<{3,}|>{3,}")
+_HEADER = re.compile(r"^([ \t]*)#", re.M)
+
+
+def fence_safe(text: str) -> str:
+    """Untrusted text (a card field, a fact, lore) made safe to quote in any prompt: no chat-template
+    control token, no fence marker (`<<<`, `>>>`), and no line that starts like a section header."""
+    text = _FENCE_MARKS.sub(
+        lambda m: ("‹" if m.group()[0] == "<" else "›") * len(m.group()), clean_text(text)
+    )
+    return _HEADER.sub(r"\1＃", text)
+
+
+def fence_persona(persona: Persona) -> Persona:
+    """The persona with every card field passed through `fence_safe` (short fields kept to one line),
+    so whatever shape a prompt takes, card text cannot close a fence or imitate the bot's own blocks."""
+
+    def line(text: str) -> str:
+        return " / ".join(part.strip() for part in fence_safe(text).splitlines() if part.strip())
+
+    return dataclasses.replace(
+        persona,
+        name=line(persona.name),
+        tagline=line(persona.tagline),
+        personality=line(persona.personality),
+        speaking_style=line(persona.speaking_style),
+        boundaries=line(persona.boundaries),
+        description=fence_safe(persona.description),
+        system_prompt=fence_safe(persona.system_prompt),
+        post_history_instructions=fence_safe(persona.post_history_instructions),
+        examples=tuple((fence_safe(u), fence_safe(a)) for u, a in persona.examples),
+        lorebook=tuple(dataclasses.replace(e, content=fence_safe(e.content)) for e in persona.lorebook),
+    )
+
+
 def _fenced_text(text: str, limit: int) -> str:
-    text = clean_text(text).replace("<<<", "‹‹‹").replace(">>>", "›››").strip()
+    text = fence_safe(text).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 @functools.lru_cache(maxsize=4096)
 def speaker_name(name: str) -> str:
     """A speaker name safe for 'Name:' prefixes: one line, no control token, no colon, at most 40 characters."""
-    return clean_name(clean_text(name).replace(":", " ").replace("：", " "), fallback="Someone")
+    return clean_name(fence_safe(name).replace(":", " ").replace("：", " "), fallback="Someone")
 
 
 def _fence(title: str, tag: str, body: str) -> str:
@@ -113,16 +149,21 @@ class _Parts:
 
 
 def _persona_core(persona: Persona, name: str, description: str) -> str:
-    lines = ["# Who you are"]
-    lines.append(f"You are {name}" + (f", {persona.tagline.strip()}." if persona.tagline.strip() else "."))
+    card = []
+    if persona.tagline.strip():
+        card.append(f"{name}, {persona.tagline.strip()}.")
     if description:
-        lines.append(description)
+        card.append(description)
     if persona.personality.strip():
-        lines.append(f"Personality: {persona.personality.strip()}")
+        card.append(f"Personality: {persona.personality.strip()}")
     if persona.speaking_style.strip():
-        lines.append(f"Speaking style: {persona.speaking_style.strip()}")
+        card.append(f"Speaking style: {persona.speaking_style.strip()}")
     if persona.boundaries.strip():
-        lines.append(f"Boundaries: {persona.boundaries.strip()}")
+        card.append(f"Boundaries: {persona.boundaries.strip()}")
+    lines = [f"# Who you are\nYou are {name}."]
+    if card:
+        # Every card field is fenced the same way as the other quoted blocks.
+        lines.append(_fence("Your character (description and style only)", "card", "\n".join(card)))
     langs = ", ".join(prompt_language_name(code) for code in persona.languages)
     if langs:
         lines.append(f"Languages you speak: {langs}.")
@@ -205,6 +246,7 @@ def build_prompt(
     When over budget, drops the oldest history first, then lore, examples, journal, extra context,
     card notes, facts and the long description; the rules and persona core always stay.
     """
+    persona = fence_persona(persona)
     name = speaker_name(persona.name)
     who = speaker_name(speaker)
     card = "\n\n".join(
@@ -224,7 +266,7 @@ def build_prompt(
         extra=_fenced_text(extra_context, 1500) if extra_context.strip() else "",
         card_notes=card,
         facts=[f for f in facts if f.strip()][-FACT_MAX:],
-        description=_macros(persona.description.strip(), name, who),
+        description=fence_safe(_macros(persona.description.strip(), name, who)),
         user_text=clean_text(user_text).strip(),
     )
     memo: dict[str, int] = {}
