@@ -45,6 +45,13 @@ def strip_controls(text: str) -> str:
     )
 
 
+def one_line(text: str) -> str:
+    """A name on one line: newlines and other spacing become one space; zero-width, format and other
+    invisible characters are dropped."""
+    kept = "".join(" " if ch.isspace() else ch for ch in text if ch.isprintable() or ch.isspace())
+    return " ".join(kept.split())
+
+
 class Checker:
     """Type and size checks that raise one InputError key with a readable reason."""
 

@@ -49,7 +49,7 @@ def persona_from_dict(
     pid = check.text(data.get("id"), "id", F.MAX_ID_CHARS)
     if not F.ID_PATTERN.match(pid):
         raise check.fail("id must be 1-40 lowercase letters, digits, '-' or '_'")
-    name = check.text(data.get("name"), "name", F.MAX_NAME_CHARS)
+    name = F.one_line(check.text(data.get("name"), "name", F.MAX_NAME_CHARS))
     if not name:
         raise check.fail("name is missing")
     texts = {k: check.text(data.get(k), k) for k in _TEXT_FIELDS}

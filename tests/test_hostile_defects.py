@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from pathlib import Path
+
+import pytest
 
 from bot.core.clock import SystemClock
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
@@ -200,3 +203,26 @@ async def test_forget_leaves_no_row_file_wal_page_or_cache(make_app, tmp_path: P
         assert history == ["hello all", "Hello Benedikt!"]
     finally:
         await other.close()
+
+
+# --- defect 11: persona names are cleaned at import ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["Mal\nlory", "Mal\u200blory\u200d", "\u202eMallory\u202c", "Mal\r\n\tlory\u2028", "Mal\ufefflory\u00ad"],
+)
+async def test_imported_persona_names_are_one_clean_line(make_core, tmp_path: Path, raw: str) -> None:
+    core = await make_core()
+    card = {
+        "spec": "chara_card_v2",
+        "spec_version": "2.0",
+        "data": {"name": raw, "description": "A traveller."},
+    }
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps(card))
+    persona = core.personas.import_file(path)
+    assert persona.name in ("Mallory", "Mal lory")
+    assert all(ch.isprintable() for ch in persona.name)
+    reply = await say(core, DM_ANA, f"/persona {persona.id}", user=ANASTASIA)
+    assert persona.name in reply.text
