@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.logs import setup_logging
+from bot.memory.errors import StoreError
 from bot.settings import Settings
 
 
@@ -57,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
             return _personas(settings, args)
     except KeyboardInterrupt:
         return 130
+    except (StoreError, OSError) as err:  # a clear line, not a traceback: the operator fixes a file or folder
+        print(f"avatar-bot: {err}", file=sys.stderr)
+        return 1
     return 0
 
 

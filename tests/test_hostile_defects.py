@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -226,3 +230,123 @@ async def test_imported_persona_names_are_one_clean_line(make_core, tmp_path: Pa
     assert all(ch.isprintable() for ch in persona.name)
     reply = await say(core, DM_ANA, f"/persona {persona.id}", user=ANASTASIA)
     assert persona.name in reply.text
+
+
+# --- 13: smaller ones ---------------------------------------------------------------------------
+
+
+async def test_playground_channels_past_the_limit_replace_unused_ones(make_core) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.adapters.web import MAX_GROUPS, Playground
+
+    client = TestClient(TestServer(Playground(await make_core()).app))
+    await client.start_server()
+    try:
+        for i in range(MAX_GROUPS + 5):
+            added = await client.post("/api/channels", json={"name": "Ann", "title": f"room {i}"})
+            assert added.status == 200, (i, await added.text())
+        ids = [c["id"] for c in await (await client.get("/api/channels?name=Ann")).json()]
+        assert {"lobby", "travel", f"room-{MAX_GROUPS + 4}"} <= set(ids) and "room-0" not in ids
+    finally:
+        await client.close()
+
+
+async def test_facts_are_limited_per_person(make_core) -> None:
+    from bot.core.memories import MAX_FACTS
+
+    core = await make_core()
+    for i in range(MAX_FACTS):
+        await core.memory.facts.add(ANASTASIA.key, f"fact number {i}", "user")
+    full = await say(core, DM_ANA, "/remember one more thing", user=ANASTASIA)
+    assert "Send /forget" in full.text
+    await say(core, DM_ANA, "my name is Anastasia and I love cats", user=ANASTASIA)
+    assert len(await core.memory.facts.list(ANASTASIA.key)) == MAX_FACTS
+
+
+class DiskFull(ImageStudio):
+    """The real studio on a disk with no space left."""
+
+    def postcard(self, *args, **kwargs):  # type: ignore[override]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def cartoon(self, *args, **kwargs):  # type: ignore[override]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+async def test_disk_full_during_image_work_says_so(make_core, tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, avatar_data_dir=tmp_path / "data")
+    core = await make_core(image_cooldown_s=0, images=DiskFull.from_options(settings.image_options()))
+    assert "disk is full" in (await say(core, DM_ANA, "/avatar create red hat", user=ANASTASIA)).text
+    await core.memory.avatars.set(ANASTASIA.key, str(FIXTURE_AVATAR(tmp_path)), "upload", "plain", "0" * 64)
+    assert "disk is full" in (await say(core, DM_ANA, "/adventure paris", user=ANASTASIA)).text
+
+
+def FIXTURE_AVATAR(tmp_path: Path) -> Path:  # noqa: N802
+    from tests.bad_inputs import png_bytes
+
+    path = tmp_path / "avatar.png"
+    path.write_bytes(png_bytes((64, 64), "RGBA", (200, 50, 50, 255)))
+    return path
+
+
+async def test_a_missing_avatar_path_says_file_not_found(make_core, tmp_path: Path) -> None:
+    from bot.adapters.console import to_message
+
+    core = await make_core()
+    missing = tmp_path / "nope.png"
+    out = RecordingOutput()
+    await core.handle(to_message(f"/avatar set {missing}", ANASTASIA, DM_ANA, 1), out)
+    assert "File not found" in out.text and "nope.png" in out.text
+    assert "Attach a picture" in (await say(core, DM_ANA, "/avatar set", user=ANASTASIA)).text
+
+
+def test_a_storage_error_at_start_is_one_clear_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "bot.db").write_bytes(b"this is not a database" * 100)
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "AVATAR_DATA_DIR": str(data), "PYTHONPATH": str(root), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--user", "Ana"],
+        input="",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "not a SQLite database" in proc.stderr and "bot.db" in proc.stderr
+
+
+async def test_a_discord_adapter_that_failed_to_start_closes_its_session(make_core) -> None:
+    import discord
+    from aiohttp import web
+
+    from bot.adapters.discord_bot import DiscordAdapter
+
+    async def unauthorized(request: web.Request) -> web.Response:
+        return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", unauthorized)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    base = discord.http.Route.BASE
+    discord.http.Route.BASE = f"http://127.0.0.1:{port}/api/v10"
+    try:
+        core = await make_core(discord_token="MTIz.fake.token-for-a-test")
+        adapter = DiscordAdapter(core, core.settings)
+        with pytest.raises(RuntimeError, match="rejected DISCORD_TOKEN"):
+            await adapter.start()
+        assert adapter.client.is_closed()
+        session = adapter.client.http._HTTPClient__session  # type: ignore[attr-defined]
+        assert session is None or getattr(session, "closed", True)
+    finally:
+        discord.http.Route.BASE = base
+        await runner.cleanup()

@@ -564,10 +564,13 @@ class DiscordAdapter:
         assert self.settings.discord_token is not None
         try:
             await self.client.login(self.settings.discord_token.get_secret_value())
-        except discord.LoginFailure as exc:
-            raise RuntimeError(
-                "Discord rejected DISCORD_TOKEN (improper token); check it in the developer portal"
-            ) from exc
+        except BaseException as exc:
+            await self.client.close()  # its HTTP session is open even when login failed
+            if isinstance(exc, discord.LoginFailure):
+                raise RuntimeError(
+                    "Discord rejected DISCORD_TOKEN (improper token); check it in the developer portal"
+                ) from exc
+            raise
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord")
 
     async def stop(self) -> None:

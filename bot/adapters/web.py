@@ -302,10 +302,18 @@ class Playground:
                 raise _http(web.HTTPForbidden, "web_not_your_dm", user.locale)
             return Channel(PLATFORM, cid, ChannelKind.DIRECT, title=f"DM {user.display_name}", space=SPACE)
         if cid not in self._groups:
-            if len(self._groups) >= MAX_GROUPS:
+            if len(self._groups) >= MAX_GROUPS and not self._evict_group():
                 raise _http(web.HTTPBadRequest, "web_bad_channel", user.locale)
             self._groups[cid] = cid
         return Channel(PLATFORM, cid, ChannelKind.GROUP, title=self._groups[cid], space=SPACE)
+
+    def _evict_group(self) -> bool:
+        """Drop the oldest added group nobody has open (its history stays in memory); False if none."""
+        for cid in self._groups:
+            if cid not in DEFAULT_GROUPS and not self._subs.get(cid):
+                del self._groups[cid]
+                return True
+        return False
 
     def _from_query(self, request: web.Request) -> tuple[User, Channel]:
         q = request.query

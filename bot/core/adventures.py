@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import logging
 import secrets
@@ -108,6 +109,9 @@ class Adventures(Feature):
         """Store an uploaded picture as the user's avatar, cut out offline."""
         attachments = ctx.msg.attachments
         if not attachments:
+            given = ctx.command.args.strip() if ctx.command else ""
+            if given:  # a path typed in the terminal that is not a file
+                raise UserFacingError("file_not_found", path=given[:200])
             raise UserFacingError("avatar_need_image")
         att = attachments[0]
         cap = self.settings.avatar_max_bytes
@@ -288,6 +292,9 @@ class Adventures(Feature):
             result = await future
         except InputError:
             raise
+        except OSError as exc:
+            log.exception("adventure image failed")
+            raise UserFacingError("disk_full" if exc.errno == errno.ENOSPC else "image_failed") from exc
         except Exception as exc:
             log.exception("adventure image failed")
             raise UserFacingError("image_failed") from exc

@@ -8,6 +8,7 @@ from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.facts import extract_facts
 from bot.core.feature import Feature
+from bot.core.memories import MAX_FACTS
 from bot.core.models import ChannelKind
 from bot.core.ports import Memory, PersonaCatalogue
 from bot.core.registry import CommandSpec, Kind, Option, Registry, SuggestionSource, Words
@@ -81,8 +82,10 @@ class Conversation(Feature):
         )
         if not addressed:
             return
-        for fact in extract_facts(msg.text):
-            await self.memory.facts.add(msg.user.key, fact, "auto")
+        facts = extract_facts(msg.text)
+        if facts and len(await self.memory.facts.list(msg.user.key)) < MAX_FACTS:
+            for fact in facts:
+                await self.memory.facts.add(msg.user.key, fact, "auto")
         await self.chat.respond(ctx, stored_id)
 
     async def cmd_help(self, ctx: Context) -> None:

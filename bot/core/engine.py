@@ -4,6 +4,7 @@ plain messages to the chat feature."""
 from __future__ import annotations
 
 import dataclasses
+import errno
 import functools
 import logging
 import re
@@ -54,6 +55,9 @@ class BotCore:
         except InputError as err:
             if err.key != "handled":
                 await self._safe_send(out, t(err.key, lang, **err.params))
+        except OSError as err:
+            log.exception("failed to handle a message in %s", msg.channel.key)
+            await self._safe_send(out, t("disk_full" if err.errno == errno.ENOSPC else "sorry", lang))
         except Exception:
             log.exception("failed to handle a message in %s", msg.channel.key)
             await self._safe_send(out, t("sorry", lang))

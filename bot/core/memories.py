@@ -15,9 +15,14 @@ from bot.core.ports import Memory
 from bot.core.registry import ActionHandler, CommandSpec, Kind, Option, Words
 
 MAX_FACT_CHARS = 500
+MAX_FACTS = 200  # per person; facts the bot picks up itself stop here too
 FORGET = "forget"
 
 TEXTS: dict[str, dict[str, str]] = {
+    "remember_full": {
+        "en": "I already remember {limit} things about you, which is all I keep. Send /forget to start over.",
+        "zh": "我已经记住了关于你的 {limit} 件事，这是上限。发送 /forget 可以重新开始。",
+    },
     "button_forget_yes": {"en": "Yes, forget me", "zh": "是的，删除"},
     "button_cancel": {"en": "Cancel", "zh": "取消"},
 }
@@ -91,6 +96,8 @@ class Memories(Feature):
             raise UserFacingError("remember_usage")
         if len(fact) > MAX_FACT_CHARS:
             raise UserFacingError("remember_too_long", length=len(fact), limit=MAX_FACT_CHARS)
+        if len(await self.memory.facts.list(ctx.user_key)) >= MAX_FACTS:
+            raise UserFacingError("remember_full", limit=MAX_FACTS)
         await self.memory.facts.add(ctx.user_key, fact, "user")
         await ctx.reply("remember_ok", fact=fact)
 

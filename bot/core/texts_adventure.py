@@ -1,6 +1,14 @@
 """Localised texts of the adventure feature (avatars, places, postcards, journal)."""
 
 TEXTS: dict[str, dict[str, str]] = {
+    "file_not_found": {
+        "en": "File not found: {path}. Give the path of a picture (PNG, JPEG or WEBP), or attach one.",
+        "zh": "找不到文件：{path}。请给出一张图片（PNG、JPEG 或 WEBP）的路径，或者直接附上图片。",
+    },
+    "disk_full": {
+        "en": "The bot's disk is full, so I couldn't save that picture. Please tell the bot's operator.",
+        "zh": "机器人的磁盘已满，所以没能保存这张图片。请告诉机器人的管理员。",
+    },
     "avatar_usage": {
         "en": "Avatar commands: /avatar set (attach a picture), /avatar create [description, e.g. long brown hair, "
         "glasses, pink hoodie], /avatar show, /avatar delete",
