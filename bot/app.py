@@ -42,16 +42,14 @@ async def build_core(
     images: ImageStudio | None = None,
 ) -> Runtime:
     """Open the store, load personas and the chat model, and wire the core."""
-    from bot.memory.sqlite import SqliteMemory
+    from bot.memory.backend import open_memory
     from personas.registry import PersonaRegistry
 
     use_catalogue(build_catalogue())
     stack = AsyncExitStack()
     settings.avatar_data_dir.mkdir(parents=True, exist_ok=True)
     clock = clock or SystemClock()
-    memory = await SqliteMemory.open(
-        settings.db_path, clock=clock, keep_messages=settings.history_keep_messages
-    )
+    memory = await open_memory(settings, clock=clock)
     stack.push_async_callback(memory.close)
     personas = PersonaRegistry(PERSONAS_DIR, settings.avatar_data_dir / "personas")
     if dialogue is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,11 @@ def _safe(fn: Callable[[], str]) -> str:
 
 
 def _store(settings: Settings) -> str:
+    from bot.memory.backend import database_url
+
+    url = database_url(settings)
+    if url is not None:
+        return asyncio.run(_postgres_store(url))
     path = settings.db_path
     if not path.exists():
         return f"SQLite at {path} (not created yet; made on first start)"
@@ -28,6 +34,26 @@ def _store(settings: Settings) -> str:
         con.close()
     size = path.stat().st_size / 1e6
     return f"SQLite at {path} (schema v{version}, {mode} mode, {size:.1f} MB)"
+
+
+async def _postgres_store(url: str) -> str:
+    import asyncpg
+
+    from bot.memory.postgres.memory import current_version, redact
+    from bot.memory.postgres.schema import SCHEMA_VERSION
+
+    try:
+        conn = await asyncpg.connect(url, timeout=5)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        return f"Postgres at {redact(url)}: cannot connect ({exc})"
+    try:
+        version = await current_version(conn)
+        server = await conn.fetchval("SHOW server_version")
+        size = await conn.fetchval("SELECT pg_database_size(current_database())") / 1e6
+    finally:
+        await conn.close()
+    state = "current" if version == SCHEMA_VERSION else f"run `avatar-bot migrate` to reach v{SCHEMA_VERSION}"
+    return f"Postgres {server} at {redact(url)} (schema v{version}, {state}, {size:.1f} MB)"
 
 
 def _chat(settings: Settings) -> str:

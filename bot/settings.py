@@ -19,6 +19,8 @@ class Settings(BaseSettings):
 
     avatar_data_dir: Path = Field(default=Path("data"))
     log_level: str = "INFO"
+    database_url: SecretStr | None = None  # postgresql://…; unset means SQLite in avatar_data_dir
+    database_pool_size: int = Field(10, ge=1)
 
     llm_model: str = PACKAGED_MODEL
     llm_base_url: str | None = None

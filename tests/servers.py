@@ -1,0 +1,118 @@
+"""Real database and queue servers for tests: own temporary data dirs, loopback, free ports, stopped after.
+
+Never the system services: each server runs from Debian's binaries under a fresh temp dir.
+As root, Postgres refuses to run, so initdb and postgres run as the `postgres` OS user.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ServerMissing(RuntimeError):
+    """The server's binaries are not installed here."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def postgres_bindir() -> Path:
+    """The newest installed PostgreSQL server binaries (Debian's layout, or initdb on PATH)."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).parent
+    raise ServerMissing("PostgreSQL server binaries not found (apt-get install postgresql)")
+
+
+def _as_user() -> tuple[list[str], str | None]:
+    """The command prefix that drops root to the `postgres` user, and that user's name."""
+    if os.geteuid() != 0:
+        return [], None
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return ["runuser", "-u", name, "--"], name
+    raise ServerMissing("running as root and no unprivileged user to run postgres as")
+
+
+@dataclass
+class PostgresServer:
+    """A throwaway PostgreSQL cluster; `dsn` reaches its `postgres` database over TCP on loopback."""
+
+    root: Path
+    port: int
+    bindir: Path
+    prefix: list[str]
+
+    @property
+    def dsn(self) -> str:
+        """The connection URL (trust auth on loopback, user postgres)."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    @classmethod
+    def start(cls) -> PostgresServer:
+        """initdb into a temp dir and start the server; waits until it accepts connections."""
+        bindir = postgres_bindir()
+        prefix, user = _as_user()
+        root = Path(tempfile.mkdtemp(prefix="avatar-pg-"))
+        if user is not None:
+            info = pwd.getpwnam(user)
+            os.chown(root, info.pw_uid, info.pw_gid)
+        data, sock = root / "data", root / "sock"
+        run = [*prefix]
+        subprocess.run(
+            [*run, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+             "--locale=C", "--no-sync"],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        subprocess.run([*run, "mkdir", "-p", str(sock)], check=True)
+        port = free_port()
+        opts = (
+            f"-h 127.0.0.1 -p {port} -k {sock} -F -c fsync=off -c full_page_writes=off -c max_connections=200"
+        )
+        subprocess.run(
+            [*run, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-t", "60", "-o", opts,
+             "start"],
+            check=True, capture_output=True, timeout=90,
+        )  # fmt: skip
+        return cls(root, port, bindir, prefix)
+
+    def stop(self) -> None:
+        """Stop the server and delete its data dir."""
+        subprocess.run(
+            [*self.prefix, str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "-w",
+             "stop"],
+            capture_output=True, timeout=60,
+        )  # fmt: skip
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def wait_port(port: int, timeout: float = 30.0) -> None:
+    """Wait until something accepts TCP connections on 127.0.0.1:`port`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
