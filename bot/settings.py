@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     database_url: SecretStr | None = None  # postgresql://…; unset means SQLite in avatar_data_dir
     database_pool_size: int = Field(10, ge=1)
+    queue_url: SecretStr | None = None  # redis://…; unset means the in-process image queue
+    queue_name: str = "avatar:postcards"
+    queue_max_tries: int = Field(3, ge=1)  # a job whose worker died runs again, up to this many times
 
     llm_model: str = PACKAGED_MODEL
     llm_base_url: str | None = None

@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.ports import Memory
 from tests.memory_helpers import ManualClock, MemoryFactory
-from tests.servers import PostgresServer, ServerMissing
+from tests.servers import PostgresServer, RedisServer, ServerMissing
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -94,9 +94,40 @@ def postgres_server() -> Iterator[PostgresServer]:
     try:
         server = PostgresServer.start()
     except ServerMissing as exc:
-        if os.environ.get("CI"):
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
+        _server_missing(exc)
+        raise
+    yield server
+    server.stop()
+
+
+def _server_missing(exc: ServerMissing) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(str(exc))
+    pytest.skip(str(exc))
+
+
+@pytest.fixture
+async def postgres_database(postgres_server: PostgresServer, request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database on the test server; its URL."""
+    import asyncpg
+
+    name = f"db{next(_schemas)}"
+    admin = await asyncpg.connect(postgres_server.dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return postgres_server.dsn.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A throwaway redis-server for the whole session (never a system one)."""
+    try:
+        server = RedisServer.start()
+    except ServerMissing as exc:
+        _server_missing(exc)
+        raise
     yield server
     server.stop()
 

@@ -6,6 +6,7 @@ As root, Postgres refuses to run, so initdb and postgres run as the `postgres` O
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import os
 import pwd
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,3 +118,52 @@ def wait_port(port: int, timeout: float = 30.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+@dataclass
+class RedisServer:
+    """A throwaway redis-server on loopback with no persistence; `url` reaches it."""
+
+    root: Path
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        """The redis:// URL."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @classmethod
+    def start(cls) -> RedisServer:
+        """Start redis-server in a temp dir on a free port; waits until it accepts connections."""
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not Path(binary).exists():
+            raise ServerMissing("redis-server not found (apt-get install redis-server)")
+        root = Path(tempfile.mkdtemp(prefix="avatar-redis-"))
+        port = free_port()
+        process = subprocess.Popen(
+            [binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(root), "--save", "",
+             "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_port(port)
+        return cls(root, port, process)
+
+    def stop(self) -> None:
+        """Stop the server and delete its dir."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+async def until(check: Callable[[], Awaitable[bool]], what: str, limit_s: float = 30.0) -> None:
+    """Poll `check` until it is true; fail saying `what` was awaited after `limit_s`."""
+    deadline = time.monotonic() + limit_s
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -16,7 +15,6 @@ from bot.memory.postgres import PostgresMemory
 from bot.memory.postgres.schema import SCHEMA_VERSION
 from tests.memory_helpers import ANA, ROOM, ManualClock
 from tests.outputs import RecordingOutput
-from tests.servers import PostgresServer
 
 DM_TG = Channel("telegram", "1", ChannelKind.DIRECT)
 DM_DC = Channel("discord", "dm2", ChannelKind.DIRECT)
@@ -24,27 +22,15 @@ ANA_TG = User("telegram", "1", "Ana")
 ANA_DC = User("discord", "2", "Ana D")
 
 
-@pytest.fixture
-async def database(postgres_server: PostgresServer, request: pytest.FixtureRequest) -> AsyncIterator[str]:
-    """A fresh database on the test server; its URL."""
-    name = "db_" + request.node.name.lower().replace("[", "_").replace("]", "")[:50]
-    admin = await asyncpg.connect(postgres_server.dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield postgres_server.dsn.rsplit("/", 1)[0] + "/" + name
-
-
-async def test_migrations_are_versioned_and_run_once(database: str) -> None:
+async def test_migrations_are_versioned_and_run_once(postgres_database: str) -> None:
     clock = ManualClock()
     first, second = await asyncio.gather(
-        PostgresMemory.open(database, clock=clock), PostgresMemory.open(database, clock=clock)
+        PostgresMemory.open(postgres_database, clock=clock),
+        PostgresMemory.open(postgres_database, clock=clock),
     )  # two processes starting at once: one migrates, the other waits and finds nothing to do
     await first.close()
     await second.close()
-    conn = await asyncpg.connect(database)
+    conn = await asyncpg.connect(postgres_database)
     try:
         versions = [
             r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations ORDER BY 1")
@@ -54,18 +40,21 @@ async def test_migrations_are_versioned_and_run_once(database: str) -> None:
     finally:
         await conn.close()
     with pytest.raises(StoreError, match="newer than this bot"):
-        await PostgresMemory.open(database, clock=clock)
+        await PostgresMemory.open(postgres_database, clock=clock)
 
 
 async def test_migrate_command_on_both_backends(
-    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    postgres_database: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`avatar-bot migrate` runs in its own event loop, as from a shell."""
     monkeypatch.setenv("AVATAR_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     assert await asyncio.to_thread(main, ["migrate"]) == 0
     assert "sqlite" in capsys.readouterr().out
-    monkeypatch.setenv("DATABASE_URL", database)
+    monkeypatch.setenv("DATABASE_URL", postgres_database)
     assert await asyncio.to_thread(main, ["migrate"]) == 0
     assert f"migrated schema version 0 -> {SCHEMA_VERSION}" in capsys.readouterr().out
     assert await asyncio.to_thread(main, ["migrate"]) == 0
@@ -74,10 +63,10 @@ async def test_migrate_command_on_both_backends(
     assert f"schema v{SCHEMA_VERSION}, current" in capsys.readouterr().out
 
 
-async def test_two_stores_race_on_one_new_user_and_see_each_others_writes(database: str) -> None:
+async def test_two_stores_race_on_one_new_user_and_see_each_others_writes(postgres_database: str) -> None:
     clock = ManualClock()
-    a = await PostgresMemory.open(database, clock=clock)
-    b = await PostgresMemory.open(database, clock=clock)
+    a = await PostgresMemory.open(postgres_database, clock=clock)
+    b = await PostgresMemory.open(postgres_database, clock=clock)
     try:
         await asyncio.gather(
             *(
@@ -106,10 +95,14 @@ async def _say(core, user: User, channel: Channel, text: str) -> RecordingOutput
 
 
 async def test_two_bot_processes_share_link_forget_and_limits(
-    make_core, database: str, tmp_path: Path
+    make_core, postgres_database: str, tmp_path: Path
 ) -> None:
-    one = await make_core(database_url=database, image_cooldown_s=60, image_size=256, data_dir=tmp_path / "a")
-    two = await make_core(database_url=database, image_cooldown_s=60, image_size=256, data_dir=tmp_path / "b")
+    one = await make_core(
+        database_url=postgres_database, image_cooldown_s=60, image_size=256, data_dir=tmp_path / "a"
+    )
+    two = await make_core(
+        database_url=postgres_database, image_cooldown_s=60, image_size=256, data_dir=tmp_path / "b"
+    )
     code_out = await _say(one, ANA_TG, DM_TG, "/link")
     code = next(w for w in code_out.text.replace(".", " ").split() if len(w) == 8 and w.isupper())
     assert "Linked" in (await _say(two, ANA_DC, DM_DC, f"/link {code}")).text
@@ -123,7 +116,7 @@ async def test_two_bot_processes_share_link_forget_and_limits(
     await _say(two, ANA_DC, DM_DC, "/forget")
     await _say(two, ANA_DC, DM_DC, "yes")
     assert "zebra-crossing-secret" not in (await _say(one, ANA_TG, DM_TG, "/memory")).text
-    conn = await asyncpg.connect(database)
+    conn = await asyncpg.connect(postgres_database)
     try:
         for table in ("users", "facts", "messages", "usage", "adventures", "avatars", "identity_links"):
             rows = await conn.fetch(f"SELECT * FROM {table}")

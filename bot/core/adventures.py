@@ -19,6 +19,8 @@ from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.jobs import JobQueue
 from bot.core.output import Button
+from bot.queue.backend import postcard_queue, submit_to_file
+from bot.queue.port import PostcardRequest
 from generators.errors import InputError
 from generators.images.formats import FORMAT_NAMES
 from generators.images.studio import ImageStudio
@@ -47,6 +49,7 @@ class Adventures:
             core.clock, workers=s.image_workers, max_size=s.image_queue_size, timeout_s=s.image_timeout_s
         )
         self._active: set[str] = set()
+        self.remote = postcard_queue(s)  # QUEUE_URL: jobs go to `avatar-bot worker` processes
         self.avatar_dir = s.avatar_data_dir / "avatars"
         self.postcard_dir = s.avatar_data_dir / "postcards"
 
@@ -260,7 +263,14 @@ class Adventures:
                 caption_style=caption_style,
             )
 
-        future, ahead = self.queue.submit(ctx.user_key, job)
+        if self.remote is not None:
+            request = PostcardRequest(
+                uuid.uuid4().hex, ctx.user_key, landmark.id, tuple(avatar_bytes), now, seed, fmt, lang, style,
+                caption_style,
+            )  # fmt: skip
+            future, ahead = await submit_to_file(self.remote, request, out_path)
+        else:
+            future, ahead = self.queue.submit(ctx.user_key, job)
         await self.core.memory.usage.record(ctx.user_key, "adventure")
         if ahead:
             await ctx.reply("queued", position=ahead + 1, place=landmark.name(lang))
@@ -379,6 +389,8 @@ def register(core: BotCore, stack: AsyncExitStack, studio: ImageStudio) -> None:
     core.chat.journal_provider = adv.journal_lines
     adv.queue.start()
     stack.push_async_callback(adv.queue.aclose)
+    if adv.remote is not None:
+        stack.push_async_callback(adv.remote.aclose)
 
     async def cmd_avatar(ctx: Context) -> None:
         argv = ctx.command.args.split(maxsplit=1) if ctx.command else []
