@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     discord_guild_ids: str = ""
     discord_shards: str = ""
+    discord_shard_ids: str = ""  # e.g. "0-3": the shards this process runs, of DISCORD_SHARD_COUNT
+    discord_shard_count: int | None = Field(None, ge=1)
     telegram_token: SecretStr | None = None
     telegram_webhook_url: str | None = None
     telegram_webhook_listen: str = "127.0.0.1"

@@ -15,6 +15,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
+from bot.memory.postgres.schema import SCHEMA_VERSION
 from bot.queue.arq_queue import live_workers
 from tests.outputs import RecordingOutput
 from tests.servers import RedisServer, until
@@ -102,6 +103,14 @@ async def test_two_bot_processes_share_workers_limits_and_the_journal(
     assert sorted(len(o.images) for o in (first, second)) == [0, 1], "one job per user across processes"
     assert "still on its way" in (first.text + second.text)
     assert not await one.adventures.remote.busy(BEN.key), "the mark is released with the result"
+
+    from bot.doctor import report
+
+    status = await asyncio.to_thread(
+        report, one.settings.model_copy(update={"discord_shard_ids": "2-3", "discord_shard_count": 4})
+    )
+    assert "0 waiting, 1 live worker(s)" in status and ": 1 slot(s), 2 done" in status
+    assert f"schema v{SCHEMA_VERSION}, current" in status and "shards 2, 3 of 4 in this process" in status
 
 
 async def test_a_killed_worker_s_job_runs_again_elsewhere_and_arrives_once(

@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from arq import Worker, func
@@ -28,12 +28,13 @@ Ctx = dict[str, Any]  # arq's job context (its own untyped dict)
 async def render_postcard(ctx: Ctx, wire: dict[str, object]) -> dict[str, object]:
     """The job: render one postcard in a thread; the result carries the JPEG bytes."""
     request = PostcardRequest.from_wire(wire)
-    ctx["current"] = request.job_id
+    stats: WorkerStats = ctx["stats"]  # arq hands each job a copy of ctx: counters live in this object
+    stats.current.add(request.job_id)
     try:
         result = await asyncio.to_thread(ctx["renderer"], request)
     finally:
-        ctx["current"] = None
-    ctx["done"] += 1
+        stats.current.discard(request.job_id)
+    stats.done += 1
     await _beat(ctx)
     return asdict(replace(result, attempt=int(ctx.get("job_try", 1))))
 
@@ -51,18 +52,30 @@ def make_renderer(settings: Settings, spec: str) -> Renderer:
     return studio_renderer(ImageStudio.from_options(settings.image_options()))
 
 
+@dataclass
+class WorkerStats:
+    """What a worker's heartbeat reports."""
+
+    name: str
+    concurrency: int
+    started: float = field(default_factory=time.time)
+    done: int = 0
+    current: set[str] = field(default_factory=set)
+
+
 async def _beat(ctx: Ctx) -> None:
-    """Publish this worker's heartbeat: name, slots, jobs done, the job it is on."""
+    """Publish this worker's heartbeat: name, slots, jobs done, the jobs it is on."""
+    stats: WorkerStats = ctx["stats"]
     beat = {
-        "name": ctx["name"],
-        "concurrency": ctx["concurrency"],
-        "started": ctx["started"],
-        "done": ctx["done"],
-        "current": ctx.get("current"),
+        "name": stats.name,
+        "concurrency": stats.concurrency,
+        "started": stats.started,
+        "done": stats.done,
+        "current": ", ".join(sorted(stats.current)),
         "at": time.time(),
     }
     try:
-        await ctx["redis"].set(worker_key(ctx["name"]), json.dumps(beat), ex=HEARTBEAT_TTL_S)
+        await ctx["redis"].set(worker_key(stats.name), json.dumps(beat), ex=HEARTBEAT_TTL_S)
     except Exception:
         log.warning("heartbeat failed", exc_info=True)
 
@@ -75,13 +88,13 @@ async def _heartbeat(ctx: Ctx) -> None:
 
 async def _startup(ctx: Ctx) -> None:
     ctx["beat"] = asyncio.create_task(_heartbeat(ctx))
-    log.info("worker %s ready (%d at a time)", ctx["name"], ctx["concurrency"])
+    log.info("worker %s ready (%d at a time)", ctx["stats"].name, ctx["stats"].concurrency)
 
 
 async def _shutdown(ctx: Ctx) -> None:
     ctx["beat"].cancel()
     await asyncio.gather(ctx["beat"], return_exceptions=True)
-    await ctx["redis"].delete(worker_key(ctx["name"]))
+    await ctx["redis"].delete(worker_key(ctx["stats"].name))
 
 
 def build_worker(
@@ -91,13 +104,7 @@ def build_worker(
     if settings.queue_url is None:
         raise ValueError("QUEUE_URL is not set: the worker takes jobs from a Redis queue (redis://host:6379)")
     slots = max(1, concurrency or settings.image_workers)
-    ctx: Ctx = {
-        "renderer": renderer,
-        "name": worker_name(),
-        "concurrency": slots,
-        "started": time.time(),
-        "done": 0,
-    }
+    ctx: Ctx = {"renderer": renderer, "stats": WorkerStats(worker_name(), slots)}
     return Worker(
         functions=[
             func(
