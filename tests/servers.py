@@ -70,8 +70,12 @@ class PostgresServer:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     @classmethod
-    def start(cls) -> PostgresServer:
-        """initdb into a temp dir and start the server; waits until it accepts connections."""
+    def start(cls, *, durable: bool = False) -> PostgresServer:
+        """initdb into a temp dir and start the server; waits until it accepts connections.
+
+        Tests run without fsync; `durable` keeps fsync on, with synchronous_commit off (a commit
+        survives the server process dying, as SQLite's WAL with synchronous=NORMAL does), for benchmarks.
+        """
         bindir = postgres_bindir()
         prefix, user = _as_user()
         root = Path(tempfile.mkdtemp(prefix="avatar-pg-"))
