@@ -45,7 +45,7 @@ async def bot_process(url: str, queue: str, users: list[str], timeout_s: float, 
     futures = []
     refused = 0
     for n, user in enumerate(users):
-        request = PostcardRequest(uuid.uuid4().hex, user, "eiffel_tower", (b"png",), now, n + 1, "1:1", "en")
+        request = PostcardRequest(uuid.uuid4().hex, user, "eiffel_tower", (b"png",), now, n + 100, "1:1", "en")
         try:
             future, _ahead = await postcards.submit(request)
         except UserFacingError:

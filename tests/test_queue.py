@@ -84,11 +84,18 @@ async def workers_up(redis: Redis, n: int) -> None:
 
 
 async def test_two_bot_processes_share_workers_limits_and_the_journal(
-    make_core, postgres_database: str, redis: Redis, redis_server: RedisServer, start_worker, tmp_path: Path
+    make_app,
+    make_core,
+    postgres_database: str,
+    redis: Redis,
+    redis_server: RedisServer,
+    start_worker,
+    tmp_path: Path,
 ) -> None:
     start_worker("stub:1")
     shared = dict(database_url=postgres_database, queue_url=redis_server.url, image_size=256)
-    one = await make_core(image_cooldown_s=0, data_dir=tmp_path / "bot1", **shared)
+    one_app = await make_app(image_cooldown_s=0, data_dir=tmp_path / "bot1", **shared)
+    one = one_app.core
     two = await make_core(image_cooldown_s=0, data_dir=tmp_path / "bot2", **shared)
     await workers_up(redis, 1)
 
@@ -102,7 +109,7 @@ async def test_two_bot_processes_share_workers_limits_and_the_journal(
     first, second = await asyncio.gather(say(one, BEN, "/adventure paris"), say(two, BEN, "/adventure rome"))
     assert sorted(len(o.images) for o in (first, second)) == [0, 1], "one job per user across processes"
     assert "still on its way" in (first.text + second.text)
-    assert not await one.adventures.remote.busy(BEN.key), "the mark is released with the result"
+    assert not await one_app.adventures.remote.busy(BEN.key), "the mark is released with the result"
 
     from bot.doctor import report
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 
@@ -67,3 +68,27 @@ class PostcardQueue(Protocol):
     async def aclose(self) -> None:
         """Stop waiting for results and release the connection."""
         ...
+
+
+@dataclass(frozen=True)
+class SavedPostcard:
+    """A postcard rendered elsewhere, now written to this bot's data dir."""
+
+    path: Path
+    sha256: str
+    path_used: str
+
+
+async def submit_to_file(
+    queue: PostcardQueue, request: PostcardRequest, out_path: Path
+) -> tuple[asyncio.Task[SavedPostcard], int]:
+    """Queue the job; a task that writes its postcard to `out_path` when it is done, and the jobs ahead."""
+    future, ahead = await queue.submit(request)
+
+    async def save() -> SavedPostcard:
+        result = await future
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(out_path.write_bytes, result.image)
+        return SavedPostcard(out_path, result.sha256, result.path_used)
+
+    return asyncio.create_task(save()), ahead
