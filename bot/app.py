@@ -23,7 +23,8 @@ from bot.core.jobs import JobQueue
 from bot.core.known import KnownIdentities
 from bot.core.memories import Memories
 from bot.core.registry import Registry
-from bot.memory.sqlite import SqliteMemory
+from bot.memory.backend import open_memory
+from bot.queue.backend import postcard_queue
 from bot.settings import Settings
 from bot.texts import build_catalogue
 from generators.dialogue.base import DialogueBackend
@@ -65,10 +66,9 @@ async def build_core(
     settings.avatar_data_dir.mkdir(parents=True, exist_ok=True)
     data_dir = settings.avatar_data_dir
 
-    # Ports: memory, personas, the chat model, the image studio and its queue.
-    memory = await SqliteMemory.open(
-        settings.db_path, clock=clock, keep_messages=settings.history_keep_messages
-    )
+    # Ports: memory (SQLite, or Postgres with DATABASE_URL), personas, the chat model, the image
+    # studio and its queue (in-process, or QUEUE_URL's workers for postcards).
+    memory = await open_memory(settings, clock=clock)
     stack.push_async_callback(memory.close)
     personas = PersonaRegistry(PERSONAS_DIR, data_dir / "personas")
     if dialogue is None:
@@ -82,6 +82,9 @@ async def build_core(
     )
     image_queue.start()
     stack.push_async_callback(image_queue.aclose)
+    postcards = postcard_queue(settings)  # None: postcards render on image_queue's threads
+    if postcards is not None:
+        stack.push_async_callback(postcards.aclose)
     if images is None:
         images = ImageStudio.from_options(settings.image_options())  # models load on first use
         stack.callback(images.close)
@@ -91,7 +94,9 @@ async def build_core(
     confirmations = Confirmations(clock)
 
     # Features, each with only the ports it uses.
-    adventures = Adventures(memory, dialogue, Catalogue.load(), images, image_queue, settings, clock)
+    adventures = Adventures(
+        memory, dialogue, Catalogue.load(), images, image_queue, settings, clock, remote=postcards
+    )
     chat = ChatService(settings, dialogue, clock, memory, journal=adventures.journal_lines)
     conversation = Conversation(chat, memory, personas, registry)
     install(
