@@ -70,6 +70,19 @@ class PgAdventures:
         row = await self._db.fetchrow("SELECT * FROM adventures WHERE id = $1", int(adventure_id))
         return _record(row) if row else None
 
+    async def own_file(self, user_key: str, path: str) -> None:
+        """Record a file made for the person before it is written, so /forget finds it."""
+        when = self._db.now()
+        async with self._db.tx() as conn:
+            person = await ensure_person(conn, user_key, when)
+            await conn.execute(
+                "INSERT INTO person_files (path, person_id, at) VALUES ($1, $2, $3) "
+                "ON CONFLICT (path) DO UPDATE SET person_id = excluded.person_id, at = excluded.at",
+                str(path),
+                person,
+                when,
+            )
+
     async def take_orphan_files(self) -> builtins.list[str]:
         """Files no record points to any more (an avatar replaced when two people linked); the caller deletes them."""
         async with self._db.tx() as conn:

@@ -114,5 +114,15 @@ M2_FEATURES: Migration = (
     "CREATE INDEX usage_person ON usage(person_id, kind, at)",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (M1_CORE, M2_FEATURES)
+# 3: files made for a person that no other row may point to (passport pages; postcards being drawn).
+M3_PERSON_FILES: Migration = (
+    """CREATE TABLE person_files (
+        path TEXT PRIMARY KEY,
+        person_id BIGINT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+        at TIMESTAMPTZ NOT NULL
+    )""",
+    "CREATE INDEX person_files_person ON person_files(person_id)",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (M1_CORE, M2_FEATURES, M3_PERSON_FILES)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from bot.core.models import Channel, ChannelKind, User
 from bot.memory.postgres.base import IDENTITY_LOCK, Conn, PgShared, ensure_person, orphan
 from bot.memory.records import ForgetReport
+from bot.memory.redact import replies_about
 
 
 class PgUsers:
@@ -58,6 +59,13 @@ class PgUsers:
                 user_key,
                 when + ttl,
             )
+
+    async def link_code_owner(self, code: str) -> str | None:
+        """Who made the unexpired link `code`, or None; nothing is changed."""
+        row = await self._db.fetchrow(
+            "SELECT user_key FROM link_codes WHERE code = $1 AND expires_at >= $2", code, self._db.now()
+        )
+        return str(row["user_key"]) if row else None
 
     async def redeem_link_code(self, code: str, user_key: str) -> str | None:
         """Link `user_key` with the code's maker; returns the maker's key, or None if unknown/expired.
@@ -124,6 +132,8 @@ async def _forget(conn: Conn, user_key: str) -> ForgetReport:
         adventures = len(trips)
         orphans = await conn.fetch("SELECT path FROM orphan_files WHERE person_id = $1", person)
         files += [r["path"] for r in orphans]
+        owned = await conn.fetch("SELECT path FROM person_files WHERE person_id = $1", person)
+        files += [r["path"] for r in owned if r["path"] not in files]
         facts = int(await conn.fetchval("SELECT count(*) FROM facts WHERE person_id = $1", person))
     direct = [
         r["key"]
@@ -138,7 +148,9 @@ async def _forget(conn: Conn, user_key: str) -> ForgetReport:
     ]
     gone = "user_key = ANY($1::text[]) OR channel_key = ANY($2::text[])"
     messages = int(await conn.fetchval(f"SELECT count(*) FROM messages WHERE {gone}", keys, direct))
-    await conn.execute(f"DELETE FROM messages WHERE {gone}", keys, direct)
+    await conn.execute("DELETE FROM messages WHERE channel_key = ANY($1::text[])", direct)
+    messages += await _forget_replies(conn, keys)  # in the group channels they spoke in
+    await conn.execute("DELETE FROM messages WHERE user_key = ANY($1::text[])", keys)
     scopes = [f"user:{k}" for k in keys] + [f"channel:{c}" for c in direct]
     await conn.execute("DELETE FROM settings WHERE scope = ANY($1::text[])", scopes)
     await conn.execute("DELETE FROM channels WHERE key = ANY($1::text[])", direct)
@@ -149,6 +161,39 @@ async def _forget(conn: Conn, user_key: str) -> ForgetReport:
         await conn.execute("DELETE FROM orphan_files WHERE person_id = $1", person)
         await conn.execute("DELETE FROM persons WHERE id = $1", person)  # cascades the rest
     return ForgetReport(tuple(keys), facts, messages, avatars, adventures, files)
+
+
+async def _forget_replies(conn: Conn, keys: list[str]) -> int:
+    """Delete the bot's replies that answered the person (the next turn after each of their messages),
+    quote them or name them, in every channel they spoke in; returns how many."""
+    answered = await conn.fetch(
+        "DELETE FROM messages WHERE role = 'assistant' AND user_key IS NULL AND id IN ("
+        "SELECT (SELECT min(n.id) FROM messages n WHERE n.channel_key = m.channel_key AND n.id > m.id) "
+        "FROM messages m WHERE m.user_key = ANY($1::text[])) RETURNING id",
+        keys,
+    )
+    said = [
+        r["text"]
+        for r in await conn.fetch("SELECT text FROM messages WHERE user_key = ANY($1::text[])", keys)
+    ]
+    names = [
+        r["display_name"]
+        for r in await conn.fetch("SELECT display_name FROM users WHERE key = ANY($1::text[])", keys)
+    ]
+    names += [
+        r["speaker"]
+        for r in await conn.fetch(
+            "SELECT DISTINCT speaker FROM messages WHERE user_key = ANY($1::text[])", keys
+        )
+    ]
+    replies = await conn.fetch(
+        "SELECT id, text FROM messages WHERE role = 'assistant' AND user_key IS NULL AND channel_key IN "
+        "(SELECT DISTINCT channel_key FROM messages WHERE user_key = ANY($1::text[]))",
+        keys,
+    )
+    ids = replies_about(said, names, [(int(r["id"]), r["text"]) for r in replies])
+    await conn.execute("DELETE FROM messages WHERE id = ANY($1::bigint[])", ids)
+    return len(answered) + len(ids)
 
 
 async def _merge_persons(conn: Conn, keep: int, drop: int, when: datetime) -> None:
@@ -170,6 +215,6 @@ async def _merge_persons(conn: Conn, keep: int, drop: int, when: datetime) -> No
         else:
             await orphan(conn, theirs["path"], keep, when)
             await conn.execute("DELETE FROM avatars WHERE person_id = $1", drop)
-    for table in ("adventures", "usage", "users", "orphan_files"):
+    for table in ("adventures", "usage", "users", "orphan_files", "person_files"):
         await conn.execute(f"UPDATE {table} SET person_id = $1 WHERE person_id = $2", keep, drop)
     await conn.execute("DELETE FROM persons WHERE id = $1", drop)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.core.models import Channel, ChannelKind, User
 from bot.memory.records import ForgetReport
+from bot.memory.redact import replies_about
 from bot.memory.sqlite.base import Shared, ensure_person, iso, marks, orphan
 from bot.memory.sqlite.writer import Tx
 
@@ -170,9 +171,6 @@ def _forget(tx: Tx, user_key: str) -> ForgetReport:
     return ForgetReport(tuple(keys), facts, messages, avatars, adventures, files)
 
 
-MIN_NAME_CHARS = 3  # shorter display names would match too much unrelated text
-
-
 def _forget_replies(tx: Tx, keys: list[str]) -> int:
     """Delete the bot's replies that answered the person (the next turn after each of their messages)
     or that name them, in every channel they spoke in; returns how many."""
@@ -183,49 +181,22 @@ def _forget_replies(tx: Tx, keys: list[str]) -> int:
         f"FROM messages m WHERE m.user_key IN ({km}))",
         tuple(keys),
     )
-    quoted = _quoted_replies(tx, keys)
-    tx.run(f"DELETE FROM messages WHERE id IN ({marks(len(quoted))})", tuple(quoted))
-    names = {
-        r["display_name"].strip().casefold()
-        for r in tx.all(f"SELECT display_name FROM users WHERE key IN ({km})", tuple(keys))
-    }
-    names |= {
-        r["speaker"].strip().casefold()
+    said = [r["text"] for r in tx.all(f"SELECT text FROM messages WHERE user_key IN ({km})", tuple(keys))]
+    names = [
+        r["display_name"] for r in tx.all(f"SELECT display_name FROM users WHERE key IN ({km})", tuple(keys))
+    ]
+    names += [
+        r["speaker"]
         for r in tx.all(f"SELECT DISTINCT speaker FROM messages WHERE user_key IN ({km})", tuple(keys))
-    }
-    named = 0
-    for name in sorted(n for n in names if len(n) >= MIN_NAME_CHARS):
-        named += tx.run(
-            "DELETE FROM messages WHERE role = 'assistant' AND user_key IS NULL AND "
-            f"channel_key IN (SELECT DISTINCT channel_key FROM messages WHERE user_key IN ({km})) "
-            "AND instr(lower(text), ?) > 0",
-            (*keys, name),
-        )
-    return answered + len(quoted) + named
-
-
-def _pieces(text: str) -> set[str]:
-    """Word pairs of at least 10 characters (runs of 6 characters in text without spaces, e.g. Chinese)."""
-    words = text.casefold().split()
-    pairs = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False) if len(a) + len(b) >= 9}
-    runs = {w[i : i + 6] for w in words if len(w) > 12 for i in range(len(w) - 5)}
-    return pairs | runs
-
-
-def _quoted_replies(tx: Tx, keys: list[str]) -> list[int]:
-    """Ids of the bot's replies that quote one of the person's messages, in the channels they spoke in."""
-    km = marks(len(keys))
-    said: set[str] = set()
-    for r in tx.all(f"SELECT text FROM messages WHERE user_key IN ({km})", tuple(keys)):
-        said |= _pieces(r["text"])
-    if not said:
-        return []
+    ]
     replies = tx.all(
         "SELECT id, text FROM messages WHERE role = 'assistant' AND user_key IS NULL AND "
         f"channel_key IN (SELECT DISTINCT channel_key FROM messages WHERE user_key IN ({km}))",
         tuple(keys),
     )
-    return [int(r["id"]) for r in replies if _pieces(r["text"]) & said]
+    ids = replies_about(said, names, [(int(r["id"]), r["text"]) for r in replies])
+    tx.run(f"DELETE FROM messages WHERE id IN ({marks(len(ids))})", tuple(ids))
+    return answered + len(ids)
 
 
 def _merge_persons(tx: Tx, keep: int, drop: int, when: str) -> None:
