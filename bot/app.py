@@ -105,7 +105,9 @@ async def build_core(
             conversation,
             Memories(memory, known, confirmations, data_dir),
             adventures,
-            Identity(memory.users, memory.adventures, memory.usage, confirmations, clock, data_dir),
+            Identity(
+                memory.users, memory.adventures, memory.usage, memory.settings, confirmations, clock, data_dir
+            ),
             Admin(memory.settings, personas, settings.default_persona),
             *features,
         ),

@@ -105,7 +105,9 @@ async def test_two_bot_processes_share_link_forget_and_limits(
     )
     code_out = await _say(one, ANA_TG, DM_TG, "/link")
     code = next(w for w in code_out.text.replace(".", " ").split() if len(w) == 8 and w.isupper())
-    assert "Linked" in (await _say(two, ANA_DC, DM_DC, f"/link {code}")).text
+    assert "confirm" in (await _say(two, ANA_DC, DM_DC, f"/link {code}")).text
+    await _say(one, ANA_TG, DM_TG, "/link")  # the maker confirms, in the other process
+    assert "Linked" in (await _say(one, ANA_TG, DM_TG, "yes")).text
     await _say(one, ANA_TG, DM_TG, "/remember zebra-crossing-secret")
     assert "zebra-crossing-secret" in (await _say(two, ANA_DC, DM_DC, "/memory")).text
 

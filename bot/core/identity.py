@@ -7,9 +7,10 @@ chat) before the two become one person. Wrong codes are limited per account.
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.core.clock import Clock
@@ -20,7 +21,7 @@ from bot.core.feature import Feature
 from bot.core.files import delete_files_async
 from bot.core.models import ChannelKind, IncomingMessage
 from bot.core.output import Button
-from bot.core.ports import AdventureRepo, UsageRepo, UserRepo
+from bot.core.ports import AdventureRepo, SettingsRepo, UsageRepo, UserRepo
 from bot.core.registry import ActionHandler, CommandSpec, Kind, Option, Words
 
 CODE_TTL = timedelta(minutes=10)
@@ -29,7 +30,7 @@ LINK = "link"
 MAX_FAILED = 5  # wrong codes per account ...
 FAILED_WINDOW = timedelta(hours=1)  # ... within this window
 FAILED_KIND = "link_failed"
-MAX_CLAIMS = 10_000
+CLAIM_KEY = "link_claim"  # in the maker's `user:` settings scope, so every bot process sees it
 
 TEXTS: dict[str, dict[str, str]] = {
     "link_code": {
@@ -99,7 +100,20 @@ class Claim:
     code: str
     claimer_key: str
     claimer_name: str
-    expires_at: float
+    expires_at: datetime
+
+    def dumps(self) -> str:
+        """The claim as stored text."""
+        return json.dumps([self.code, self.claimer_key, self.claimer_name, self.expires_at.isoformat()])
+
+    @classmethod
+    def loads(cls, text: str) -> Claim | None:
+        """A claim from stored text; None when it is unreadable."""
+        try:
+            code, key, name, expires = json.loads(text)
+            return cls(str(code), str(key), str(name), datetime.fromisoformat(expires))
+        except (ValueError, TypeError):
+            return None
 
 
 class Identity(Feature):
@@ -110,6 +124,7 @@ class Identity(Feature):
         users: UserRepo,
         adventures: AdventureRepo,
         usage: UsageRepo,
+        settings: SettingsRepo,
         confirmations: Confirmations,
         clock: Clock,
         data_dir: Path,
@@ -117,10 +132,10 @@ class Identity(Feature):
         self.users = users
         self.adventures = adventures
         self.usage = usage
+        self.settings = settings
         self.confirmations = confirmations
         self.clock = clock
         self.data_dir = data_dir
-        self._claims: dict[str, Claim] = {}  # code maker's key -> the claim on their code
 
     def commands(self) -> list[CommandSpec]:
         """/link [CODE]."""
@@ -148,7 +163,7 @@ class Identity(Feature):
         raw = ctx.command.string("code") if ctx.command else ""
         code = raw.strip().upper().replace("-", "").replace(" ", "")
         if not code:
-            claim = self._claim(ctx.user_key)
+            claim = await self._claim(ctx.user_key)
             if claim is not None:
                 await self._ask(ctx, claim)
                 return
@@ -162,25 +177,20 @@ class Identity(Feature):
         maker = None
         if len(code) <= 16 and code.isalnum():
             maker = await self.users.link_code_owner(code)
-        claimed = maker is not None and any(c.code == code for c in self._claims.values())
-        if maker is None or claimed:
+        earlier = await self._claim(maker) if maker is not None else None
+        if maker is None or (earlier is not None and earlier.code == code):  # a code is claimed once
             await self.usage.record(ctx.user_key, FAILED_KIND)
             raise UserFacingError("link_invalid")
         if maker == ctx.user_key:
             raise UserFacingError("link_same")
-        if len(self._claims) >= MAX_CLAIMS:
-            now = self.clock.monotonic()
-            self._claims = {k: c for k, c in self._claims.items() if c.expires_at >= now}
-        expires = self.clock.monotonic() + CODE_TTL.total_seconds()
-        self._claims[maker] = Claim(code, ctx.user_key, ctx.msg.user.display_name, expires)
+        claim = Claim(code, ctx.user_key, ctx.msg.user.display_name, self.clock.now() + CODE_TTL)
+        await self.settings.set(f"user:{maker}", CLAIM_KEY, claim.dumps())
         await ctx.reply("link_claimed")
 
-    def _claim(self, maker_key: str) -> Claim | None:
-        claim = self._claims.get(maker_key)
-        if claim is not None and claim.expires_at < self.clock.monotonic():
-            del self._claims[maker_key]
-            return None
-        return claim
+    async def _claim(self, maker_key: str) -> Claim | None:
+        raw = await self.settings.get(f"user:{maker_key}", CLAIM_KEY)
+        claim = Claim.loads(raw) if raw else None
+        return claim if claim is not None and claim.expires_at >= self.clock.now() else None
 
     async def _ask(self, ctx: Context, claim: Claim) -> None:
         buttons = (
@@ -192,10 +202,10 @@ class Identity(Feature):
 
     async def action_link(self, ctx: Context, arg: str) -> None:
         """The code's maker answered: join the two identities, or void the code."""
-        claim = self._claim(ctx.user_key)
+        claim = await self._claim(ctx.user_key)
         if claim is None:
             raise UserFacingError("link_invalid")
-        del self._claims[ctx.user_key]
+        await self.settings.set(f"user:{ctx.user_key}", CLAIM_KEY, None)
         if arg != "yes":
             # A new code that is already expired replaces (voids) the claimed one.
             await self.users.create_link_code(ctx.user_key, new_code(), timedelta(seconds=-1))
