@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     playground_enabled: bool = True
     playground_host: str = "127.0.0.1"
     playground_port: int = 8080
+    playground_public: bool = False  # opt-in to bind beyond loopback (no login; everyone is admin)
 
     discord_token: SecretStr | None = None
     discord_guild_ids: str = ""
