@@ -61,6 +61,24 @@ async def build_core(
     them, then the core that routes to them. `features` adds more (a test's new command, say)."""
     use_catalogue(build_catalogue())
     stack = AsyncExitStack()
+    try:
+        return await _compose(settings, stack, dialogue, clock, images, features)
+    except BaseException:
+        # A start that fails half-way (a bad persona file, Ctrl-C while the model loads) closes
+        # whatever was opened, so no store or worker outlives it.
+        await stack.aclose()
+        raise
+
+
+async def _compose(
+    settings: Settings,
+    stack: AsyncExitStack,
+    dialogue: DialogueBackend | None,
+    clock: Clock | None,
+    images: ImageStudio | None,
+    features: tuple[Feature, ...],
+) -> Runtime:
+    """The body of `build_core`: everything opened is pushed on `stack`."""
     clock = clock or SystemClock()
     settings.avatar_data_dir.mkdir(parents=True, exist_ok=True)
     data_dir = settings.avatar_data_dir

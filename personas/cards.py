@@ -72,6 +72,19 @@ def read_card_file(path: Path) -> CardImport:
     return card_to_persona(parse_json(raw))
 
 
+def read_card_bytes(raw: bytes) -> CardImport:
+    """Import a card from the bytes of a PNG (ccv3 preferred over chara) or a JSON file."""
+    if raw.startswith(PNG_SIGNATURE):
+        if len(raw) > F.MAX_FILE_BYTES:
+            raise _check.fail(f"the file is {len(raw):,} bytes; the limit is {F.MAX_FILE_BYTES:,}")
+        chunks = read_text_chunks(io.BytesIO(raw), ("ccv3", "chara"))
+        payload = chunks.get("ccv3") or chunks.get("chara")
+        if payload is None:
+            raise _check.fail("the PNG has no character card data in it")
+        raw = decode_base64(payload)
+    return card_to_persona(parse_json(raw))
+
+
 def decode_base64(payload: bytes) -> bytes:
     """Strictly decode a card chunk's base64 (whitespace and missing padding tolerated)."""
     compact = re.sub(rb"\s+", b"", payload)

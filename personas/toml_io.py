@@ -151,6 +151,8 @@ def parse_toml(raw: bytes, *, source: str, strict: bool = False) -> tuple[Person
         raise check.fail("the file is not UTF-8 text") from err
     except tomllib.TOMLDecodeError as err:
         raise check.fail(f"TOML syntax error ({err})") from err
+    except RecursionError as err:  # tomllib recurses once per nested array or inline table
+        raise check.fail("its tables or arrays are nested too deeply") from err
     return persona_from_dict(data, source=source, strict=strict)
 
 

@@ -127,3 +127,8 @@ BAD_JSON_BODIES = [
     ("/api/action", {"name": "x", "channel": "lobby", "action": "a", "message_id": None}),
     ("/api/action", {"name": "x", "channel": "lobby", "action": "a", "message_id": "m", "lang": True}),
 ]
+
+
+def deeply_nested_toml(depth: int = 5000) -> str:
+    """A persona TOML whose one value nests arrays `depth` deep (tomllib recurses on each)."""
+    return 'id = "deep"\nname = "Deep"\nlanguages = ' + "[" * depth + "]" * depth + "\n"
