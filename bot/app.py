@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from prometheus_client import CollectorRegistry
+
+from bot.adapters.supervisor import Platform, Supervisor, write_status
 from bot.core.admin import Admin
 from bot.core.adventures import Adventures
 from bot.core.chat import ChatService
@@ -23,7 +27,9 @@ from bot.core.jobs import JobQueue
 from bot.core.known import KnownIdentities
 from bot.core.memories import Memories
 from bot.core.registry import Registry
+from bot.health import Operations, OpsServer, StoreProbe
 from bot.memory.sqlite import SqliteMemory
+from bot.metrics import Metrics, TimedDialogue
 from bot.settings import Settings
 from bot.texts import build_catalogue
 from generators.dialogue.base import DialogueBackend
@@ -43,6 +49,8 @@ class Runtime:
     core: BotCore
     adventures: Adventures
     stack: AsyncExitStack
+    metrics: Metrics
+    store_probe: StoreProbe
 
     async def aclose(self) -> None:
         """Stop the image queue, close the store and models."""
@@ -92,6 +100,8 @@ async def _compose(
     if dialogue is None:
         dialogue = await _load_dialogue(settings)
         stack.push_async_callback(dialogue.aclose)
+    metrics = Metrics(CollectorRegistry())  # one registry per composed bot, never shared module state
+    dialogue = TimedDialogue(dialogue, metrics)
     image_queue = JobQueue(
         clock,
         workers=settings.image_workers,
@@ -99,6 +109,7 @@ async def _compose(
         timeout_s=settings.image_timeout_s,
     )
     image_queue.start()
+    metrics.watch_queue(image_queue)
     stack.push_async_callback(image_queue.aclose)
     if images is None:
         images = ImageStudio.from_options(settings.image_options())  # models load on first use
@@ -134,8 +145,13 @@ async def _compose(
         known=known,
         confirmations=confirmations,
         clock=clock,
+        meter=metrics,
     )
-    return Runtime(core=core, adventures=adventures, stack=stack)
+
+    async def store_probe() -> None:
+        await memory.write(lambda tx: tx.one("SELECT 1"))
+
+    return Runtime(core=core, adventures=adventures, stack=stack, metrics=metrics, store_probe=store_probe)
 
 
 async def _load_dialogue(settings: Settings) -> DialogueBackend:
@@ -159,21 +175,10 @@ async def run(settings: Settings) -> None:
             loop.add_signal_handler(sig, stop.set)
         except NotImplementedError:  # pragma: no cover - non-Unix
             pass
+    ops = Operations(runtime.metrics, settings.avatar_data_dir, runtime.store_probe)
     runners = []
     try:
-        if settings.playground_enabled:
-            from bot.adapters.web import Playground
-
-            pg = Playground(runtime.core)
-            await pg.start(settings.playground_host, settings.playground_port)
-            runners.append(pg)
-            print(f"Playground: http://{settings.playground_host}:{pg.port}", flush=True)
-        for name, configured in (("discord", settings.discord_token), ("telegram", settings.telegram_token)):
-            if configured is None:
-                continue
-            adapter = await _start_platform(name, runtime.core, settings)
-            if adapter is not None:
-                runners.append(adapter)
+        await serve(settings, runtime, ops, runners)
         await stop.wait()
     finally:
         log.info("shutting down")
@@ -185,23 +190,48 @@ async def run(settings: Settings) -> None:
         await runtime.aclose()
 
 
-async def _start_platform(name: str, core: BotCore, settings: Settings):
-    """Start a platform adapter; a bad token or missing library is reported and the others keep running."""
-    try:
+async def serve(settings: Settings, runtime: Runtime, ops: Operations, runners: list) -> None:
+    """Start the playground (or the metrics port), then every configured platform adapter in the
+    background; each retries until it connects or its token is rejected. Started things are appended
+    to `runners` (stopped in reverse order)."""
+    core = runtime.core
+    for name, configured in (("discord", settings.discord_token), ("telegram", settings.telegram_token)):
+        if configured is not None:
+            ops.supervisors.append(
+                Supervisor(
+                    name,
+                    _platform_factory(name, core, settings),
+                    core.clock,
+                    on_change=lambda _s: write_status(settings.avatar_data_dir, ops.statuses()),
+                )
+            )
+    runtime.metrics.watch_adapters(ops.statuses)
+    if settings.playground_enabled:
+        from bot.adapters.web import Playground
+
+        pg = Playground(core, ops=ops)
+        await pg.start(settings.playground_host, settings.playground_port)
+        runners.append(pg)
+        print(f"Playground: http://{settings.playground_host}:{pg.port}", flush=True)
+    else:
+        server = OpsServer(ops)
+        await server.start(settings.metrics_host, settings.metrics_port)
+        runners.append(server)
+    for sup in ops.supervisors:
+        runners.append(sup)
+        sup.start()
+
+
+def _platform_factory(name: str, core: BotCore, settings: Settings) -> Callable[[], Platform]:
+    """Builds a fresh adapter for each start attempt (a failed client can't be reused)."""
+
+    def make() -> Platform:
         if name == "discord":
             from bot.adapters.discord_bot import DiscordAdapter
 
-            adapter = DiscordAdapter(core, settings)
-        else:
-            from bot.adapters.telegram_bot import TelegramAdapter
+            return DiscordAdapter(core, settings)
+        from bot.adapters.telegram_bot import TelegramAdapter
 
-            adapter = TelegramAdapter(core, settings)
-        await adapter.start()
-    except ImportError as exc:
-        log.error("%s adapter unavailable: %s (install the [%s] extra)", name, exc, name)
-        return None
-    except Exception as exc:
-        log.error("%s adapter did not start: %s", name, exc)
-        return None
-    log.info("%s adapter started", name)
-    return adapter
+        return TelegramAdapter(core, settings)
+
+    return make

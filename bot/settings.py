@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from generators.dialogue.loader import PACKAGED_MODEL, DialogueOptions
@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     playground_host: str = "127.0.0.1"
     playground_port: int = 8080
     playground_public: bool = False  # opt-in to bind beyond loopback (no login; everyone is admin)
+    metrics_host: str = "127.0.0.1"  # /healthz and /metrics when the playground is off
+    metrics_port: int = 9464
 
     discord_token: SecretStr | None = None
     discord_guild_ids: str = ""
@@ -64,6 +66,18 @@ class Settings(BaseSettings):
     image_timeout_s: float = 600.0
     avatar_max_bytes: int = 10 * 1024 * 1024
     avatar_max_pixels: int = 40_000_000
+
+    @field_validator(
+        "discord_token", "telegram_token", "telegram_webhook_secret", "llm_api_key", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`DISCORD_TOKEN=` with nothing after it (a copied .env.example) means no token."""
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
 
     @property
     def db_path(self) -> Path:

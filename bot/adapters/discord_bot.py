@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord_commands import OptionInput, Translator, build_tree
+from bot.adapters.supervisor import TokenRejected, best_effort
 from bot.core.clock import Clock, SystemClock
 from bot.core.engine import BotCore
 from bot.core.i18n import ui_language
@@ -395,10 +396,23 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             self.settings = settings
             self.clock = clock or core.clock
             self.tree = app_commands.CommandTree(self)
+            self.sync_task: asyncio.Task | None = None
             build_tree(self.tree, core.registry, self.run_slash, self.suggest)
 
         async def setup_hook(self) -> None:
             await self.tree.set_translator(Translator())
+            # Publishing slash commands is not needed to chat: a failure is logged and retried later.
+            try:
+                await self.sync_commands()
+            except Exception as exc:
+                log.warning("discord: syncing slash commands failed (%s); retrying in the background", exc)
+                self.sync_task = asyncio.create_task(
+                    best_effort("discord: syncing slash commands", self.sync_commands, self.clock),
+                    name="discord-sync-commands",
+                )
+
+        async def sync_commands(self) -> None:
+            """Publish the slash commands (to DISCORD_GUILD_IDS, else globally)."""
             guild_ids = [g.strip() for g in settings.discord_guild_ids.split(",") if g.strip().isdigit()]
             for gid in guild_ids:
                 guild = discord.Object(id=int(gid))
@@ -555,18 +569,27 @@ class DiscordAdapter:
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
-        """Log in (a bad token is reported clearly) and connect in the background."""
+        """Log in (raises TokenRejected for a bad token, other errors for an outage) and connect in
+        the background."""
         assert self.settings.discord_token is not None
         try:
             await self.client.login(self.settings.discord_token.get_secret_value())
         except discord.LoginFailure as exc:
-            raise RuntimeError(
+            raise TokenRejected(
                 "Discord rejected DISCORD_TOKEN (improper token); check it in the developer portal"
             ) from exc
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord")
 
+    def connected(self) -> bool:
+        """True once the gateway session is ready, until it closes."""
+        return self.client.is_ready() and not self.client.is_closed()
+
     async def stop(self) -> None:
-        """Close the connection cleanly."""
+        """Close the connection cleanly (also after a failed login)."""
+        sync = getattr(self.client, "sync_task", None)
+        if sync is not None:
+            sync.cancel()
+            await asyncio.gather(sync, return_exceptions=True)
         await self.client.close()
         if self._task is not None:
             self._task.cancel()

@@ -20,6 +20,7 @@ from bot.core.engine import BotCore
 from bot.core.i18n import t, ui_language
 from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
 from bot.core.output import Button, SentMessage
+from bot.health import Operations
 from generators.lang import clean_name
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,7 @@ class Playground:
     """The embedded web playground. `start(host, port)` serves it; `app` is the aiohttp application."""
 
     core: BotCore
+    ops: Operations | None = None  # mounts /healthz and /metrics when given
     port: int | None = None
     _app: web.Application | None = None
     _runner: web.AppRunner | None = None
@@ -261,6 +263,8 @@ class Playground:
         app.router.add_post("/api/upload", self._upload)
         app.router.add_get("/media/{token}", self._media)
         app.router.add_get("/ws", self._ws)
+        if self.ops is not None:
+            self.ops.add_routes(app.router)
         app.on_shutdown.append(self._shutdown)
         return app
 
