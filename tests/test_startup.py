@@ -254,3 +254,31 @@ def test_doctor_reads_the_states_a_running_bot_recorded(tmp_path: Path) -> None:
     assert read_status(tmp_path)[0].state is AdapterState.RETRYING
     settings = Settings(_env_file=None, avatar_data_dir=tmp_path, telegram_token=TOKEN)
     assert "running bot reports retrying: NetworkError: down; start attempts 3" in report(settings)
+
+
+# ---------------------------------------------------------------- Discord: slash-command sync is best effort
+
+
+async def test_discord_starts_when_syncing_commands_fails_and_syncs_later(make_core) -> None:
+    import simcord
+
+    from bot.adapters.discord_bot import make_client
+    from tests.discord_harness import SimClock
+
+    clock = SimClock()
+    core = await make_core(clock=clock)
+    client = make_client(core, core.settings)
+    env = simcord.Env(client, settle_timeout=20.0)
+    env.inject_error("PUT", "/applications/*/commands", status=500, times=2)
+    await env.start()  # before the fix, the failing sync in setup_hook aborted the login
+    clock.env = env
+    try:
+        assert client.is_ready()
+        assert not env.backend.commands.get(None), "the first sync failed"
+        await env.advance_time(5)
+        await env.advance_time(10)
+        await env.settle()
+        names = {name for name, _type in env.backend.commands.get(None, {})}
+        assert {"help", "adventure"} <= names
+    finally:
+        await env.shutdown()
