@@ -9,6 +9,7 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry
 
@@ -176,7 +177,7 @@ async def run(settings: Settings) -> None:
         except NotImplementedError:  # pragma: no cover - non-Unix
             pass
     ops = Operations(runtime.metrics, settings.avatar_data_dir, runtime.store_probe)
-    runners = []
+    runners: list[Stoppable] = []
     try:
         await serve(settings, runtime, ops, runners)
         await stop.wait()
@@ -190,7 +191,15 @@ async def run(settings: Settings) -> None:
         await runtime.aclose()
 
 
-async def serve(settings: Settings, runtime: Runtime, ops: Operations, runners: list) -> None:
+class Stoppable(Protocol):
+    """Anything `run` started and must stop: the playground, the metrics server, a supervisor."""
+
+    async def stop(self) -> None:
+        """Stop it."""
+        ...
+
+
+async def serve(settings: Settings, runtime: Runtime, ops: Operations, runners: list[Stoppable]) -> None:
     """Start the playground (or the metrics port), then every configured platform adapter in the
     background; each retries until it connects or its token is rejected. Started things are appended
     to `runners` (stopped in reverse order)."""

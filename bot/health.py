@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
 
-from bot.adapters.supervisor import Supervisor
+from bot.adapters.supervisor import AdapterStatus, Supervisor
 from bot.metrics import CONTENT_TYPE, Metrics
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class Operations:
         router.add_get("/healthz", self.healthz)
         router.add_get("/metrics", self.metrics_page)
 
-    def statuses(self) -> Iterable:
+    def statuses(self) -> list[AdapterStatus]:
         """Each supervised adapter's status (for the adapter-state metric)."""
         return [sup.status for sup in self.supervisors]
 
