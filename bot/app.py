@@ -29,8 +29,9 @@ from bot.core.known import KnownIdentities
 from bot.core.memories import Memories
 from bot.core.registry import Registry
 from bot.health import Operations, OpsServer, StoreProbe
-from bot.memory.sqlite import SqliteMemory
+from bot.memory.backend import open_memory
 from bot.metrics import Metrics, TimedDialogue
+from bot.queue.backend import postcard_queue
 from bot.settings import Settings
 from bot.texts import build_catalogue
 from generators.dialogue.base import DialogueBackend
@@ -92,10 +93,9 @@ async def _compose(
     settings.avatar_data_dir.mkdir(parents=True, exist_ok=True)
     data_dir = settings.avatar_data_dir
 
-    # Ports: memory, personas, the chat model, the image studio and its queue.
-    memory = await SqliteMemory.open(
-        settings.db_path, clock=clock, keep_messages=settings.history_keep_messages
-    )
+    # Ports: memory (SQLite, or Postgres with DATABASE_URL), personas, the chat model, the image
+    # studio and its queue (in-process, or QUEUE_URL's workers for postcards).
+    memory = await open_memory(settings, clock=clock)
     stack.push_async_callback(memory.close)
     personas = PersonaRegistry(PERSONAS_DIR, data_dir / "personas")
     if dialogue is None:
@@ -112,6 +112,9 @@ async def _compose(
     image_queue.start()
     metrics.watch_queue(image_queue)
     stack.push_async_callback(image_queue.aclose)
+    postcards = postcard_queue(settings)  # None: postcards render on image_queue's threads
+    if postcards is not None:
+        stack.push_async_callback(postcards.aclose)
     if images is None:
         images = ImageStudio.from_options(settings.image_options())  # models load on first use
         stack.callback(images.close)
@@ -121,7 +124,9 @@ async def _compose(
     confirmations = Confirmations(clock)
 
     # Features, each with only the ports it uses.
-    adventures = Adventures(memory, dialogue, Catalogue.load(), images, image_queue, settings, clock)
+    adventures = Adventures(
+        memory, dialogue, Catalogue.load(), images, image_queue, settings, clock, remote=postcards
+    )
     chat = ChatService(settings, dialogue, clock, memory, journal=adventures.journal_lines)
     conversation = Conversation(chat, memory, personas, registry)
     install(
@@ -150,7 +155,8 @@ async def _compose(
     )
 
     async def store_probe() -> None:
-        await memory.write(lambda tx: tx.one("SELECT 1"))
+        # A real write through the port, so it proves the store (SQLite or Postgres) takes writes.
+        await memory.settings.set("health", "probe", "ok")
 
     return Runtime(core=core, adventures=adventures, stack=stack, metrics=metrics, store_probe=store_probe)
 
