@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bot.core.clock import FakeClock
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
 from tests.outputs import RecordingOutput
 
@@ -35,7 +36,8 @@ def tiny_sd_dir(tmp_path_factory) -> Path:
 
 
 async def test_offline_path_is_seeded_and_rerolls(make_core) -> None:
-    core = await make_core(image_cooldown_s=0, image_size=512)
+    # The postmark shows the minute, so "same seed, same picture" is checked at one fixed time.
+    core = await make_core(image_cooldown_s=0, image_size=512, clock=FakeClock())
     await say(core, ANA, "/avatar create long brown hair, glasses, pink hoodie")
     a = await say(core, ANA, "/adventure take me to paris please seed:42")
     b = await say(core, ANA, "/adventure Paris seed:42")
@@ -127,7 +129,9 @@ async def test_scene_geometry_keeps_the_landmark_clear(tmp_path: Path) -> None:
 
 
 async def test_diffusers_path_with_a_tiny_pipeline(make_core, tiny_sd_dir: Path) -> None:
-    core = await make_core(image_cooldown_s=0, image_model=str(tiny_sd_dir), image_size=64, image_steps=2)
+    core = await make_core(
+        image_cooldown_s=0, image_model=str(tiny_sd_dir), image_size=64, image_steps=2, clock=FakeClock()
+    )
     a = await say(core, ANA, "/adventure tokyo seed:7")
     b = await say(core, ANA, "/adventure tokyo seed:7")
     assert a.images and "diffusers" in a.images[0][1]
