@@ -240,3 +240,16 @@ def test_an_unreachable_server_is_an_engine_error() -> None:
     pipe = VoicePipeline(OpenAISpeech("http://127.0.0.1:9/v1", timeout_s=2))
     with pytest.raises(SpeechEngineError, match="cannot reach"):
         pipe(CAPTION_EN)
+
+
+@needs_espeak
+def test_doctor_shows_engine_voices_and_languages() -> None:
+    from bot.doctor import report
+    from bot.settings import Settings
+
+    text = report(Settings(_env_file=None))
+    voice = text[text.index("voice ") :]
+    assert "espeak-ng" in voice and "en," in voice and "zh" in voice and "f1, f2" in voice
+    assert "off (VOICE_ENABLED=false)" in report(Settings(_env_file=None, voice_enabled=False))
+    served = report(Settings(_env_file=None, tts_base_url="http://127.0.0.1:9/v1", tts_api_key="sk-x"))
+    assert "tts-1 @ http://127.0.0.1:9/v1" in served and "alloy" in served and "sk-x" not in served

@@ -66,13 +66,9 @@ class EspeakEngine:
             raise SpeechEngineError(f"{binary} is not installed (Debian: apt-get install espeak-ng)")
         version = _run([path, "--version"], timeout_s).split("Data at")[0].strip()
         installed = {line.split()[1] for line in _run([path, "--voices"], timeout_s).splitlines()[1:] if line}
-        variants = sorted(
-            {
-                line.split()[-1].removeprefix("!v/")
-                for line in _run([path, "--voices=variant"], timeout_s).splitlines()[1:]
-                if line
-            }
-        )
+        listed = _run([path, "--voices=variant"], timeout_s).split()
+        # f1-f5 and m1-m8 first: the plain female and male variants a persona usually picks
+        variants = sorted({w.removeprefix("!v/") for w in listed if w.startswith("!v/")}, key=_variant_order)
         voices = {code: voice for code, voice in LANGUAGE_VOICES.items() if voice in installed}
         return cls(
             path, language_voices=voices, variants=tuple(variants), version=version, timeout_s=timeout_s
@@ -118,6 +114,10 @@ class EspeakEngine:
         except RuntimeError as exc:  # soundfile's LibsndfileError
             raise SpeechEngineError(f"espeak-ng wrote no readable WAV: {exc}") from exc
         return EngineAudio(sample_rate=rate, samples=samples)
+
+
+def _variant_order(name: str) -> tuple[bool, str]:
+    return (not (len(name) == 2 and name[0] in "fm" and name[1].isdigit()), name.lower())
 
 
 def _run(cmd: list[str], timeout_s: float) -> str:

@@ -100,3 +100,20 @@ class VoicePipeline:
         if samples.size == 0:
             raise SpeechEngineError("the engine returned empty audio")
         return encode_opus(samples, rate, serial=seed), 48000
+
+
+def describe_voice(options: VoiceOptions) -> str:
+    """For `avatar-bot doctor`: the engine, its voices and its languages, or why there is none."""
+    try:
+        pipe = VoicePipeline.from_options(options)
+    except SpeechEngineError as exc:
+        return f"off ({exc})"
+    engine = pipe.engine
+    langs = "any the server reads" if engine.languages is None else ", ".join(sorted(engine.languages))
+    voices = engine.voices()
+    shown = ", ".join(voices[:12]) + (f" and {len(voices) - 12} more" if len(voices) > 12 else "")
+    version = getattr(engine, "version", "")
+    return (
+        f"{engine.name}{f' ({version})' if version else ''}; OGG/Opus voice notes, "
+        f"at most {pipe.max_chars} characters\n  languages: {langs}\n  voices: {shown}"
+    )
