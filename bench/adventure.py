@@ -62,7 +62,7 @@ async def queue_throughput(users: int, per_user: int) -> tuple[float, int, float
         t0 = time.perf_counter()
         await asyncio.gather(*(user(i) for i in range(users)))
         took = time.perf_counter() - t0
-        q = core.adventures.queue.stats
+        q = rt.adventures.queue.stats
         waits = list(q.waits)
         await rt.aclose()
     return done / took, done, percentile(waits, 50), q.max_depth

@@ -58,22 +58,36 @@ CoreFactory = Callable[..., Awaitable["object"]]
 
 
 @pytest.fixture
-async def make_core(tmp_path: Path, tiny_dialogue) -> AsyncIterator[CoreFactory]:
-    """Build real cores (real SQLite under tmp_path); closes them at the end of the test."""
+async def make_app(tmp_path: Path, tiny_dialogue) -> AsyncIterator[Callable[..., Awaitable[object]]]:
+    """Build real runtimes (core plus features; real SQLite under tmp_path); closes them at the end."""
     from bot.app import build_core
     from bot.settings import Settings
 
     runtimes = []
 
-    async def factory(*, dialogue=None, clock=None, images=None, data_dir: Path | None = None, **overrides):
+    async def factory(
+        *, dialogue=None, clock=None, images=None, data_dir: Path | None = None, features=(), **overrides
+    ):
         settings = Settings(_env_file=None, avatar_data_dir=data_dir or tmp_path / "data", **overrides)
-        rt = await build_core(settings, dialogue=dialogue or tiny_dialogue, clock=clock, images=images)
+        rt = await build_core(
+            settings, dialogue=dialogue or tiny_dialogue, clock=clock, images=images, features=features
+        )
         runtimes.append(rt)
-        return rt.core
+        return rt
 
     yield factory
     for rt in runtimes:
         await rt.aclose()
+
+
+@pytest.fixture
+async def make_core(make_app) -> CoreFactory:
+    """Build real cores (real SQLite under tmp_path); closed at the end of the test."""
+
+    async def factory(**kwargs):
+        return (await make_app(**kwargs)).core
+
+    return factory
 
 
 @pytest.fixture

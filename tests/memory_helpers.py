@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
+from bot.core.clock import FakeClock
 from bot.core.models import Channel, ChannelKind, User
 from bot.core.ports import Memory
 
@@ -20,29 +20,17 @@ def at(minutes: float) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-class ManualClock:
-    """A Clock whose wall time the test sets: `set(minutes)` puts it at T0 + minutes."""
+class ManualClock(FakeClock):
+    """A FakeClock whose wall time the test sets: `set(minutes)` puts it at T0 + minutes."""
 
     def __init__(self) -> None:
-        self.wall = T0
+        super().__init__(start=0.0, wall=T0)
 
     def set(self, minutes: float) -> ManualClock:
-        """Move the wall clock to T0 + `minutes` (backwards too); returns self."""
-        self.wall = at(minutes)
+        """Move the clock to T0 + `minutes` (backwards too); returns self."""
+        self.t = minutes * 60.0
+        self._expire()
         return self
-
-    def monotonic(self) -> float:
-        """Seconds since T0."""
-        return (self.wall - T0).total_seconds()
-
-    def now(self) -> datetime:
-        """The wall time that was set."""
-        return self.wall
-
-    async def sleep(self, seconds: float) -> None:
-        """Advance the clock and yield to the loop."""
-        self.wall += timedelta(seconds=max(0.0, seconds))
-        await asyncio.sleep(0)
 
 
 async def add_trip(memory: Memory, user_key: str, n: int, channel: str = ROOM.key) -> int:

@@ -135,11 +135,12 @@ async def test_diffusers_path_with_a_tiny_pipeline(make_core, tiny_sd_dir: Path)
     assert (await core.memory.adventures.list(ANA.key))[0].path_used == "diffusers"
 
 
-async def test_unloadable_image_model_falls_back_to_the_offline_renderer(make_core, tmp_path: Path) -> None:
-    core = await make_core(image_cooldown_s=0, image_model=str(tmp_path / "missing"), image_size=256)
+async def test_unloadable_image_model_falls_back_to_the_offline_renderer(make_app, tmp_path: Path) -> None:
+    app = await make_app(image_cooldown_s=0, image_model=str(tmp_path / "missing"), image_size=256)
+    core = app.core
     out = await say(core, ANA, "/adventure cairo")
     assert out.images and "illustrated" in out.images[0][1].lower()
-    assert "did not load" in core.adventures.studio.scenes.fallback_reason
+    assert "did not load" in app.adventures.studio.scenes.fallback_reason
 
 
 async def test_an_injected_studio_makes_the_images(make_core) -> None:
@@ -167,8 +168,9 @@ async def test_cooldown_and_daily_quota(make_core) -> None:
     assert "limit" in (await say(capped, ANA, "/adventure rio")).text
 
 
-async def test_journal_passport_and_remembered_trips(make_core) -> None:
-    core = await make_core(image_cooldown_s=0, image_size=256)
+async def test_journal_passport_and_remembered_trips(make_app) -> None:
+    app = await make_app(image_cooldown_s=0, image_size=256)
+    core = app.core
     await say(core, ANA, "/adventure tokyo tower")
     second = await say(core, ANA, "/adventure paris")
     assert "After Tokyo Tower" in second.images[0][1], "the caption remembers the last trip"
@@ -177,7 +179,7 @@ async def test_journal_passport_and_remembered_trips(make_core) -> None:
     passport = await say(core, ANA, "/passport")
     with Image.open(passport.images[0][0]) as im:
         assert im.size == (1080, 1440)
-    lines = await core.adventures.journal_lines(ANA.key, "en")
+    lines = await app.adventures.journal_lines(ANA.key, "en")
     assert lines[0].startswith("Eiffel Tower in Paris")
 
 
@@ -206,7 +208,7 @@ async def test_two_requests_at_once_from_one_user_give_one_postcard_and_one_busy
     assert "Sorry" not in first.text + second.text
 
 
-async def test_image_backend_failures_apologise_and_the_next_request_works(make_core) -> None:
+async def test_image_backend_failures_apologise_and_the_next_request_works(make_app) -> None:
     import threading
 
     from bot.core.i18n import t
@@ -229,7 +231,8 @@ async def test_image_backend_failures_apologise_and_the_next_request_works(make_
     from tests.tiny_diffusers import tiny_studio
 
     flaky = FlakyScenes(tiny_studio(size=256).scenes)
-    core = await make_core(image_cooldown_s=0, image_timeout_s=0.5, images=tiny_studio(scenes=flaky))
+    app = await make_app(image_cooldown_s=0, image_timeout_s=0.5, images=tiny_studio(scenes=flaky))
+    core = app.core
     try:
         oom = await say(core, ANA, "/adventure rome")
         assert oom.images == [] and t("image_failed", "en") in oom.text
@@ -241,7 +244,7 @@ async def test_image_backend_failures_apologise_and_the_next_request_works(make_
         assert ok.images and ok.images[0][0].is_file()
     finally:
         flaky.release.set()
-    assert core.adventures.queue.stats.failed == 1 and core.adventures.queue.stats.timed_out == 1
+    assert app.adventures.queue.stats.failed == 1 and app.adventures.queue.stats.timed_out == 1
 
 
 async def test_someone_else_pressing_reroll_sends_their_own_avatar_to_that_place(make_core) -> None:

@@ -47,8 +47,10 @@ class Failing(Spy):
     def __init__(self, inner, mode: str) -> None:
         super().__init__(inner)
         self.mode = mode
+        self.started = asyncio.Event()
 
     async def _broken(self) -> AsyncIterator[str]:
+        self.started.set()
         if self.mode == "hang":
             await asyncio.sleep(3600)
         if self.mode == "oom":
@@ -90,7 +92,13 @@ async def test_prompt_names_each_speaker_and_addresses_the_current_one(make_core
     everything = "\n".join(t.content for t in turns)
     assert "Ana" in everything and "Ben" in everything
     assert turns[-1].role == "user" and "what should I pack?" in turns[-1].content
-    assert "Ben" in turns[-1].content or "Ben" in turns[0].content
+    # Names each speaker: every person's line starts with their own name.
+    assert [(t.speaker, t.content) for t in turns if t.role == "user"] == [
+        ("Ana", "Ana: I'm planning a trip to Rome"),
+        ("Ben", "Ben: Luna, what should I pack?"),
+    ]
+    # Addresses the current one: the system turn points the reply at Ben, who spoke last, not at Ana.
+    assert turns[0].role == "system" and "Reply now to Ben's latest message" in turns[0].content
     assert all("what should I pack" not in t.content for t in turns if t.role == "system")
 
 
@@ -186,9 +194,17 @@ async def test_model_failures_apologise_once_and_the_next_request_works(make_cor
         await core.handle(msg(ANA, "hello", DM), out)
         assert out.messages == [t("model_failed", "en")]
     clock = FakeClock()
-    hung = await make_core(dialogue=Failing(tiny_dialogue, "hang"), llm_timeout_s=0.2, clock=clock)
+    hanging = Failing(tiny_dialogue, "hang")
+    hung = await make_core(dialogue=hanging, llm_timeout_s=30.0, clock=clock)
     out = RecordingOutput()
-    await hung.handle(msg(ANA, "hello", DM), out)
+    handling = asyncio.create_task(hung.handle(msg(ANA, "hello", DM), out))
+    async with asyncio.timeout(120):  # a guard only: the event comes as soon as the core calls the model
+        await hanging.started.wait()
+    clock.advance(29.0)
+    await asyncio.sleep(0)
+    assert not handling.done() and out.messages == []
+    clock.advance(1.0)  # the core's clock passes llm_timeout_s; no real time goes by
+    await handling
     assert out.messages == [t("model_timeout", "en")]
     healthy = await make_core()
     ok = RecordingOutput()

@@ -375,3 +375,50 @@ async def test_a_timed_out_send_is_not_repeated_but_a_timed_out_edit_is(tg) -> N
     await out.edit(sent, "Second message, edited")
     assert len(api.of("editMessageText")) == 2
     assert final_texts(api) == ["Bonjour from Paris!", "Second message, edited"]
+
+
+# ---------------------------------------------------------------------------------------------- confirmations
+
+GROUP = -100
+
+
+def bot_command(text: str) -> list[dict]:
+    return [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+
+
+async def test_group_chatter_neither_confirms_nor_cancels_a_forget(tg) -> None:
+    """Issue 15: "yes" said to someone else, other chatter and a command in between leave /forget waiting."""
+    adapter, api, core = tg
+    upd = UpdateFactory()
+    await push(
+        adapter, upd.message("/remember I love croissants", chat_id=GROUP, entities=bot_command("/remember"))
+    )
+    await push(adapter, upd.message("/forget", chat_id=GROUP, entities=bot_command("/forget")))
+    prompt = api.messages[max(api.messages)]
+    assert "yes" in prompt["text"]
+    said = len(api.of("sendMessage"))
+    await push(adapter, upd.message("yes", chat_id=GROUP))  # to Bob, not to the bot
+    await push(adapter, upd.message("ok see you at eight", chat_id=GROUP))
+    assert len(api.of("sendMessage")) == said, "nothing is said about unaddressed chatter"
+    await push(adapter, upd.message("/memory", chat_id=GROUP, entities=bot_command("/memory")))
+    assert "croissants" in api.of("sendMessage")[-1].params["text"], "a command in between runs normally"
+    await push(adapter, upd.message("yes", chat_id=GROUP, reply_to=prompt))
+    assert "forgotten" in api.of("sendMessage")[-1].params["text"], "a reply to the prompt confirms"
+    await push(adapter, upd.message("/memory", chat_id=GROUP, entities=bot_command("/memory")))
+    assert "croissants" not in api.of("sendMessage")[-1].params["text"]
+
+
+async def test_a_mention_with_the_word_confirms_and_a_direct_chat_needs_only_the_word(tg) -> None:
+    adapter, api, core = tg
+    upd = UpdateFactory()
+    await push(
+        adapter, upd.message("/remember I love croissants", chat_id=GROUP, entities=bot_command("/remember"))
+    )
+    await push(adapter, upd.message("/forget", chat_id=GROUP, entities=bot_command("/forget")))
+    mention = [{"type": "mention", "offset": 0, "length": len("@" + BOT_USERNAME)}]
+    await push(adapter, upd.message(f"@{BOT_USERNAME} yes", chat_id=GROUP, entities=mention))
+    assert "forgotten" in api.of("sendMessage")[-1].params["text"]
+    await push(adapter, upd.message("/remember I love maps"))
+    await push(adapter, upd.message("/forget"))
+    await push(adapter, upd.message("yes"))
+    assert "forgotten" in api.of("sendMessage")[-1].params["text"]

@@ -7,11 +7,11 @@ import random
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from generators.dialogue.base import ChatTurn, DialogueBackend, GenerationConfig
 from generators.landmarks import Landmark
 from generators.lang import count_han
+from personas.model import Persona
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def relative_when(then: datetime, now: datetime, lang: str) -> str:
     return table["earlier"]
 
 
-def hashtags(landmark: Landmark, persona: Any) -> str:
+def hashtags(landmark: Landmark, persona: Persona) -> str:
     """#AvatarAdventures, the landmark and city, and the persona's own tags."""
 
     def tag(s: str) -> str:
@@ -75,7 +75,7 @@ def hashtags(landmark: Landmark, persona: Any) -> str:
 
 def template_caption(
     landmark: Landmark,
-    persona: Any,
+    persona: Persona,
     *,
     user: str,
     lang: str,
@@ -139,7 +139,7 @@ def looks_clean(text: str, lang: str, banned_digits: set[str]) -> bool:
 
 async def model_line(
     dialogue: DialogueBackend,
-    persona: Any,
+    persona: Persona,
     landmark: Landmark,
     *,
     user: str,
@@ -180,7 +180,7 @@ async def model_line(
 
 async def make_caption(
     dialogue: DialogueBackend,
-    persona: Any,
+    persona: Persona,
     landmark: Landmark,
     *,
     user: str,

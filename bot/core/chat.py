@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
@@ -11,6 +10,7 @@ from bot.core.clock import Clock
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.i18n import t
+from bot.core.ports import Memory
 from bot.core.streaming import StreamRelay
 from bot.settings import Settings
 from generators.dialogue.base import ChatTurn, DialogueBackend, GenerationConfig
@@ -37,11 +37,19 @@ JournalProvider = Callable[[str, str], Awaitable[list[str]]]
 class ChatService:
     """Answers plain chat messages in the channel persona's voice."""
 
-    def __init__(self, settings: Settings, dialogue: DialogueBackend, clock: Clock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        dialogue: DialogueBackend,
+        clock: Clock,
+        memory: Memory,
+        journal: JournalProvider | None = None,
+    ) -> None:
         self.settings = settings
         self.dialogue = dialogue
         self.clock = clock
-        self.journal_provider: JournalProvider | None = None
+        self.memory = memory
+        self.journal_provider = journal
         self._notified: set[tuple[str, str]] = set()
 
     def reply_language(self, text: str, ui_lang: str) -> str:
@@ -50,7 +58,7 @@ class ChatService:
 
     async def respond(self, ctx: Context, stored_id: int | None = None) -> str:
         """Generate, stream and store the persona's reply to `ctx.msg` (stored as row `stored_id`)."""
-        memory = ctx.core.memory
+        memory = self.memory
         user_lang = self.reply_language(ctx.msg.text, ctx.lang)
         answer_lang = user_lang
         if user_lang not in self.dialogue.languages:
@@ -96,7 +104,7 @@ class ChatService:
         relay = StreamRelay(ctx.out, self.clock)
         raw = ""
         try:
-            async with asyncio.timeout(self.settings.llm_timeout_s):
+            async with self.clock.timeout(self.settings.llm_timeout_s):
                 # Backends already hold back text that could become a stop sequence.
                 async for chunk in self.dialogue.stream(prompt.turns, config):
                     raw += chunk
@@ -134,7 +142,7 @@ class ChatService:
         log.info("degenerate reply %r; trying once more", first[:40])
         cooler = dataclasses.replace(config, temperature=min(config.temperature, 0.3), seed=None)
         try:
-            async with asyncio.timeout(self.settings.llm_timeout_s):
+            async with self.clock.timeout(self.settings.llm_timeout_s):
                 out = await self.dialogue.generate(turns, cooler)
         except Exception:
             log.warning("second try failed", exc_info=True)
@@ -156,9 +164,9 @@ class ChatService:
         if (ctx.user_key, lang) in self._notified:
             return
         self._notified.add((ctx.user_key, lang))
-        if await ctx.core.memory.settings.get(scope, marker):
+        if await self.memory.settings.get(scope, marker):
             return
-        await ctx.core.memory.settings.set(scope, marker, "1")
+        await self.memory.settings.set(scope, marker, "1")
         notice_lang = "zh" if lang == "zh" else "en"
         name = language_name(lang, notice_lang)
         await ctx.send(t("language_unsupported", notice_lang, language=name))

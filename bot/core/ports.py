@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime, timedelta
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from bot.core.models import Channel, User
 from bot.memory.records import AdventureRecord, AvatarRecord, Fact, ForgetReport, StoredMessage
+from generators.dialogue.base import DialogueBackend
+from personas.model import Persona
+
+if TYPE_CHECKING:  # heavy modules (PIL, numpy), needed for annotations only
+    from PIL import Image
+
+    from generators.images.cartoon import CartoonOutput
+    from generators.images.cutout import CutoutOutput
+    from generators.images.scenes import AdventureImage
+    from generators.landmarks import Landmark
 
 # --- memory ---------------------------------------------------------------------------------------
 # Per-user memory, one repository per concern. Every timestamp a repository writes comes from the
@@ -183,4 +194,53 @@ class Memory(Protocol):
 
     def stats(self) -> dict[str, int]:
         """Backend counters (e.g. committed batches and jobs), for benchmarks and /status."""
+        ...
+
+
+# --- personas and models --------------------------------------------------------------------------
+# The dialogue backend's port is `generators.dialogue.base.DialogueBackend` (a Protocol beside its
+# implementations); it is re-exported here so features name every port from one module.
+Dialogue = DialogueBackend
+
+
+class PersonaCatalogue(Protocol):
+    """The personas a channel can talk with."""
+
+    def find(self, name_or_id: str) -> Persona | None:
+        """A persona by id or name (case-insensitive), or None."""
+        ...
+
+    def list(self) -> builtins.list[Persona]:
+        """Every persona, in a stable order."""
+        ...
+
+
+class ImageStudio(Protocol):
+    """Postcards, avatar cut-outs and cartoon avatars (built by `generators.images.studio.ImageStudio`).
+
+    Calls are blocking and CPU-heavy: features run them on the image queue's worker threads.
+    """
+
+    def postcard(
+        self,
+        landmark: Landmark,
+        avatars: builtins.list[Image.Image],
+        *,
+        now_utc: datetime,
+        seed: int,
+        fmt: str,
+        lang: str,
+        out_path: Path,
+        style: str | None = None,
+        caption_style: str = "",
+    ) -> AdventureImage:
+        """One postcard of the avatars at the landmark; deterministic for its arguments."""
+        ...
+
+    def cut_out(self, image: Image.Image) -> CutoutOutput:
+        """The person in an uploaded picture on a transparent background (or a round sticker)."""
+        ...
+
+    def cartoon(self, description: str, *, seed: int, size: int = 512) -> CartoonOutput:
+        """A cartoon avatar drawn from a description; deterministic for a seed."""
         ...
