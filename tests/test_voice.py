@@ -101,8 +101,8 @@ def test_long_text_is_capped_at_a_sentence_and_flagged(espeak: VoicePipeline) ->
 @pytest.mark.parametrize(
     ("text", "key"),
     [
-        ("東京タワーに来ました", "voice_unsupported"),  # kanji: eSpeak NG would say "Chinese letter"
-        ("ሰላም ዓለም ሰላም ለሁሉም", "voice_unsupported"),  # Ethiopic: no voice reads it
+        ("東京タワーに来ました", "voice_unsupported_script"),  # kanji: eSpeak NG would say "Chinese letter"
+        ("ሰላም ዓለም ሰላም ለሁሉም", "voice_unsupported_script"),  # Ethiopic: no voice reads it
         ("🗼🗺️✈️ !!!", "voice_empty"),
         ("", "voice_empty"),
     ],

@@ -42,6 +42,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I can't speak {language} text with this voice engine, so there is no voice note this time.",
         "zh": "这个语音引擎读不了{language}的文字，这次就没有语音了。",
     },
+    "voice_unsupported_script": {
+        "en": "This voice engine can't read that writing aloud, so there is no voice note this time.",
+        "zh": "这个语音引擎读不了这种文字，这次就没有语音了。",
+    },
     "voice_empty": {
         "en": "There is nothing I can read aloud in that.",
         "zh": "这段里没有可以朗读的文字。",

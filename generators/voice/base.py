@@ -16,7 +16,8 @@ OGG_OPUS_MIME = "audio/ogg"
 class SpeechUnsupported(InputError):
     """Text the engine cannot speak: an unsupported language or script, or nothing speakable.
 
-    Its key names a localised note ("voice_unsupported", "voice_empty"); the bot never plays noise."""
+    Its key names a localised note ("voice_unsupported" with the language, "voice_unsupported_script",
+    "voice_empty"); the bot never plays noise."""
 
 
 class SpeechEngineError(RuntimeError):

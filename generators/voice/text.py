@@ -75,7 +75,7 @@ def prepare(
     letters = [ch for ch in cleaned if ch.isalpha()]
     unreadable = {ch for ch in letters if not reads(lang, ch)}
     if letters and sum(ch in unreadable for ch in letters) > MAX_UNREADABLE_SHARE * len(letters):
-        raise SpeechUnsupported("voice_unsupported", language=lang)
+        raise SpeechUnsupported("voice_unsupported_script")
     if unreadable:  # a few stray letters of another script: left out rather than spelled as noise
         cleaned = " ".join("".join(" " if ch in unreadable else ch for ch in cleaned).split())
     if not any(ch.isalnum() for ch in cleaned):
