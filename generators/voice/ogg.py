@@ -8,7 +8,6 @@ from math import gcd
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
 OPUS_RATE = 48000
@@ -56,11 +55,24 @@ def set_serial(ogg: bytes, serial: int) -> bytes:
 
 
 def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
-    """Mono float32 samples from `rate` to `target` Hz (polyphase filter)."""
-    if rate == target:
+    """Mono float32 samples from `rate` to `target` Hz, band-limited by FFT (numpy only).
+
+    The signal is zero-padded (at least 50 ms each side, so the FFT's wrap-around cannot leak the
+    end into the start) to `rate / gcd` times a power of two, a length the FFT handles fast."""
+    if rate == target or samples.size == 0:
         return samples.astype(np.float32, copy=False)
     g = gcd(rate, target)
-    return resample_poly(samples, target // g, rate // g).astype(np.float32)
+    step_in, step_out = rate // g, target // g
+    lead = step_in * -(-(rate // 20) // step_in)  # >= 50 ms, a whole number of output samples
+    blocks = 1 << max(0, int(np.ceil(np.log2((samples.size + 2 * lead) / step_in))))
+    n_in, n_out = step_in * blocks, step_out * blocks
+    padded = np.zeros(n_in)
+    padded[lead : lead + samples.size] = samples
+    spectrum = np.fft.rfft(padded)
+    keep = min(spectrum.size, n_out // 2 + 1)
+    out = np.fft.irfft(spectrum[:keep], n_out) * (n_out / n_in)
+    start = lead * step_out // step_in
+    return out[start : start + samples.size * step_out // step_in].astype(np.float32)
 
 
 def encode_opus(samples: np.ndarray, sample_rate: int, *, serial: int = 0) -> bytes:
