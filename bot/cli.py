@@ -1,4 +1,4 @@
-"""The `avatar-bot` command: run, chat, doctor, personas."""
+"""The `avatar-bot` command: run, chat, worker, migrate, doctor, personas."""
 
 from __future__ import annotations
 
@@ -21,6 +21,12 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--channel", default="terminal", help="channel id (default: terminal)")
     chat.add_argument("--persona", help="persona id to use in this channel")
     chat.add_argument("--group", action="store_true", help="behave like a group channel")
+    worker = sub.add_parser("worker", help="render postcard jobs from QUEUE_URL (run several, on any host)")
+    worker.add_argument(
+        "--renderer", default="studio", help="'studio' (default) or 'stub:SECONDS' for benchmarks"
+    )
+    worker.add_argument("--concurrency", type=int, help="jobs at a time (default IMAGE_WORKERS)")
+    sub.add_parser("migrate", help="create or upgrade the memory store's schema (SQLite or DATABASE_URL)")
     sub.add_parser("doctor", help="show which models, store and adapters are active, and why")
     personas = sub.add_parser("personas", help="list, show, import or export personas")
     psub = personas.add_subparsers(dest="pcmd", required=True)
@@ -49,6 +55,14 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run(settings))
         elif args.cmd == "chat":
             asyncio.run(_chat(settings, args))
+        elif args.cmd == "worker":
+            from bot.queue.worker import run_worker
+
+            run_worker(settings, renderer=args.renderer, concurrency=args.concurrency)
+        elif args.cmd == "migrate":
+            from bot.memory.backend import migrate
+
+            print(asyncio.run(migrate(settings)))
         elif args.cmd == "doctor":
             from bot.doctor import report
 

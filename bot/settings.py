@@ -20,6 +20,11 @@ class Settings(BaseSettings):
 
     avatar_data_dir: Path = Field(default=Path("data"))
     log_level: str = "INFO"
+    database_url: SecretStr | None = None  # postgresql://…; unset means SQLite in avatar_data_dir
+    database_pool_size: int = Field(10, ge=1)
+    queue_url: SecretStr | None = None  # redis://…; unset means the in-process image queue
+    queue_name: str = "avatar:postcards"
+    queue_max_tries: int = Field(3, ge=1)  # a job whose worker died runs again, up to this many times
 
     llm_model: str = PACKAGED_MODEL
     llm_base_url: str | None = None
@@ -42,6 +47,8 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     discord_guild_ids: str = ""
     discord_shards: str = ""
+    discord_shard_ids: str = ""  # e.g. "0-3": the shards this process runs, of DISCORD_SHARD_COUNT
+    discord_shard_count: int | None = Field(None, ge=1)
     telegram_token: SecretStr | None = None
     telegram_webhook_url: str | None = None
     telegram_webhook_listen: str = "127.0.0.1"

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.core.ports import Memory
-from tests.memory_helpers import ManualClock
+from tests.memory_helpers import ManualClock, MemoryFactory
+from tests.servers import PostgresServer, RedisServer, ServerMissing
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+_schemas = itertools.count(1)
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 
 
@@ -108,13 +111,85 @@ def memory_clock() -> ManualClock:
     return ManualClock()
 
 
-@pytest.fixture(params=["sqlite"])
-async def memory(
-    request: pytest.FixtureRequest, tmp_path: Path, memory_clock: ManualClock
-) -> AsyncIterator[Memory]:
-    """A real memory store on tmp_path, per backend (`params`); a Postgres backend is added as a param."""
-    from bot.memory.sqlite import SqliteMemory
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL server for the whole session (never the system one); skipped if not installed.
 
-    store = await SqliteMemory.open(tmp_path / "memory.db", clock=memory_clock)
-    yield store
-    await store.close()
+    In CI (`CI` set) a missing server fails instead: the Postgres tests must run there.
+    """
+    try:
+        server = PostgresServer.start()
+    except ServerMissing as exc:
+        _server_missing(exc)
+        raise
+    yield server
+    server.stop()
+
+
+def _server_missing(exc: ServerMissing) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(str(exc))
+    pytest.skip(str(exc))
+
+
+@pytest.fixture
+async def postgres_database(postgres_server: PostgresServer, request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database on the test server; its URL."""
+    import asyncpg
+
+    name = f"db{next(_schemas)}"
+    admin = await asyncpg.connect(postgres_server.dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return postgres_server.dsn.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A throwaway redis-server for the whole session (never a system one)."""
+    try:
+        server = RedisServer.start()
+    except ServerMissing as exc:
+        _server_missing(exc)
+        raise
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def open_memory(
+    request: pytest.FixtureRequest, tmp_path: Path, memory_clock: ManualClock
+) -> AsyncIterator[MemoryFactory]:
+    """Opens real memory stores of one backend (`params`), fresh per test; closes them at the end."""
+    opened: list[Memory] = []
+    dsn = request.getfixturevalue("postgres_server").dsn if request.param == "postgres" else ""
+    schema = f"t{next(_schemas)}"
+
+    async def factory(*, keep_messages: int = 5000) -> Memory:
+        store: Memory
+        if request.param == "postgres":
+            from bot.memory.postgres import PostgresMemory
+
+            store = await PostgresMemory.open(
+                dsn, clock=memory_clock, keep_messages=keep_messages, schema=schema
+            )
+        else:
+            from bot.memory.sqlite import SqliteMemory
+
+            store = await SqliteMemory.open(
+                tmp_path / "memory.db", clock=memory_clock, keep_messages=keep_messages
+            )
+        opened.append(store)
+        return store
+
+    yield factory
+    for store in opened:
+        await store.close()
+
+
+@pytest.fixture
+async def memory(open_memory: MemoryFactory) -> Memory:
+    """A real memory store on each backend: SQLite on tmp_path, and Postgres in a fresh schema."""
+    return await open_memory()

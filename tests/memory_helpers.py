@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.core.clock import FakeClock
@@ -13,6 +14,8 @@ ANA = User("telegram", "1", "Ana", locale="en")
 ANA_DC = User("discord", "2", "Ana D")
 BEN = User("web", "ben", "Ben")
 ROOM = Channel("web", "lobby", ChannelKind.GROUP, title="Lobby")
+# `await open_memory(keep_messages=...)`: a fresh store of the backend under test
+MemoryFactory = Callable[..., Awaitable[Memory]]
 
 
 def at(minutes: float) -> datetime:

@@ -1,11 +1,12 @@
-"""MessageRepo contract: order, limits, /reset, and a cached tail that stays right after every write."""
+"""MessageRepo contract: order, limits, /reset, trimming, and a cached tail that stays right after every write."""
 
 from __future__ import annotations
 
 import asyncio
 
 from bot.core.ports import Memory
-from tests.memory_helpers import ANA, BEN, ROOM, ManualClock, at
+from bot.memory.sqlite.messages import TRIM_EVERY
+from tests.memory_helpers import ANA, BEN, ROOM, ManualClock, MemoryFactory, at
 
 
 async def test_recent_messages_order_limit_and_reset(memory: Memory, memory_clock: ManualClock) -> None:
@@ -48,3 +49,11 @@ async def test_forget_empties_a_cached_tail(memory: Memory) -> None:
     assert len(await memory.messages.recent(ROOM.key, 10)) == 2
     await memory.users.forget(ANA.key)
     assert [m.text for m in await memory.messages.recent(ROOM.key, 10)] == ["about Ben"]
+
+
+async def test_history_keeps_only_the_newest_turns(open_memory: MemoryFactory) -> None:
+    memory = await open_memory(keep_messages=5)
+    for i in range(2 * TRIM_EVERY):
+        await memory.messages.add(ROOM.key, BEN.key, "Ben", "user", f"m{i}")
+    kept = await memory.messages.recent(ROOM.key, 1000)
+    assert [m.text for m in kept] == [f"m{i}" for i in range(2 * TRIM_EVERY - 5, 2 * TRIM_EVERY)]

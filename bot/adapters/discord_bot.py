@@ -30,6 +30,7 @@ from bot.core.output import Button, SentMessage, VoiceNote
 from bot.core.registry import CommandSpec, clean_text
 from bot.core.streaming import split_text
 from bot.settings import Settings
+from bot.shards import shard_plan
 
 log = logging.getLogger(__name__)
 
@@ -411,10 +412,13 @@ CHAT_MESSAGE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
 def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None) -> discord.Client:
-    """Build the Discord client (sharded when DISCORD_SHARDS is "auto" or a count) wired to the core."""
-    sharded, shard_count = shard_config(settings.discord_shards)
-    base: type[discord.Client] = discord.AutoShardedClient if sharded else discord.Client
-    extra: dict[str, Any] = {"shard_count": shard_count} if shard_count else {}
+    """Build the Discord client wired to the core: sharded per DISCORD_SHARD_IDS/COUNT or DISCORD_SHARDS."""
+    plan = shard_plan(settings)
+    base: type[discord.Client] = discord.AutoShardedClient if plan.sharded else discord.Client
+    extra: dict[str, Any] = {"shard_count": plan.count} if plan.count else {}
+    if plan.ids is not None:
+        extra["shard_ids"] = list(plan.ids)
+    log.info("discord: %s", plan.describe())
     intents = discord.Intents.default()
     intents.message_content = True  # privileged: enable it in the developer portal (see README)
 

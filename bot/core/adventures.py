@@ -24,6 +24,7 @@ from bot.core.models import Mention
 from bot.core.output import Button
 from bot.core.ports import AdventureRecord, AvatarRecord, ImageStudio, Memory, VoiceReplies
 from bot.core.registry import ActionHandler, CommandSpec, Kind, Option, SuggestionSource, Words
+from bot.queue.port import PostcardQueue, PostcardRequest, submit_to_file
 from bot.settings import Settings
 from generators.dialogue.base import DialogueBackend
 from generators.errors import InputError
@@ -51,6 +52,7 @@ class Adventures(Feature):
         queue: JobQueue,
         settings: Settings,
         clock: Clock,
+        remote: PostcardQueue | None = None,
         voice: VoiceReplies | None = None,
     ) -> None:
         self.memory = memory
@@ -63,6 +65,7 @@ class Adventures(Feature):
         self.clock = clock
         s = settings
         self._active: set[str] = set()
+        self.remote = remote  # QUEUE_URL: postcards are rendered by `avatar-bot worker` processes
         self.avatar_dir = s.avatar_data_dir / "avatars"
         self.postcard_dir = s.avatar_data_dir / "postcards"
 
@@ -283,7 +286,14 @@ class Adventures(Feature):
                 caption_style=caption_style,
             )
 
-        future, ahead = self.queue.submit(ctx.user_key, job)
+        if self.remote is not None:
+            request = PostcardRequest(
+                uuid.uuid4().hex, ctx.user_key, landmark.id, tuple(avatar_bytes), now, seed, fmt, lang, style,
+                caption_style,
+            )  # fmt: skip
+            future, ahead = await submit_to_file(self.remote, request, out_path)
+        else:
+            future, ahead = self.queue.submit(ctx.user_key, job)
         await self.memory.usage.record(ctx.user_key, "adventure")
         if ahead:
             await ctx.reply("queued", position=ahead + 1, place=landmark.name(lang))
