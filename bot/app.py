@@ -27,7 +27,9 @@ from bot.core.identity import Identity
 from bot.core.jobs import JobQueue
 from bot.core.known import KnownIdentities
 from bot.core.memories import Memories
+from bot.core.ports import Speaker
 from bot.core.registry import Registry
+from bot.core.voice import Voices
 from bot.health import Operations, OpsServer, StoreProbe
 from bot.memory.backend import open_memory
 from bot.metrics import Metrics, TimedDialogue
@@ -66,13 +68,14 @@ async def build_core(
     clock: Clock | None = None,
     images: ImageStudio | None = None,
     features: tuple[Feature, ...] = (),
+    speaker: Speaker | None = None,
 ) -> Runtime:
     """Compose the bot: ports (memory, personas, chat model, image queue), then the features that use
     them, then the core that routes to them. `features` adds more (a test's new command, say)."""
     use_catalogue(build_catalogue())
     stack = AsyncExitStack()
     try:
-        return await _compose(settings, stack, dialogue, clock, images, features)
+        return await _compose(settings, stack, dialogue, clock, images, features, speaker)
     except BaseException:
         # A start that fails half-way (a bad persona file, Ctrl-C while the model loads) closes
         # whatever was opened, so no store or worker outlives it.
@@ -87,6 +90,7 @@ async def _compose(
     clock: Clock | None,
     images: ImageStudio | None,
     features: tuple[Feature, ...],
+    speaker: Speaker | None,
 ) -> Runtime:
     """The body of `build_core`: everything opened is pushed on `stack`."""
     clock = clock or SystemClock()
@@ -118,17 +122,35 @@ async def _compose(
     if images is None:
         images = ImageStudio.from_options(settings.image_options())  # models load on first use
         stack.callback(images.close)
+    unavailable = ""
+    if speaker is None:
+        speaker, unavailable = await _load_speaker(settings)
     # What the core and the features share: the command table, who was seen, open confirmations.
     registry = Registry()
     known = KnownIdentities(memory.users)
     confirmations = Confirmations(clock)
 
     # Features, each with only the ports it uses.
+    voices = Voices(
+        speaker,
+        memory.settings,
+        memory.adventures,
+        data_dir,
+        unavailable_reason=unavailable,
+    )
     adventures = Adventures(
-        memory, dialogue, Catalogue.load(), images, image_queue, settings, clock, remote=postcards
+        memory,
+        dialogue,
+        Catalogue.load(),
+        images,
+        image_queue,
+        settings,
+        clock,
+        remote=postcards,
+        voice=voices,
     )
     chat = ChatService(settings, dialogue, clock, memory, journal=adventures.journal_lines)
-    conversation = Conversation(chat, memory, personas, registry)
+    conversation = Conversation(chat, memory, personas, registry, voice=voices)
     install(
         registry,
         (
@@ -137,6 +159,7 @@ async def _compose(
             adventures,
             Identity(memory.users, memory.adventures, data_dir),
             Admin(memory.settings, personas, settings.default_persona),
+            voices,
             *features,
         ),
     )
@@ -170,6 +193,21 @@ async def _load_dialogue(settings: Settings) -> DialogueBackend:
     if loaded.fallback_reason:
         log.warning("chat model fallback: %s", loaded.fallback_reason)
     return loaded.backend
+
+
+async def _load_speaker(settings: Settings) -> tuple[Speaker | None, str]:
+    """The voice pipeline (eSpeak NG, or the TTS_BASE_URL server), or None and why there is none."""
+    if not settings.voice_enabled:
+        return None, "VOICE_ENABLED=false"
+    try:
+        from generators.voice.pipeline import VoicePipeline
+
+        speaker = await asyncio.to_thread(VoicePipeline.from_options, settings.voice_options())
+    except Exception as exc:  # a missing program or library: the bot runs on without voices
+        log.warning("voices are off: %s", exc)
+        return None, str(exc)
+    log.info("voice engine: %s", speaker.name)
+    return speaker, ""
 
 
 async def run(settings: Settings) -> None:

@@ -132,6 +132,14 @@ def _fonts(settings: Settings) -> str:
     return describe_fonts()
 
 
+def _voice(settings: Settings) -> str:
+    from generators.voice.pipeline import describe_voice
+
+    if not settings.voice_enabled:
+        return "off (VOICE_ENABLED=false)"
+    return describe_voice(settings.voice_options())
+
+
 def _adapters(settings: Settings) -> str:
     lines = []
     pg = f"http://{settings.playground_host}:{settings.playground_port}"
@@ -175,6 +183,7 @@ def report(settings: Settings) -> str:
         ("images", _safe(lambda: _images(settings))),
         ("avatar cut-out", _safe(lambda: _cutout(settings))),
         ("fonts", _safe(lambda: _fonts(settings))),
+        ("voice", _safe(lambda: _voice(settings))),
         ("adapters", _safe(lambda: _adapters(settings))),
     ]
     width = max(len(k) for k, _ in rows)

@@ -248,6 +248,7 @@ def card_to_persona(obj: dict, persona_id: str = "imported") -> CardImport:
         "appearance": ext.get("appearance", _wpp(description, "body|appearance|looks")[: F.MAX_TEXT_CHARS]),
         **{k: ext.get(k) for k in ("speaking_style", "caption_style", "boundaries")},
         "catchphrases": ext.get("catchphrases"),
+        "voice": ext.get("voice"),
     }
     persona, more = persona_from_dict(mapped, source=f"card_{version}", error_key="card_invalid")
     return CardImport(persona, version, tuple(warnings + more))
@@ -300,6 +301,12 @@ def persona_to_card(persona: Persona) -> dict:
                 "caption_style": persona.caption_style,
                 "boundaries": persona.boundaries,
                 "catchphrases": {k: list(v) for k, v in persona.catchphrases.items()},
+                "voice": {
+                    "id": persona.voice.id,
+                    "server_voice": persona.voice.server_voice,
+                    "speed": persona.voice.speed,
+                    "pitch": persona.voice.pitch,
+                },
             }
         },
         "group_only_greetings": [],

@@ -27,7 +27,7 @@ from bot.core.models import (
     OptionValue,
     User,
 )
-from bot.core.output import Button, SentMessage
+from bot.core.output import Button, SentMessage, VoiceNote
 from bot.core.registry import CommandSpec, clean_text
 from bot.core.streaming import split_text
 from bot.settings import Settings
@@ -120,6 +120,10 @@ def _discord_file(fitted: Path | bytes, original: Path) -> discord.File:
     return discord.File(str(fitted))
 
 
+def _voice_file(note: VoiceNote) -> discord.File:
+    return discord.File(str(note.path), filename="voice.ogg", description="AI-generated voice")
+
+
 def _too_large_note(path: Path) -> str:
     return f"\n(the picture is too large for this server: {Path(path).stat().st_size // 1024} KB)"
 
@@ -201,6 +205,20 @@ class ChannelOutput:
         self._prefixes[str(msg.id)] = prefix
         for i, part in enumerate(parts[1:], 1):
             await self.send(part, buttons if i == len(parts) - 1 else ())
+        return SentMessage(id=str(msg.id))
+
+    async def send_voice(
+        self, note: VoiceNote, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Send the voice note as an audio attachment, which Discord plays inline (discord.py 2.7 has
+        no public way to send a native voice message), with its label."""
+        prefix = self._prefix(caption)
+        kwargs = self._common(buttons)
+        msg = await self.channel.send(
+            content=(prefix + caption)[: self.max_len] or None, file=_voice_file(note), **kwargs
+        )
+        self._messages[str(msg.id)] = msg
+        self._prefixes[str(msg.id)] = prefix
         return SentMessage(id=str(msg.id))
 
     async def typing(self) -> None:
@@ -311,6 +329,24 @@ class InteractionOutput:
         self._messages[str(msg.id)] = msg
         for i, part in enumerate(parts[1:], 1):
             await self.send(part, buttons if i == len(parts) - 1 else ())
+        return SentMessage(id=str(msg.id))
+
+    async def send_voice(
+        self, note: VoiceNote, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Send the voice note as a follow-up audio attachment with its label."""
+        if self.expired:
+            out = await self._fallback_output()
+            sent = await out.send_voice(note, caption, buttons)
+            self._messages[sent.id] = out
+            return sent
+        kwargs: dict[str, Any] = {"content": caption[: self.max_len], "file": _voice_file(note)}
+        if view := view_for(buttons):
+            kwargs["view"] = view
+        msg = await self._followup(**kwargs)
+        if msg is None:
+            return await self.send_voice(note, caption, buttons)
+        self._messages[str(msg.id)] = msg
         return SentMessage(id=str(msg.id))
 
     async def typing(self) -> None:

@@ -36,7 +36,7 @@ from bot.adapters.supervisor import TokenRejected, best_effort
 from bot.core.clock import Clock, SystemClock
 from bot.core.engine import BotCore
 from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
-from bot.core.output import Button, SentMessage
+from bot.core.output import Button, SentMessage, VoiceNote
 from bot.core.registry import Registry
 from bot.core.router import normalise_text
 from bot.core.streaming import INDICATOR, split_text
@@ -169,6 +169,24 @@ class TelegramOutput:
         if rest:
             for i, part in enumerate(parts_ := split_text(rest, self.max_len)):
                 await self.send(part, buttons if i == len(parts_) - 1 else ())
+        return SentMessage(id=str(msg.message_id))
+
+    async def send_voice(
+        self, note: VoiceNote, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Send a voice note (`sendVoice`, OGG/Opus) with its label as the caption."""
+        data = await asyncio.to_thread(Path(note.path).read_bytes)
+        msg = await self._call(
+            self.app.bot.send_voice,
+            chat_id=self.chat_id,
+            voice=data,
+            duration=max(1, round(note.duration_s)),
+            caption=caption[:MAX_CAPTION] or None,
+            reply_markup=keyboard(buttons),
+            reply_parameters=self._reply_params(),
+            idempotent=False,
+        )
+        self.sent.append(msg.message_id)
         return SentMessage(id=str(msg.message_id))
 
     async def typing(self) -> None:

@@ -19,7 +19,7 @@ from aiohttp import WSMsgType, web
 from bot.core.engine import BotCore
 from bot.core.i18n import t, ui_language
 from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
-from bot.core.output import Button, SentMessage
+from bot.core.output import Button, SentMessage, VoiceNote
 from bot.health import Operations
 from generators.lang import clean_name
 
@@ -41,6 +41,7 @@ ACTIONS_KEEP = 2000
 SEND_TIMEOUT_S = 5.0
 MAX_INFLIGHT = 6  # unanswered messages per tab
 IMAGE_SUFFIXES = {
+    ".ogg": "audio/ogg",  # voice notes (the name stays: everything /media/ serves)
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -153,6 +154,20 @@ class WebChatOutput:
             log.warning("refusing to serve an image outside the data directory")
         event = self.playground.bot_event(mid, caption, buttons, self.author)
         event["image"] = f"/media/{token}" if token else None
+        await self.playground.broadcast(self.channel_id, event)
+        return SentMessage(id=mid)
+
+    async def send_voice(
+        self, note: VoiceNote, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Broadcast a voice note, played by an audio player, with its label and buttons."""
+        mid = self.playground.new_id()
+        token = self.playground.media.add(Path(note.path))
+        if token is None:
+            log.warning("refusing to serve a voice note outside the data directory")
+        event = self.playground.bot_event(mid, caption, buttons, self.author)
+        event["audio"] = f"/media/{token}" if token else None
+        event["duration"] = round(note.duration_s, 1)
         await self.playground.broadcast(self.channel_id, event)
         return SentMessage(id=mid)
 
