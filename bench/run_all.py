@@ -23,6 +23,7 @@ SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
     "adventure.py": ([], ["--smoke"]),
     "load.py": ([], ["--smoke"]),
     "killstore.py": ([], ["--rounds", "5"]),
+    "voice.py": ([], ["--smoke"]),
     "scale.py": ([], ["--smoke"]),
 }
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
+from prometheus_client import CollectorRegistry
+
+from bot.adapters.supervisor import Platform, Supervisor, write_status
 from bot.core.admin import Admin
 from bot.core.adventures import Adventures
 from bot.core.chat import ChatService
@@ -22,8 +27,12 @@ from bot.core.identity import Identity
 from bot.core.jobs import JobQueue
 from bot.core.known import KnownIdentities
 from bot.core.memories import Memories
+from bot.core.ports import Speaker
 from bot.core.registry import Registry
+from bot.core.voice import Voices
+from bot.health import Operations, OpsServer, StoreProbe
 from bot.memory.backend import open_memory
+from bot.metrics import Metrics, TimedDialogue
 from bot.queue.backend import postcard_queue
 from bot.settings import Settings
 from bot.texts import build_catalogue
@@ -44,6 +53,8 @@ class Runtime:
     core: BotCore
     adventures: Adventures
     stack: AsyncExitStack
+    metrics: Metrics
+    store_probe: StoreProbe
 
     async def aclose(self) -> None:
         """Stop the image queue, close the store and models."""
@@ -57,11 +68,31 @@ async def build_core(
     clock: Clock | None = None,
     images: ImageStudio | None = None,
     features: tuple[Feature, ...] = (),
+    speaker: Speaker | None = None,
 ) -> Runtime:
     """Compose the bot: ports (memory, personas, chat model, image queue), then the features that use
     them, then the core that routes to them. `features` adds more (a test's new command, say)."""
     use_catalogue(build_catalogue())
     stack = AsyncExitStack()
+    try:
+        return await _compose(settings, stack, dialogue, clock, images, features, speaker)
+    except BaseException:
+        # A start that fails half-way (a bad persona file, Ctrl-C while the model loads) closes
+        # whatever was opened, so no store or worker outlives it.
+        await stack.aclose()
+        raise
+
+
+async def _compose(
+    settings: Settings,
+    stack: AsyncExitStack,
+    dialogue: DialogueBackend | None,
+    clock: Clock | None,
+    images: ImageStudio | None,
+    features: tuple[Feature, ...],
+    speaker: Speaker | None,
+) -> Runtime:
+    """The body of `build_core`: everything opened is pushed on `stack`."""
     clock = clock or SystemClock()
     settings.avatar_data_dir.mkdir(parents=True, exist_ok=True)
     data_dir = settings.avatar_data_dir
@@ -74,6 +105,8 @@ async def build_core(
     if dialogue is None:
         dialogue = await _load_dialogue(settings)
         stack.push_async_callback(dialogue.aclose)
+    metrics = Metrics(CollectorRegistry())  # one registry per composed bot, never shared module state
+    dialogue = TimedDialogue(dialogue, metrics)
     image_queue = JobQueue(
         clock,
         workers=settings.image_workers,
@@ -81,6 +114,7 @@ async def build_core(
         timeout_s=settings.image_timeout_s,
     )
     image_queue.start()
+    metrics.watch_queue(image_queue)
     stack.push_async_callback(image_queue.aclose)
     postcards = postcard_queue(settings)  # None: postcards render on image_queue's threads
     if postcards is not None:
@@ -88,17 +122,35 @@ async def build_core(
     if images is None:
         images = ImageStudio.from_options(settings.image_options())  # models load on first use
         stack.callback(images.close)
+    unavailable = ""
+    if speaker is None:
+        speaker, unavailable = await _load_speaker(settings)
     # What the core and the features share: the command table, who was seen, open confirmations.
     registry = Registry()
     known = KnownIdentities(memory.users)
     confirmations = Confirmations(clock)
 
     # Features, each with only the ports it uses.
+    voices = Voices(
+        speaker,
+        memory.settings,
+        memory.adventures,
+        data_dir,
+        unavailable_reason=unavailable,
+    )
     adventures = Adventures(
-        memory, dialogue, Catalogue.load(), images, image_queue, settings, clock, remote=postcards
+        memory,
+        dialogue,
+        Catalogue.load(),
+        images,
+        image_queue,
+        settings,
+        clock,
+        remote=postcards,
+        voice=voices,
     )
     chat = ChatService(settings, dialogue, clock, memory, journal=adventures.journal_lines)
-    conversation = Conversation(chat, memory, personas, registry)
+    conversation = Conversation(chat, memory, personas, registry, voice=voices)
     install(
         registry,
         (
@@ -109,6 +161,7 @@ async def build_core(
                 memory.users, memory.adventures, memory.usage, memory.settings, confirmations, clock, data_dir
             ),
             Admin(memory.settings, personas, settings.default_persona),
+            voices,
             *features,
         ),
     )
@@ -123,8 +176,14 @@ async def build_core(
         known=known,
         confirmations=confirmations,
         clock=clock,
+        meter=metrics,
     )
-    return Runtime(core=core, adventures=adventures, stack=stack)
+
+    async def store_probe() -> None:
+        # A real write through the port, so it proves the store (SQLite or Postgres) takes writes.
+        await memory.settings.set("health", "probe", "ok")
+
+    return Runtime(core=core, adventures=adventures, stack=stack, metrics=metrics, store_probe=store_probe)
 
 
 async def _load_dialogue(settings: Settings) -> DialogueBackend:
@@ -138,6 +197,21 @@ async def _load_dialogue(settings: Settings) -> DialogueBackend:
     return loaded.backend
 
 
+async def _load_speaker(settings: Settings) -> tuple[Speaker | None, str]:
+    """The voice pipeline (eSpeak NG, or the TTS_BASE_URL server), or None and why there is none."""
+    if not settings.voice_enabled:
+        return None, "VOICE_ENABLED=false"
+    try:
+        from generators.voice.pipeline import VoicePipeline
+
+        speaker = await asyncio.to_thread(VoicePipeline.from_options, settings.voice_options())
+    except Exception as exc:  # a missing program or library: the bot runs on without voices
+        log.warning("voices are off: %s", exc)
+        return None, str(exc)
+    log.info("voice engine: %s", speaker.name)
+    return speaker, ""
+
+
 async def run(settings: Settings) -> None:
     """Start every configured adapter and serve until SIGINT/SIGTERM."""
     runtime = await build_core(settings)
@@ -148,21 +222,10 @@ async def run(settings: Settings) -> None:
             loop.add_signal_handler(sig, stop.set)
         except NotImplementedError:  # pragma: no cover - non-Unix
             pass
-    runners = []
+    ops = Operations(runtime.metrics, settings.avatar_data_dir, runtime.store_probe)
+    runners: list[Stoppable] = []
     try:
-        if settings.playground_enabled:
-            from bot.adapters.web import Playground
-
-            pg = Playground(runtime.core)
-            await pg.start(settings.playground_host, settings.playground_port)
-            runners.append(pg)
-            print(f"Playground: http://{settings.playground_host}:{pg.port}", flush=True)
-        for name, configured in (("discord", settings.discord_token), ("telegram", settings.telegram_token)):
-            if configured is None:
-                continue
-            adapter = await _start_platform(name, runtime.core, settings)
-            if adapter is not None:
-                runners.append(adapter)
+        await serve(settings, runtime, ops, runners)
         await stop.wait()
     finally:
         log.info("shutting down")
@@ -174,23 +237,56 @@ async def run(settings: Settings) -> None:
         await runtime.aclose()
 
 
-async def _start_platform(name: str, core: BotCore, settings: Settings):
-    """Start a platform adapter; a bad token or missing library is reported and the others keep running."""
-    try:
+class Stoppable(Protocol):
+    """Anything `run` started and must stop: the playground, the metrics server, a supervisor."""
+
+    async def stop(self) -> None:
+        """Stop it."""
+        ...
+
+
+async def serve(settings: Settings, runtime: Runtime, ops: Operations, runners: list[Stoppable]) -> None:
+    """Start the playground (or the metrics port), then every configured platform adapter in the
+    background; each retries until it connects or its token is rejected. Started things are appended
+    to `runners` (stopped in reverse order)."""
+    core = runtime.core
+    for name, configured in (("discord", settings.discord_token), ("telegram", settings.telegram_token)):
+        if configured is not None:
+            ops.supervisors.append(
+                Supervisor(
+                    name,
+                    _platform_factory(name, core, settings),
+                    core.clock,
+                    on_change=lambda _s: write_status(settings.avatar_data_dir, ops.statuses()),
+                )
+            )
+    runtime.metrics.watch_adapters(ops.statuses)
+    if settings.playground_enabled:
+        from bot.adapters.web import Playground
+
+        pg = Playground(core, ops=ops)
+        await pg.start(settings.playground_host, settings.playground_port)
+        runners.append(pg)
+        print(f"Playground: http://{settings.playground_host}:{pg.port}", flush=True)
+    else:
+        server = OpsServer(ops)
+        await server.start(settings.metrics_host, settings.metrics_port)
+        runners.append(server)
+    for sup in ops.supervisors:
+        runners.append(sup)
+        sup.start()
+
+
+def _platform_factory(name: str, core: BotCore, settings: Settings) -> Callable[[], Platform]:
+    """Builds a fresh adapter for each start attempt (a failed client can't be reused)."""
+
+    def make() -> Platform:
         if name == "discord":
             from bot.adapters.discord_bot import DiscordAdapter
 
-            adapter = DiscordAdapter(core, settings)
-        else:
-            from bot.adapters.telegram_bot import TelegramAdapter
+            return DiscordAdapter(core, settings)
+        from bot.adapters.telegram_bot import TelegramAdapter
 
-            adapter = TelegramAdapter(core, settings)
-        await adapter.start()
-    except ImportError as exc:
-        log.error("%s adapter unavailable: %s (install the [%s] extra)", name, exc, name)
-        return None
-    except Exception as exc:
-        log.error("%s adapter did not start: %s", name, exc)
-        return None
-    log.info("%s adapter started", name)
-    return adapter
+        return TelegramAdapter(core, settings)
+
+    return make

@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     exp = psub.add_parser("export")
     exp.add_argument("id")
     exp.add_argument("file", type=Path)
+    exp.add_argument("--force", action="store_true", help="replace an existing regular file")
     return p
 
 
@@ -104,11 +105,13 @@ def _personas(settings: Settings, args: argparse.Namespace) -> int:
     from generators.errors import InputError
     from personas.registry import PersonaRegistry
 
-    reg = PersonaRegistry(PERSONAS_DIR, settings.avatar_data_dir / "personas")
     try:
+        reg = PersonaRegistry(PERSONAS_DIR, settings.avatar_data_dir / "personas")
         if args.pcmd == "list":
             for p in reg.list():
                 print(f"{p.id:<16} {p.name:<20} {p.tagline}  [{p.source}]")
+            for name, reason in reg.skipped.items():
+                print(f"skipped {name}: {reason}", file=sys.stderr)
         elif args.pcmd == "show":
             p = reg.get(args.id)
             for key in (
@@ -130,7 +133,8 @@ def _personas(settings: Settings, args: argparse.Namespace) -> int:
             p = reg.import_file(args.file)
             print(f"Imported {p.name} as {p.id}")
         elif args.pcmd == "export":
-            reg.export(args.id, args.file, fmt="json" if args.file.suffix.lower() == ".json" else "png")
+            fmt = "json" if args.file.suffix.lower() == ".json" else "png"
+            reg.export(args.id, args.file, fmt=fmt, force=args.force)
             print(f"Exported {args.id} to {args.file}")
     except InputError as err:
         print(build_catalogue().text(err.key, "en", **err.params), file=sys.stderr)

@@ -132,22 +132,41 @@ def _fonts(settings: Settings) -> str:
     return describe_fonts()
 
 
+def _voice(settings: Settings) -> str:
+    from generators.voice.pipeline import describe_voice
+
+    if not settings.voice_enabled:
+        return "off (VOICE_ENABLED=false)"
+    return describe_voice(settings.voice_options())
+
+
 def _adapters(settings: Settings) -> str:
     lines = []
     pg = f"http://{settings.playground_host}:{settings.playground_port}"
     lines.append(
         f"playground: {'on at ' + pg if settings.playground_enabled else 'off (PLAYGROUND_ENABLED=false)'}"
     )
+    from bot.adapters.supervisor import read_status
+
+    live = {s.name: s for s in read_status(Path(settings.avatar_data_dir)) or ()}
     for name, token in (("discord", settings.discord_token), ("telegram", settings.telegram_token)):
         if token is None:
             key = f"{name.upper()}_TOKEN"
-            lines.append(f"{name}: off ({key} is not set)")
+            lines.append(f"{name}: off ({key} is not set or empty)")
             continue
         try:
             __import__(f"bot.adapters.{name}_bot")
-            lines.append(f"{name}: on (token set)")
         except ImportError as exc:
             lines.append(f"{name}: token set, but the adapter cannot start ({exc})")
+            continue
+        status = live.get(name)
+        if status is None:
+            lines.append(f"{name}: on (token set; no running bot reports it)")
+        else:
+            detail = f": {status.detail}" if status.detail else ""
+            lines.append(
+                f"{name}: on (running bot reports {status.state.value}{detail}; start attempts {status.attempts})"
+            )
     lines.append("terminal: avatar-bot chat --user NAME")
     return "\n  ".join(lines)
 
@@ -164,6 +183,7 @@ def report(settings: Settings) -> str:
         ("images", _safe(lambda: _images(settings))),
         ("avatar cut-out", _safe(lambda: _cutout(settings))),
         ("fonts", _safe(lambda: _fonts(settings))),
+        ("voice", _safe(lambda: _voice(settings))),
         ("adapters", _safe(lambda: _adapters(settings))),
     ]
     width = max(len(k) for k, _ in rows)

@@ -9,7 +9,8 @@ import re
 _SECRET_ENV = ("DISCORD_TOKEN", "TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "LLM_API_KEY")
 # Telegram bot tokens and Discord tokens have recognisable shapes; scrub them even if unknown.
 _TOKEN_SHAPES = re.compile(
-    r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}|[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}"
+    r"(?<!\d)\d{6,12}:[A-Za-z0-9_-]{30,}|[A-Za-z0-9_-]{23,28}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}",
+    re.I,
 )
 
 
@@ -19,11 +20,17 @@ class RedactSecrets(logging.Filter):
     def __init__(self, secrets: list[str] | None = None) -> None:
         super().__init__()
         self.secrets = [s for s in (secrets or []) if s and len(s) >= 6]
+        # Libraries lowercase URLs they echo (PTB: `.../bot123:abc/getme`), so match in any case.
+        self._known = (
+            re.compile("|".join(re.escape(s) for s in sorted(self.secrets, key=len, reverse=True)), re.I)
+            if self.secrets
+            else None
+        )
 
     def redact(self, text: str) -> str:
-        """Scrub secrets from one string."""
-        for s in self.secrets:
-            text = text.replace(s, "[REDACTED]")
+        """Scrub secrets (in any letter case) from one string."""
+        if self._known is not None:
+            text = self._known.sub("[REDACTED]", text)
         return _TOKEN_SHAPES.sub("[REDACTED]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:

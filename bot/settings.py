@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from generators.dialogue.loader import PACKAGED_MODEL, DialogueOptions
 from generators.images.options import ImageOptions
+from generators.voice.pipeline import VoiceOptions
 
 
 class Settings(BaseSettings):
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
     playground_enabled: bool = True
     playground_host: str = "127.0.0.1"
     playground_port: int = 8080
+    playground_public: bool = False  # opt-in to bind beyond loopback (no login; everyone is admin)
+    metrics_host: str = "127.0.0.1"  # /healthz and /metrics when the playground is off
+    metrics_port: int = 9464
 
     discord_token: SecretStr | None = None
     discord_guild_ids: str = ""
@@ -71,6 +75,25 @@ class Settings(BaseSettings):
     avatar_max_bytes: int = 10 * 1024 * 1024
     avatar_max_pixels: int = 40_000_000
 
+    voice_enabled: bool = True
+    tts_base_url: str | None = None
+    tts_api_key: SecretStr | None = None
+    tts_model: str = "tts-1"
+    voice_max_chars: int = Field(600, ge=20, le=4000)
+    voice_timeout_s: float = 60.0
+
+    @field_validator(
+        "discord_token", "telegram_token", "telegram_webhook_secret", "llm_api_key", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`DISCORD_TOKEN=` with nothing after it (a copied .env.example) means no token."""
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
     @property
     def db_path(self) -> Path:
         """Where the SQLite database lives."""
@@ -86,6 +109,16 @@ class Settings(BaseSettings):
             size=self.image_size,
             harmonise_strength=self.image_harmonise_strength,
             segmentation_model=self.segmentation_model,
+        )
+
+    def voice_options(self) -> VoiceOptions:
+        """The VOICE_* and TTS_* values the voice pipeline takes."""
+        return VoiceOptions(
+            base_url=self.tts_base_url,
+            api_key=self.tts_api_key.get_secret_value() if self.tts_api_key else None,
+            model=self.tts_model,
+            max_chars=self.voice_max_chars,
+            timeout_s=self.voice_timeout_s,
         )
 
     @property

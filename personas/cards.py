@@ -72,6 +72,19 @@ def read_card_file(path: Path) -> CardImport:
     return card_to_persona(parse_json(raw))
 
 
+def read_card_bytes(raw: bytes) -> CardImport:
+    """Import a card from the bytes of a PNG (ccv3 preferred over chara) or a JSON file."""
+    if raw.startswith(PNG_SIGNATURE):
+        if len(raw) > F.MAX_FILE_BYTES:
+            raise _check.fail(f"the file is {len(raw):,} bytes; the limit is {F.MAX_FILE_BYTES:,}")
+        chunks = read_text_chunks(io.BytesIO(raw), ("ccv3", "chara"))
+        payload = chunks.get("ccv3") or chunks.get("chara")
+        if payload is None:
+            raise _check.fail("the PNG has no character card data in it")
+        raw = decode_base64(payload)
+    return card_to_persona(parse_json(raw))
+
+
 def decode_base64(payload: bytes) -> bytes:
     """Strictly decode a card chunk's base64 (whitespace and missing padding tolerated)."""
     compact = re.sub(rb"\s+", b"", payload)
@@ -235,6 +248,7 @@ def card_to_persona(obj: dict, persona_id: str = "imported") -> CardImport:
         "appearance": ext.get("appearance", _wpp(description, "body|appearance|looks")[: F.MAX_TEXT_CHARS]),
         **{k: ext.get(k) for k in ("speaking_style", "caption_style", "boundaries")},
         "catchphrases": ext.get("catchphrases"),
+        "voice": ext.get("voice"),
     }
     persona, more = persona_from_dict(mapped, source=f"card_{version}", error_key="card_invalid")
     return CardImport(persona, version, tuple(warnings + more))
@@ -287,6 +301,12 @@ def persona_to_card(persona: Persona) -> dict:
                 "caption_style": persona.caption_style,
                 "boundaries": persona.boundaries,
                 "catchphrases": {k: list(v) for k, v in persona.catchphrases.items()},
+                "voice": {
+                    "id": persona.voice.id,
+                    "server_voice": persona.voice.server_voice,
+                    "speed": persona.voice.speed,
+                    "pitch": persona.voice.pitch,
+                },
             }
         },
         "group_only_greetings": [],

@@ -29,6 +29,7 @@ MAX_LANGUAGES = 10
 MAX_CATCHPHRASES = 50
 MAX_ID_CHARS = 40
 
+VOICE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+-]{0,39}$")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 # Bidi embeddings/overrides/isolates can disguise text direction; drop them with the C0/C1 controls.
@@ -97,6 +98,16 @@ class Checker:
         if isinstance(value, float) and not math.isfinite(value):
             raise self.fail(f"{where} should be a finite number")
         return max(-(10**9), min(10**9, int(value)))
+
+    def number(self, value: object, where: str, default: float) -> float:
+        """A finite float; None/missing gives `default`."""
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(f"{where} should be a number, not {_kind(value)}")
+        if not math.isfinite(value):
+            raise self.fail(f"{where} should be a finite number")
+        return float(value)
 
     def boolean(self, value: object, where: str, default: bool) -> bool:
         """A bool; None/missing gives `default`."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from generators.voice.style import VoiceStyle
+
 
 @dataclass(frozen=True, slots=True)
 class LoreEntry:
@@ -39,4 +41,5 @@ class Persona:
     system_prompt: str = ""
     post_history_instructions: str = ""
     lorebook: tuple[LoreEntry, ...] = ()
+    voice: VoiceStyle = VoiceStyle()
     source: str = "builtin"

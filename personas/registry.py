@@ -5,16 +5,17 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import stat
 import tempfile
 import threading
 from pathlib import Path
 
 from generators.errors import InputError
 from personas import fields as F
-from personas.cards import export_json, export_png, read_card_file
+from personas.cards import export_json, export_png, read_card_bytes
 from personas.model import Persona
 from personas.png_chunks import PNG_SIGNATURE
-from personas.toml_io import USER_SOURCES, dumps, read_toml
+from personas.toml_io import USER_SOURCES, dumps, parse_toml, read_toml
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +28,13 @@ class PersonaRegistry:
         self.user_dir = Path(user_dir)
         self._lock = threading.Lock()
         self._personas: dict[str, Persona] = {}
+        self.skipped: dict[str, str] = {}  # user persona file name -> why it was not loaded
         self.reload()
 
     def reload(self) -> None:
         """Re-read both folders. A broken built-in raises; a broken user file is logged and skipped."""
         personas: dict[str, Persona] = {}
+        skipped: dict[str, str] = {}
         for path in sorted(self.builtin_dir.glob("*.toml")):
             persona, _ = read_toml(path, source="builtin", strict=True)
             if persona.id != path.stem:
@@ -41,16 +44,23 @@ class PersonaRegistry:
             try:
                 persona, warnings = read_toml(path, source="user")
             except InputError as err:
-                log.warning("skipping persona file %s: %s", path.name, err.params.get("reason", err.key))
+                skipped[path.name] = str(err.params.get("reason", err.key))
+                log.warning("skipping persona file %s: %s", path.name, skipped[path.name])
+                continue
+            except Exception as err:  # one bad file must never stop the bot from starting
+                skipped[path.name] = f"it could not be read ({type(err).__name__})"
+                log.warning("skipping persona file %s: %s", path.name, skipped[path.name], exc_info=True)
                 continue
             for warning in warnings:
                 log.warning("persona file %s: %s", path.name, warning)
             if persona.id in personas:
-                log.warning("skipping persona file %s: id %r is already taken", path.name, persona.id)
+                skipped[path.name] = f"id {persona.id!r} is already taken"
+                log.warning("skipping persona file %s: %s", path.name, skipped[path.name])
                 continue
             source = persona.source if persona.source in USER_SOURCES else "user"
             personas[persona.id] = dataclasses.replace(persona, source=source)
         self._personas = personas
+        self.skipped = skipped
 
     def list(self) -> list[Persona]:
         """All personas: built-ins first (file order), then user imports."""
@@ -88,19 +98,19 @@ class PersonaRegistry:
     def import_file(self, path: Path) -> Persona:
         """Import a persona TOML, card JSON or card PNG; it is saved in user_dir under a fresh safe id."""
         path = Path(path)
-        try:
-            with path.open("rb") as fh:
-                head = fh.read(64)
-        except OSError as err:
-            raise InputError(
-                "card_invalid", reason=f"the file can't be read ({err.strerror or err})"
-            ) from err
+        raw = read_regular_file(path, F.MAX_FILE_BYTES)
+        head = raw[:64]
         is_card = head.startswith(PNG_SIGNATURE) or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
         if is_card:
-            result = read_card_file(path)
+            result = read_card_bytes(raw)
             persona, warnings = result.persona, list(result.warnings)
         else:
-            persona, warnings = read_toml(path, source="toml")
+            if len(raw) > F.MAX_CARD_JSON_BYTES:
+                raise InputError(
+                    "persona_invalid",
+                    reason=f"the file is larger than {F.MAX_CARD_JSON_BYTES // 1024 // 1024} MB",
+                )
+            persona, warnings = parse_toml(raw, source="toml")
             persona = dataclasses.replace(persona, source="toml")
         for warning in warnings:
             log.warning("importing %s: %s", path.name, warning)
@@ -119,13 +129,33 @@ class PersonaRegistry:
             raise InputError("persona_invalid", reason="unsafe persona id")
         _atomic_write(target, dumps(persona).encode("utf-8"))
 
-    def export(self, persona_id: str, path: Path, fmt: str = "png") -> Path:
-        """Write the persona as a V3 card PNG or JSON (or as persona TOML) to `path`."""
+    def export(self, persona_id: str, path: Path, fmt: str = "png", *, force: bool = False) -> Path:
+        """Write the persona as a V3 card PNG or JSON (or as persona TOML) to `path`. An existing
+        regular file is replaced only with `force`; anything else there (a symlink, a device, a FIFO,
+        a folder) never is."""
         persona = self.get(persona_id)
         writers = {"png": export_png, "json": export_json, "toml": lambda p: dumps(p).encode("utf-8")}
         if fmt not in writers:
             raise ValueError(f"unknown export format {fmt!r}")
         path = Path(path)
+        try:
+            existing = os.lstat(path)
+        except FileNotFoundError:
+            existing = None
+        except OSError as err:
+            raise InputError(
+                "persona_export_failed", path=str(path), reason=err.strerror or str(err)
+            ) from err
+        if existing is not None and not stat.S_ISREG(existing.st_mode):
+            raise InputError(
+                "persona_export_failed",
+                path=str(path),
+                reason="something that is not a regular file is there",
+            )
+        if existing is not None and not force:
+            raise InputError(
+                "persona_export_failed", path=str(path), reason="the file exists (add --force to replace it)"
+            )
         try:
             _atomic_write(path, writers[fmt](persona), mode=0o644)
         except OSError as err:
@@ -133,6 +163,27 @@ class PersonaRegistry:
                 "persona_export_failed", path=str(path), reason=err.strerror or str(err)
             ) from err
         return path
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; a FIFO, device or folder is refused without
+    blocking on it (InputError card_invalid)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as err:
+        raise InputError("card_invalid", reason=f"the file can't be read ({err.strerror or err})") from err
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError("card_invalid", reason="it is not a regular file")
+        if info.st_size > limit:
+            raise InputError(
+                "card_invalid", reason=f"the file is {info.st_size:,} bytes; the limit is {limit:,}"
+            )
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        raise InputError("card_invalid", reason=f"the file is over the limit of {limit:,} bytes")
+    return raw
 
 
 def _atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:

@@ -6,6 +6,7 @@ import json
 import tomllib
 from pathlib import Path
 
+from generators.voice.style import VoiceStyle
 from personas import fields as F
 from personas.model import LoreEntry, Persona
 
@@ -29,6 +30,7 @@ _KNOWN = {
     "catchphrases",
     "examples",
     "lorebook",
+    "voice",
     "source",
     *_TEXT_FIELDS,
 }
@@ -58,6 +60,7 @@ def persona_from_dict(
     catchphrases = _catchphrases(check, data.get("catchphrases"), warnings)
     examples = _examples(check, data.get("examples"), warnings)
     lorebook = _lorebook(check, data.get("lorebook"), warnings)
+    voice = voice_from_dict(check, data.get("voice"), warnings)
     if source == "user" and data.get("source") in USER_SOURCES:
         source = data["source"]
     persona = Persona(
@@ -69,6 +72,7 @@ def persona_from_dict(
         catchphrases=catchphrases,
         examples=examples,
         lorebook=lorebook,
+        voice=voice,
         source=source,
         **texts,
     )
@@ -130,6 +134,28 @@ def _lorebook(check: F.Checker, value: object, warnings: list[str]) -> tuple[Lor
     return tuple(out)
 
 
+_VOICE_KEYS = {"id", "server_voice", "speed", "pitch"}
+
+
+def voice_from_dict(check: F.Checker, value: object, warnings: list[str]) -> VoiceStyle:
+    """The `[voice]` table: engine voice id, server voice name, speed and pitch (factors 0.5-2.0)."""
+    table = check.mapping(value, "voice")
+    unknown = sorted(set(table) - _VOICE_KEYS)
+    if unknown:
+        warnings.append(f"ignored unknown voice field(s): {', '.join(unknown)}")
+    ids = {}
+    for key in ("id", "server_voice"):
+        ids[key] = check.text(table.get(key), f"voice.{key}", F.MAX_ID_CHARS)
+        if ids[key] and not F.VOICE_ID_PATTERN.match(ids[key]):
+            raise check.fail(f"voice.{key} {ids[key]!r} should be letters, digits and - _ . : + only")
+    speed = check.number(table.get("speed"), "voice.speed", 1.0)
+    pitch = check.number(table.get("pitch"), "voice.pitch", 1.0)
+    style = VoiceStyle(id=ids["id"], server_voice=ids["server_voice"], speed=speed, pitch=pitch)
+    if (style.speed, style.pitch) != (round(speed, 2), round(pitch, 2)):
+        warnings.append("voice speed and pitch are kept within 0.5-2.0")
+    return style
+
+
 def read_toml(path: Path, *, source: str, strict: bool = False) -> tuple[Persona, list[str]]:
     """Load and validate one persona TOML file (size-capped)."""
     check = F.Checker("persona_invalid")
@@ -151,6 +177,8 @@ def parse_toml(raw: bytes, *, source: str, strict: bool = False) -> tuple[Person
         raise check.fail("the file is not UTF-8 text") from err
     except tomllib.TOMLDecodeError as err:
         raise check.fail(f"TOML syntax error ({err})") from err
+    except RecursionError as err:  # tomllib recurses once per nested array or inline table
+        raise check.fail("its tables or arrays are nested too deeply") from err
     return persona_from_dict(data, source=source, strict=strict)
 
 
@@ -173,6 +201,9 @@ def dumps(persona: Persona) -> str:
     lines += ["", "[catchphrases]"]
     for lang, phrases in persona.catchphrases.items():
         lines.append(f"{_s(lang)} = [{', '.join(_s(p) for p in phrases)}]")
+    voice = persona.voice
+    lines += ["", "[voice]", f"id = {_s(voice.id)}", f"server_voice = {_s(voice.server_voice)}"]
+    lines += [f"speed = {voice.speed!r}", f"pitch = {voice.pitch!r}"]
     for user, reply in persona.examples:
         lines += ["", "[[examples]]", f"user = {_s(user)}", f"reply = {_s(reply)}"]
     for entry in persona.lorebook:

@@ -101,3 +101,34 @@ def card_png(payload: bytes, keyword: bytes = b"chara") -> bytes:
 def card_json(data: dict) -> bytes:
     """Base64 of a card's JSON, as stored in a chunk."""
     return base64.b64encode(json.dumps(data).encode())
+
+
+# Playground websocket frames that must get an error for their sender only (issue 10).
+BAD_WS_FRAMES = [
+    '{"type":"say","text":"x\\ud800y"}',  # a lone surrogate
+    '{"type":"say","text":"ok","lang":"\\udfff"}',
+    '{"type":"say","text":5}',
+    '{"type":"say","text":"ok","reply":true,"reply_to":["x"]}',
+    "not json at all",
+    '["type","say"]',
+    '{"type":"shout","text":"hi"}',
+]
+
+# Playground JSON bodies with a wrong-type, missing or unencodable field: each must get a 400 with a reason.
+BAD_JSON_BODIES = [
+    ("/api/channels", {"name": "x", "title": "t", "lang": 5}),
+    ("/api/channels", {"name": 5, "title": "t"}),
+    ("/api/channels", {"name": "x", "title": ["t"]}),
+    ("/api/channels", {"name": "x"}),
+    ("/api/channels", {"name": "x\ud800", "title": "t"}),
+    ("/api/channels", {"name": "x", "title": "t" * 5000}),
+    ("/api/action", {"name": "x", "channel": "lobby", "action": {"a": 1}, "message_id": "m"}),
+    ("/api/action", {"name": "x", "channel": 7, "action": "a", "message_id": "m"}),
+    ("/api/action", {"name": "x", "channel": "lobby", "action": "a", "message_id": None}),
+    ("/api/action", {"name": "x", "channel": "lobby", "action": "a", "message_id": "m", "lang": True}),
+]
+
+
+def deeply_nested_toml(depth: int = 5000) -> str:
+    """A persona TOML whose one value nests arrays `depth` deep (tomllib recurses on each)."""
+    return 'id = "deep"\nname = "Deep"\nlanguages = ' + "[" * depth + "]" * depth + "\n"

@@ -69,11 +69,23 @@ async def make_app(tmp_path: Path, tiny_dialogue) -> AsyncIterator[Callable[...,
     runtimes = []
 
     async def factory(
-        *, dialogue=None, clock=None, images=None, data_dir: Path | None = None, features=(), **overrides
+        *,
+        dialogue=None,
+        clock=None,
+        images=None,
+        data_dir: Path | None = None,
+        features=(),
+        speaker=None,
+        **overrides,
     ):
         settings = Settings(_env_file=None, avatar_data_dir=data_dir or tmp_path / "data", **overrides)
         rt = await build_core(
-            settings, dialogue=dialogue or tiny_dialogue, clock=clock, images=images, features=features
+            settings,
+            dialogue=dialogue or tiny_dialogue,
+            clock=clock,
+            images=images,
+            features=features,
+            speaker=speaker,
         )
         runtimes.append(rt)
         return rt

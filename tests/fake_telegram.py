@@ -118,6 +118,14 @@ class FakeBotAPI(BaseRequest):
         if method == "sendPhoto":
             photo = [{"file_id": "sent-photo", "file_unique_id": "u1", "width": 1080, "height": 1080}]
             return self._message(p["chat_id"], photo=photo, caption=p.get("caption"))
+        if method == "sendVoice":
+            voice = {
+                "file_id": "sent-voice",
+                "file_unique_id": "v1",
+                "duration": int(p.get("duration", 1)),
+                "mime_type": "audio/ogg",
+            }
+            return self._message(p["chat_id"], voice=voice, caption=p.get("caption"))
         if method == "getChatMember":
             return self._member(int(p["chat_id"]), int(p["user_id"]))
         if method == "getFile":

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.clock import FakeClock
-from bot.core.output import Button, SentMessage
+from bot.core.output import Button, SentMessage, VoiceNote
 
 
 @dataclass
@@ -18,6 +18,7 @@ class RecordingOutput:
     clock: FakeClock | None = None
     messages: list[str] = field(default_factory=list)
     images: list[tuple[Path, str]] = field(default_factory=list)
+    voices: list[tuple[VoiceNote, str]] = field(default_factory=list)
     buttons: list[tuple[Button, ...]] = field(default_factory=list)
     log: list[tuple[str, float, int]] = field(default_factory=list)
     fail_edits: int = 0
@@ -42,6 +43,12 @@ class RecordingOutput:
         self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
     ) -> SentMessage:
         self.images.append((Path(path), caption))
+        return await self.send(caption, buttons)
+
+    async def send_voice(
+        self, note: VoiceNote, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        self.voices.append((note, caption))
         return await self.send(caption, buttons)
 
     async def typing(self) -> None:

@@ -344,6 +344,7 @@ async def test_a_discord_adapter_that_failed_to_start_closes_its_session(make_co
         adapter = DiscordAdapter(core, core.settings)
         with pytest.raises(RuntimeError, match="rejected DISCORD_TOKEN"):
             await adapter.start()
+        await adapter.stop()  # what the adapter supervisor does after a failed start
         assert adapter.client.is_closed()
         session = adapter.client.http._HTTPClient__session  # type: ignore[attr-defined]
         assert session is None or getattr(session, "closed", True)

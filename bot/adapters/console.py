@@ -11,7 +11,7 @@ from typing import TextIO
 
 from bot.core.engine import BotCore
 from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
-from bot.core.output import Button, SentMessage
+from bot.core.output import Button, SentMessage, VoiceNote
 from bot.core.streaming import INDICATOR
 
 MAX_LOCAL_FILE = 50 * 1024 * 1024
@@ -52,6 +52,13 @@ class ConsoleOutput:
     ) -> SentMessage:
         """Show where an image was saved, with its caption."""
         return await self.send(f"[image saved: {path}]" + (f"\n{caption}" if caption else ""), buttons)
+
+    async def send_voice(
+        self, note: VoiceNote, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Show where a voice note was saved (OGG/Opus; any player opens it), with its label."""
+        line = f"[voice saved: {note.path} ({note.duration_s:.1f} s)]"
+        return await self.send(line + (f"\n{caption}" if caption else ""), buttons)
 
     async def typing(self) -> None:
         """Nothing to show in a terminal."""

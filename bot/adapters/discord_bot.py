@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord_commands import OptionInput, Translator, build_tree
+from bot.adapters.supervisor import TokenRejected, best_effort
 from bot.core.clock import Clock, SystemClock
 from bot.core.engine import BotCore
 from bot.core.i18n import ui_language
@@ -26,7 +27,7 @@ from bot.core.models import (
     OptionValue,
     User,
 )
-from bot.core.output import Button, SentMessage
+from bot.core.output import Button, SentMessage, VoiceNote
 from bot.core.registry import CommandSpec, clean_text
 from bot.core.streaming import split_text
 from bot.settings import Settings
@@ -119,6 +120,10 @@ def _discord_file(fitted: Path | bytes, original: Path) -> discord.File:
     return discord.File(str(fitted))
 
 
+def _voice_file(note: VoiceNote) -> discord.File:
+    return discord.File(str(note.path), filename="voice.ogg", description="AI-generated voice")
+
+
 def _too_large_note(path: Path) -> str:
     return f"\n(the picture is too large for this server: {Path(path).stat().st_size // 1024} KB)"
 
@@ -200,6 +205,20 @@ class ChannelOutput:
         self._prefixes[str(msg.id)] = prefix
         for i, part in enumerate(parts[1:], 1):
             await self.send(part, buttons if i == len(parts) - 1 else ())
+        return SentMessage(id=str(msg.id))
+
+    async def send_voice(
+        self, note: VoiceNote, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Send the voice note as an audio attachment, which Discord plays inline (discord.py 2.7 has
+        no public way to send a native voice message), with its label."""
+        prefix = self._prefix(caption)
+        kwargs = self._common(buttons)
+        msg = await self.channel.send(
+            content=(prefix + caption)[: self.max_len] or None, file=_voice_file(note), **kwargs
+        )
+        self._messages[str(msg.id)] = msg
+        self._prefixes[str(msg.id)] = prefix
         return SentMessage(id=str(msg.id))
 
     async def typing(self) -> None:
@@ -312,6 +331,24 @@ class InteractionOutput:
             await self.send(part, buttons if i == len(parts) - 1 else ())
         return SentMessage(id=str(msg.id))
 
+    async def send_voice(
+        self, note: VoiceNote, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Send the voice note as a follow-up audio attachment with its label."""
+        if self.expired:
+            out = await self._fallback_output()
+            sent = await out.send_voice(note, caption, buttons)
+            self._messages[sent.id] = out
+            return sent
+        kwargs: dict[str, Any] = {"content": caption[: self.max_len], "file": _voice_file(note)}
+        if view := view_for(buttons):
+            kwargs["view"] = view
+        msg = await self._followup(**kwargs)
+        if msg is None:
+            return await self.send_voice(note, caption, buttons)
+        self._messages[str(msg.id)] = msg
+        return SentMessage(id=str(msg.id))
+
     async def typing(self) -> None:
         """The deferred 'thinking…' state already shows activity."""
 
@@ -399,10 +436,23 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             self.settings = settings
             self.clock = clock or core.clock
             self.tree = app_commands.CommandTree(self)
+            self.sync_task: asyncio.Task | None = None
             build_tree(self.tree, core.registry, self.run_slash, self.suggest)
 
         async def setup_hook(self) -> None:
             await self.tree.set_translator(Translator())
+            # Publishing slash commands is not needed to chat: a failure is logged and retried later.
+            try:
+                await self.sync_commands()
+            except Exception as exc:
+                log.warning("discord: syncing slash commands failed (%s); retrying in the background", exc)
+                self.sync_task = asyncio.create_task(
+                    best_effort("discord: syncing slash commands", self.sync_commands, self.clock),
+                    name="discord-sync-commands",
+                )
+
+        async def sync_commands(self) -> None:
+            """Publish the slash commands (to DISCORD_GUILD_IDS, else globally)."""
             guild_ids = [g.strip() for g in settings.discord_guild_ids.split(",") if g.strip().isdigit()]
             for gid in guild_ids:
                 guild = discord.Object(id=int(gid))
@@ -523,7 +573,6 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
                 mentions_bot=True,
                 mentioned_users=tuple(mentioned),
                 command=command,
-                private_reply=private,
             )
             out = InteractionOutput(interaction, clock=self.clock, ephemeral=private, expired=not in_time)
             await self.core.handle(incoming, out)
@@ -539,11 +588,7 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             in_time = await acknowledge(interaction, ephemeral=private)
             user = to_user(interaction.user, str(interaction.locale))
             msg = IncomingMessage(
-                user=user,
-                channel=to_channel(interaction.channel),
-                text="",
-                message_id=str(interaction.id),
-                private_reply=private,
+                user=user, channel=to_channel(interaction.channel), text="", message_id=str(interaction.id)
             )
             await self.core.handle_action(
                 user,
@@ -564,21 +609,27 @@ class DiscordAdapter:
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
-        """Log in (a bad token is reported clearly) and connect in the background."""
+        """Log in (raises TokenRejected for a bad token, other errors for an outage) and connect in
+        the background."""
         assert self.settings.discord_token is not None
         try:
             await self.client.login(self.settings.discord_token.get_secret_value())
-        except BaseException as exc:
-            await self.client.close()  # its HTTP session is open even when login failed
-            if isinstance(exc, discord.LoginFailure):
-                raise RuntimeError(
-                    "Discord rejected DISCORD_TOKEN (improper token); check it in the developer portal"
-                ) from exc
-            raise
+        except discord.LoginFailure as exc:
+            raise TokenRejected(
+                "Discord rejected DISCORD_TOKEN (improper token); check it in the developer portal"
+            ) from exc
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord")
 
+    def connected(self) -> bool:
+        """True once the gateway session is ready, until it closes."""
+        return self.client.is_ready() and not self.client.is_closed()
+
     async def stop(self) -> None:
-        """Close the connection cleanly."""
+        """Close the connection cleanly (also after a failed login)."""
+        sync = getattr(self.client, "sync_task", None)
+        if sync is not None:
+            sync.cancel()
+            await asyncio.gather(sync, return_exceptions=True)
         await self.client.close()
         if self._task is not None:
             self._task.cancel()

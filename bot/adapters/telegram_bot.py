@@ -32,10 +32,11 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.adapters.supervisor import TokenRejected, best_effort
 from bot.core.clock import Clock, SystemClock
 from bot.core.engine import BotCore
 from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
-from bot.core.output import Button, SentMessage
+from bot.core.output import Button, SentMessage, VoiceNote
 from bot.core.registry import Registry
 from bot.core.router import normalise_text
 from bot.core.streaming import INDICATOR, split_text
@@ -170,6 +171,24 @@ class TelegramOutput:
                 await self.send(part, buttons if i == len(parts_) - 1 else ())
         return SentMessage(id=str(msg.message_id))
 
+    async def send_voice(
+        self, note: VoiceNote, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Send a voice note (`sendVoice`, OGG/Opus) with its label as the caption."""
+        data = await asyncio.to_thread(Path(note.path).read_bytes)
+        msg = await self._call(
+            self.app.bot.send_voice,
+            chat_id=self.chat_id,
+            voice=data,
+            duration=max(1, round(note.duration_s)),
+            caption=caption[:MAX_CAPTION] or None,
+            reply_markup=keyboard(buttons),
+            reply_parameters=self._reply_params(),
+            idempotent=False,
+        )
+        self.sent.append(msg.message_id)
+        return SentMessage(id=str(msg.message_id))
+
     async def typing(self) -> None:
         """Show 'typing…'."""
         try:
@@ -230,6 +249,7 @@ class TelegramAdapter:
             builder = builder.request(request).get_updates_request(request)
         self.app = builder.build()
         self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
+        self._publish: asyncio.Task | None = None
         self.app.add_handler(CallbackQueryHandler(self._on_callback))
         self.app.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, self._on_message))
         self.app.add_error_handler(self._on_error)
@@ -395,14 +415,19 @@ class TelegramAdapter:
             )
 
     async def start(self) -> None:
-        """Initialise, publish commands, and start polling (or the webhook)."""
+        """Initialise (getMe) and start polling (or the webhook); raises on failure (TokenRejected when
+        Telegram refuses the token). Publishing the command menu is best effort, retried in the
+        background."""
         try:
             await self.app.initialize()
         except InvalidToken as exc:
-            raise RuntimeError(
+            raise TokenRejected(
                 "Telegram rejected TELEGRAM_TOKEN (invalid token); check it with @BotFather"
             ) from exc
-        await self.publish_commands()
+        self._publish = asyncio.create_task(
+            best_effort("telegram: publishing the command menu", self.publish_commands, self.clock),
+            name="telegram-publish-commands",
+        )
         await self.app.start()
         if self.settings.telegram_webhook_url:
             url = self.settings.telegram_webhook_url
@@ -426,8 +451,16 @@ class TelegramAdapter:
             await self.app.updater.start_polling(drop_pending_updates=False)
             log.info("telegram: polling as @%s", self.app.bot.username)
 
+    def connected(self) -> bool:
+        """True while the application runs and polls (or serves its webhook)."""
+        return self.app.running and (self.app.updater is None or self.app.updater.running)
+
     async def stop(self) -> None:
-        """Stop polling and shut the application down."""
+        """Stop polling and shut the application down (also after a partial start)."""
+        if self._publish is not None:
+            self._publish.cancel()
+            await asyncio.gather(self._publish, return_exceptions=True)
+            self._publish = None
         if self.app.updater and self.app.updater.running:
             await self.app.updater.stop()
         if self.app.running:

@@ -19,7 +19,8 @@ from aiohttp import WSMsgType, web
 from bot.core.engine import BotCore
 from bot.core.i18n import t, ui_language
 from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
-from bot.core.output import Button, SentMessage
+from bot.core.output import Button, SentMessage, VoiceNote
+from bot.health import Operations
 from generators.lang import clean_name
 
 log = logging.getLogger(__name__)
@@ -31,12 +32,16 @@ DEFAULT_GROUPS = {"lobby": "lobby", "travel": "travel"}
 MAX_GROUPS = 100
 NAME_MAX = 40
 FIELD_MAX = 1024
+UPLOAD_FIELDS = ("name", "channel", "lang")  # the text fields an upload may carry; others are refused
+MAX_UPLOAD_PARTS = 8
+UPLOAD_SLACK = 64 * 1024  # multipart framing and the text fields, on top of the picture's own cap
 HISTORY_LIMIT = 50
 MEDIA_KEEP = 2000
 ACTIONS_KEEP = 2000
 SEND_TIMEOUT_S = 5.0
 MAX_INFLIGHT = 6  # unanswered messages per tab
 IMAGE_SUFFIXES = {
+    ".ogg": "audio/ogg",  # voice notes (the name stays: everything /media/ serves)
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -152,9 +157,27 @@ class WebChatOutput:
         await self.playground.broadcast(self.channel_id, event)
         return SentMessage(id=mid)
 
+    async def send_voice(
+        self, note: VoiceNote, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Broadcast a voice note, played by an audio player, with its label and buttons."""
+        mid = self.playground.new_id()
+        token = self.playground.media.add(Path(note.path))
+        if token is None:
+            log.warning("refusing to serve a voice note outside the data directory")
+        event = self.playground.bot_event(mid, caption, buttons, self.author)
+        event["audio"] = f"/media/{token}" if token else None
+        event["duration"] = round(note.duration_s, 1)
+        await self.playground.broadcast(self.channel_id, event)
+        return SentMessage(id=mid)
+
     async def typing(self) -> None:
         """Show the typing indicator in the channel."""
         await self.playground.broadcast(self.channel_id, {"type": "typing"})
+
+
+class PlaygroundExposed(RuntimeError):
+    """PLAYGROUND_HOST is beyond loopback without PLAYGROUND_PUBLIC=true."""
 
 
 @dataclass
@@ -170,6 +193,7 @@ class Playground:
     """The embedded web playground. `start(host, port)` serves it; `app` is the aiohttp application."""
 
     core: BotCore
+    ops: Operations | None = None  # mounts /healthz and /metrics when given
     port: int | None = None
     _app: web.Application | None = None
     _runner: web.AppRunner | None = None
@@ -195,8 +219,21 @@ class Playground:
         return self._app
 
     async def start(self, host: str, port: int) -> None:
-        """Serve on host:port (0 picks a free port, exposed as `.port`)."""
+        """Serve on host:port (0 picks a free port, exposed as `.port`). A bind beyond loopback needs
+        PLAYGROUND_PUBLIC=true: the playground has no login and everyone in it is an admin."""
         self._loopback_only = host in _LOOPBACK
+        if not self._loopback_only:
+            if not self.settings.playground_public:
+                raise PlaygroundExposed(
+                    f"PLAYGROUND_HOST={host} would serve the playground beyond this machine, where it has "
+                    "no login and everyone is an admin. Set PLAYGROUND_PUBLIC=true to allow it, or bind "
+                    "127.0.0.1 and put an authenticating proxy in front."
+                )
+            log.warning(
+                "!!! PLAYGROUND_PUBLIC: the playground on %s has NO LOGIN and everyone who reaches it is "
+                "an ADMIN (can change personas, channels and forget users). Use only on a trusted network.",
+                host,
+            )
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -241,6 +278,8 @@ class Playground:
         app.router.add_post("/api/upload", self._upload)
         app.router.add_get("/media/{token}", self._media)
         app.router.add_get("/ws", self._ws)
+        if self.ops is not None:
+            self.ops.add_routes(app.router)
         app.on_shutdown.append(self._shutdown)
         return app
 
@@ -271,7 +310,7 @@ class Playground:
         sockets = self._subs.get(channel_id)
         if not sockets:
             return
-        data = json.dumps(event, ensure_ascii=False)
+        data = _dumps(event)
         for ws in list(sockets):
             if ws.closed:
                 sockets.discard(ws)
@@ -283,6 +322,8 @@ class Playground:
                 sockets.discard(ws)
 
     def _user(self, name: str, lang: str | None) -> User:
+        if not _is_text(name) or (lang is not None and not _is_text(lang)):
+            raise _http(web.HTTPBadRequest, "web_bad_name", lang if _is_text(lang) else None)
         display = clean_name(name, NAME_MAX)
         slug = slugify(display)
         if not slug:
@@ -426,8 +467,9 @@ class Playground:
 
     async def _add_channel(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
-        user = self._user(str(body.get("name", "")), body.get("lang"))
-        cid = slugify(str(body.get("title", "")))
+        lang = _opt_field(body, "lang", None)
+        user = self._user(_field(body, "name", lang), lang)
+        cid = slugify(_field(body, "title", lang))
         if not cid or cid.startswith("dm-") or cid == "dm":
             raise _http(web.HTTPBadRequest, "web_bad_channel", user.locale)
         channel = self._channel(cid, user)
@@ -462,10 +504,11 @@ class Playground:
 
     async def _action(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
-        user = self._user(str(body.get("name", "")), body.get("lang"))
-        channel = self._channel(str(body.get("channel", "")), user)
-        action = str(body.get("action", ""))
-        label = self._actions.get(str(body.get("message_id", "")), {}).get(action)
+        lang = _opt_field(body, "lang", None)
+        user = self._user(_field(body, "name", lang), lang)
+        channel = self._channel(_field(body, "channel", lang), user)
+        action = _field(body, "action", lang)
+        label = self._actions.get(_field(body, "message_id", lang), {}).get(action)
         if label is None:
             raise _http(web.HTTPNotFound, "web_button_expired", user.locale)
         await self.broadcast(
@@ -485,19 +528,30 @@ class Playground:
         """Multipart upload of an avatar picture; the byte cap is enforced while reading."""
         cap = self.settings.avatar_max_bytes
         lang = request.query.get("lang")
-        if request.content_length is not None and request.content_length > cap + 64 * 1024:
+        if request.content_length is not None and request.content_length > cap + UPLOAD_SLACK:
             return _too_big(cap, lang)
         if not request.content_type.startswith("multipart/"):
             raise _http(web.HTTPBadRequest, "web_upload_missing", lang)
+        # The whole body (chunked or not) is counted while it streams in: at most one picture and the
+        # few known text fields are kept, and reading stops as soon as a cap is passed.
         fields: dict[str, str] = {}
         upload: Attachment | None = None
+        budget = _Budget(cap + UPLOAD_SLACK)
         reader = await request.multipart()
+        parts = 0
         while (part := await reader.next()) is not None:
-            if part.filename is None:
-                raw, over = await _read_capped(part, FIELD_MAX)
-                fields[part.name or ""] = raw.decode("utf-8", "replace")
+            parts += 1
+            is_file = part.filename is not None
+            if parts > MAX_UPLOAD_PARTS or (is_file and upload is not None):
+                raise _http(web.HTTPBadRequest, "web_upload_fields", fields.get("lang") or lang)
+            if not is_file and (part.name not in UPLOAD_FIELDS or part.name in fields):
+                raise _http(web.HTTPBadRequest, "web_upload_fields", fields.get("lang") or lang)
+            data, over = await _read_capped(part, cap if is_file else FIELD_MAX, budget)
+            if budget.spent:
+                return _too_big(cap, fields.get("lang") or lang)
+            if not is_file:
+                fields[part.name or ""] = data.decode("utf-8", "replace")
                 continue
-            data, over = await _read_capped(part, cap)
             if over:
                 return _too_big(cap, fields.get("lang") or lang)
             upload = Attachment(
@@ -557,15 +611,30 @@ class Playground:
                     self._subs.pop(cid, None)
         return ws
 
+    async def _refuse_frame(self, tab: _Tab) -> None:
+        """Tell only the sender that their frame was unreadable; the channel carries on."""
+        notice = {
+            "type": "notice",
+            "error": True,
+            "text": t("web_bad_frame", ui_language("", tab.user.locale)),
+        }
+        await tab.ws.send_str(_dumps(notice))
+
     async def _on_frame(self, tab: _Tab, data: str) -> None:
         try:
             event = json.loads(data)
         except ValueError:
+            await self._refuse_frame(tab)
             return
         if not isinstance(event, dict) or event.get("type") != "say":
+            await self._refuse_frame(tab)
             return
         text = event.get("text")
-        if not isinstance(text, str) or not text.strip():
+        extras = (event.get("lang"), event.get("reply_to"))
+        if not _is_text(text) or any(v is not None and not _is_text(v) for v in extras):
+            await self._refuse_frame(tab)
+            return
+        if not text.strip():
             return
         if tab.inflight >= MAX_INFLIGHT:
             # A runaway tab must not pile up work in the core; say so instead of silently dropping.
@@ -615,11 +684,28 @@ def _too_big(cap: int, lang: str | None) -> web.Response:
     return web.json_response({"error": text}, status=413)
 
 
-async def _read_capped(part, cap: int) -> tuple[bytes, bool]:
-    """Read a multipart part keeping at most `cap` bytes; the rest is drained and discarded."""
+@dataclass
+class _Budget:
+    """Bytes a whole request body may still use; `spent` once it ran out."""
+
+    left: int
+    spent: bool = False
+
+    def take(self, n: int) -> bool:
+        """Count `n` more bytes; False once the budget is exhausted."""
+        self.left -= n
+        self.spent = self.left < 0
+        return not self.spent
+
+
+async def _read_capped(part, cap: int, budget: _Budget) -> tuple[bytes, bool]:
+    """Read a multipart part keeping at most `cap` bytes; the rest is drained and discarded, and reading
+    stops altogether once the whole body's `budget` is used up."""
     buf = bytearray()
     over = False
     while chunk := await part.read_chunk(64 * 1024):
+        if not budget.take(len(chunk)):
+            return b"", True
         if over:
             continue
         if len(buf) + len(chunk) > cap:
@@ -628,6 +714,45 @@ async def _read_capped(part, cap: int) -> tuple[bytes, bool]:
             continue
         buf += chunk
     return bytes(buf), over
+
+
+def _is_text(value: object) -> bool:
+    """A str that can be written as UTF-8 (no lone surrogates)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _dumps(event: dict[str, Any]) -> str:
+    """JSON for a websocket event; falls back to ASCII escapes when a string is not valid UTF-8."""
+    data = json.dumps(event, ensure_ascii=False)
+    return data if _is_text(data) else json.dumps(event)
+
+
+def _opt_field(body: dict[str, Any], key: str, lang: str | None) -> str | None:
+    """An optional text field of a JSON body (None when absent), checked like `_field`."""
+    return None if body.get(key) is None else _field(body, key, lang)
+
+
+def _field(body: dict[str, Any], key: str, lang: str | None) -> str:
+    """A text field of a JSON body: a 400 with the reason when it is missing, not text, or too long."""
+    value = body.get(key)
+    reason = None
+    if value is None:
+        reason = ("is missing", "缺失")
+    elif not _is_text(value):
+        reason = ("must be text", "必须是文本")
+    elif len(value) > FIELD_MAX:
+        reason = (f"is longer than {FIELD_MAX} characters", f"超过 {FIELD_MAX} 个字符")
+    if reason is None:
+        return value
+    lang = lang if _is_text(lang) else None
+    ui = ui_language("", lang)
+    raise _http(web.HTTPBadRequest, "web_bad_field", lang, field=key, reason=reason[ui == "zh"])
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:

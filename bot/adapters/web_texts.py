@@ -29,4 +29,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "That button has expired. Please run the command again.",
         "zh": "这个按钮已失效，请重新执行命令。",
     },
+    "web_bad_frame": {
+        "en": "That message could not be read (it must be valid text). Nothing was sent.",
+        "zh": "这条消息无法读取（必须是有效的文本），没有发送。",
+    },
+    "web_bad_field": {
+        "en": "The request's “{field}” {reason}.",
+        "zh": "请求中的“{field}”{reason}。",
+    },
+    "web_upload_fields": {
+        "en": "That upload has too many parts. Send one picture with your name and channel.",
+        "zh": "上传的内容太多了。请只发送一张图片以及你的名字和频道。",
+    },
 }

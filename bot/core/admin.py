@@ -24,12 +24,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "修改：/config channels add|remove|clear [频道]、/config image-roles add|remove|clear [身份组]、/config persona ID",
     },
     "config_saved": {"en": "Saved.", "zh": "已保存。"},
+    "config_voice_off": {
+        "en": "• voices off in: {channels} (/config voice off|on [channel])",
+        "zh": "• 关闭语音的频道：{channels}（/config voice off|on [频道]）",
+    },
+    "config_none": {"en": "none", "zh": "无"},
     "config_all": {"en": "all", "zh": "全部"},
     "config_usage": {
         "en": "Usage: /config, /config channels add|remove|clear [channel], "
-        "/config image-roles add|remove|clear [role], /config persona ID",
+        "/config image-roles add|remove|clear [role], /config persona ID, /config voice off|on [channel]",
         "zh": "用法：/config、/config channels add|remove|clear [频道]、/config image-roles add|remove|clear [身份组]、"
-        "/config persona ID",
+        "/config persona ID、/config voice off|on [频道]",
     },
     "images_not_allowed": {
         "en": "Image commands are limited to some roles on this server.",
@@ -62,6 +67,11 @@ async def may_use_images(settings: SettingsRepo, user: User, channel: Channel) -
     """True unless the server limits images to roles the user lacks (admins always may)."""
     roles = await _get_list(settings, scope_of(channel), "image_roles")
     return not roles or user.is_admin or bool(set(roles) & set(user.roles))
+
+
+async def voice_allowed(settings: SettingsRepo, channel: Channel) -> bool:
+    """False when an admin switched voices off in this channel."""
+    return channel.platform_id not in await _get_list(settings, scope_of(channel), "voice_off_channels")
 
 
 async def space_persona(settings: SettingsRepo, channel: Channel) -> str | None:
@@ -116,6 +126,21 @@ class Admin(Feature):
                         options=(_ACTION, Option("channel", Kind.CHANNEL, Words("A channel", "频道"))),
                     ),
                     CommandSpec(
+                        "voice",
+                        Words("Switch voices off or on in a channel", "在某个频道关闭或开启语音"),
+                        options=(
+                            Option(
+                                "state",
+                                Kind.CHOICE,
+                                Words("off or on", "关或开"),
+                                required=True,
+                                choices=("off", "on"),
+                                error="config_usage",
+                            ),
+                            Option("channel", Kind.CHANNEL, Words("A channel", "频道")),
+                        ),
+                    ),
+                    CommandSpec(
                         "image-roles",
                         Words("Limit image commands to some roles", "只允许部分身份组生成图片"),
                         options=(_ACTION, Option("role", Kind.ROLE, Words("A role", "身份组"))),
@@ -137,12 +162,18 @@ class Admin(Feature):
             channels = await _get_list(self.settings, scope, "allowed_channels")
             roles = await _get_list(self.settings, scope, "image_roles")
             persona = await space_persona(self.settings, msg.channel)
+            quiet = await _get_list(self.settings, scope, "voice_off_channels")
             everyone = ctx.text("config_all")
-            await ctx.reply(
+            shown = ctx.text(
                 "config_show",
                 channels=", ".join(channels) or everyone,
                 roles=", ".join(roles) or everyone,
                 persona=persona or self.default_persona,
+            )
+            await ctx.send(
+                shown
+                + "\n"
+                + ctx.text("config_voice_off", channels=", ".join(quiet) or ctx.text("config_none"))
             )
             return
         if not msg.user.is_admin:
@@ -151,6 +182,17 @@ class Admin(Feature):
             raise UserFacingError("config_usage")
         if sub == "persona":
             await self._set_default_persona(scope, command.string("persona_id"))
+        elif sub == "voice":
+            state = command.string("state")
+            if state not in ("off", "on"):
+                raise UserFacingError("config_usage")
+            targets = list(command.ids("channel")) or [msg.channel.platform_id]
+            values = [
+                v for v in await _get_list(self.settings, scope, "voice_off_channels") if v not in targets
+            ]
+            if state == "off":
+                values += targets
+            await self.settings.set(scope, "voice_off_channels", json.dumps(values[:200]))
         else:
             action = command.string("action")
             if not action:

@@ -48,7 +48,15 @@ FRIEND = Option(
     Words("Bring a friend", "带上一个朋友"),
     lead_words=("with", "和", "跟", "与"),
 )
-ADVENTURE_OPTIONS = (PLACE, SEED, FORMAT, STYLE, FRIEND)
+VOICE = Option(
+    "voice",
+    Kind.CHOICE,
+    Words("Add the caption spoken in the persona's voice", "附上角色朗读的配文语音"),
+    choices=("voice",),
+    synonyms={"spoken": "voice", "speak": "voice", "语音": "voice", "🔊": "voice"},
+    bare=True,
+)
+ADVENTURE_OPTIONS = (PLACE, SEED, FORMAT, STYLE, FRIEND, VOICE)
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class AdventureArgs:
     fmt: str = DEFAULT_FORMAT
     style: str | None = None
     friends: tuple[str, ...] = ()
+    voice: bool = False
 
 
 def parse_seed(raw: str) -> int:
@@ -70,11 +79,12 @@ def parse_seed(raw: str) -> int:
 def parse_adventure_args(text: str) -> AdventureArgs:
     """Split typed `/adventure` arguments into the place and its options (the registry's parser)."""
     values = parse_values(ADVENTURE_OPTIONS, text)
-    place, seed, fmt, style, friends = (values.get(o.name) for o in ADVENTURE_OPTIONS)
+    place, seed, fmt, style, friends, voice = (values.get(o.name) for o in ADVENTURE_OPTIONS)
     return AdventureArgs(
         place=" ".join(place.split()) if isinstance(place, str) else "",
         seed=seed if isinstance(seed, int) else None,
         fmt=fmt if isinstance(fmt, str) else DEFAULT_FORMAT,
         style=style.lower() if isinstance(style, str) else None,
         friends=tuple(m.name for m in friends) if isinstance(friends, tuple) else (),
+        voice=voice == "voice",
     )

@@ -23,7 +23,7 @@ from bot.core.files import delete_files_async
 from bot.core.jobs import JobQueue
 from bot.core.models import Mention
 from bot.core.output import Button
-from bot.core.ports import AdventureRecord, AvatarRecord, ImageStudio, Memory
+from bot.core.ports import AdventureRecord, AvatarRecord, ImageStudio, Memory, VoiceReplies
 from bot.core.registry import ActionHandler, CommandSpec, Kind, Option, SuggestionSource, Words
 from bot.queue.port import PostcardQueue, PostcardRequest, submit_to_file
 from bot.settings import Settings
@@ -54,8 +54,10 @@ class Adventures(Feature):
         settings: Settings,
         clock: Clock,
         remote: PostcardQueue | None = None,
+        voice: VoiceReplies | None = None,
     ) -> None:
         self.memory = memory
+        self.voice = voice
         self.dialogue = dialogue
         self.catalogue = catalogue
         self.studio = studio
@@ -215,6 +217,7 @@ class Adventures(Feature):
             fmt=args.fmt,
             style=args.style,
             friends=friends,
+            speak=args.voice,
         )
 
     async def _run(
@@ -226,13 +229,16 @@ class Adventures(Feature):
         fmt: str,
         style: str | None,
         friends: tuple[Mention, ...] = (),
+        speak: bool = False,
     ) -> None:
         await self._check_limits(ctx)
         if self.queue.busy(ctx.user_key) or ctx.user_key in self._active:
             raise UserFacingError("job_busy")
         self._active.add(ctx.user_key)  # held from here, so a second request can't race this one
         try:
-            await self._run_reserved(ctx, landmark, seed=seed, fmt=fmt, style=style, named=friends)
+            await self._run_reserved(
+                ctx, landmark, seed=seed, fmt=fmt, style=style, named=friends, speak=speak
+            )
         finally:
             self._active.discard(ctx.user_key)
 
@@ -245,6 +251,7 @@ class Adventures(Feature):
         fmt: str,
         style: str | None,
         named: tuple[Mention, ...],
+        speak: bool = False,
     ) -> None:
         me = await self._own_avatar(ctx)
         friends = await self._friends(ctx, named)
@@ -337,7 +344,11 @@ class Adventures(Feature):
         buttons = (Button(ctx.text("button_reroll"), f"reroll:{adv_id}"),) + tuple(
             Button(f, f"format:{adv_id}:{f}") for f in FORMAT_NAMES if f != fmt
         )
+        if self.voice is not None:
+            buttons += self.voice.postcard_buttons(ctx.lang, adv_id)
         await ctx.out.send_image(Path(result.path), f"{caption}\n{footer}", buttons)
+        if speak and self.voice is not None:
+            await self.voice.speak_caption(ctx, caption)
 
     async def _record(self, ctx: Context, adv_id: str) -> AdventureRecord | None:
         """The postcard a button belongs to; pressed by someone else, it sends *their* avatar there."""
@@ -446,6 +457,7 @@ def adventure_commands(adv: Adventures) -> list[CommandSpec]:
             seed=c.integer("seed"),
             fmt=c.string("format") or DEFAULT_FORMAT,
             style=style.lower() or None,
+            voice=c.string("voice") == "voice",
         )
         await adv.adventure(ctx, args, c.mentions("friend"))
 
@@ -499,8 +511,8 @@ def adventure_commands(adv: Adventures) -> list[CommandSpec]:
             options=ADVENTURE_OPTIONS,
             aliases=("adv", "go", "travel", "旅行"),
             usage=Words(
-                "PLACE [seed:N] [format:1:1|4:5|9:16] [with @friend]",
-                "地点 [seed:N] [format:1:1|4:5|9:16] [with @朋友]",
+                "PLACE [seed:N] [format:1:1|4:5|9:16] [with @friend] [voice]",
+                "地点 [seed:N] [format:1:1|4:5|9:16] [with @朋友] [语音]",
             ),
             quick="/adventure paris",
         ),

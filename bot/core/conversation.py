@@ -10,7 +10,7 @@ from bot.core.facts import extract_facts
 from bot.core.feature import Feature
 from bot.core.memories import MAX_FACTS
 from bot.core.models import ChannelKind
-from bot.core.ports import Memory, PersonaCatalogue
+from bot.core.ports import Memory, PersonaCatalogue, VoiceReplies
 from bot.core.registry import CommandSpec, Kind, Option, Registry, SuggestionSource, Words
 from personas.model import Persona
 
@@ -27,9 +27,15 @@ class Conversation(Feature):
     """Chat with the channel's persona; `/help` lists what the registry holds."""
 
     def __init__(
-        self, chat: ChatService, memory: Memory, personas: PersonaCatalogue, registry: Registry
+        self,
+        chat: ChatService,
+        memory: Memory,
+        personas: PersonaCatalogue,
+        registry: Registry,
+        voice: VoiceReplies | None = None,
     ) -> None:
         self.chat = chat
+        self.voice = voice
         self.memory = memory
         self.personas = personas
         self.registry = registry
@@ -86,7 +92,9 @@ class Conversation(Feature):
         if facts and len(await self.memory.facts.list(msg.user.key)) < MAX_FACTS:
             for fact in facts:
                 await self.memory.facts.add(msg.user.key, fact, "auto")
-        await self.chat.respond(ctx, stored_id)
+        reply = await self.chat.respond(ctx, stored_id)
+        if self.voice is not None:  # spoken after the text went out, so a voice failure loses no reply
+            await self.voice.after_reply(ctx, reply)
 
     async def cmd_help(self, ctx: Context) -> None:
         """List the commands (generated from the registry)."""

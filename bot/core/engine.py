@@ -8,7 +8,7 @@ import errno
 import functools
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.admin import CONFIG_NAME, channel_allowed, space_persona
 from bot.core.clock import Clock
@@ -18,6 +18,7 @@ from bot.core.conversation import Conversation
 from bot.core.errors import UserFacingError
 from bot.core.i18n import t, ui_language
 from bot.core.known import KnownIdentities
+from bot.core.meter import MessageMeter, NullMeter
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
 from bot.core.output import ChatOutput
 from bot.core.ports import Memory, PersonaCatalogue
@@ -45,11 +46,14 @@ class BotCore:
     known: KnownIdentities
     confirmations: Confirmations
     clock: Clock
+    meter: MessageMeter = field(default_factory=NullMeter)
 
     # ------------------------------------------------------------------ entry points
     async def handle(self, msg: IncomingMessage, out: ChatOutput) -> None:
         """Handle one incoming message; never raises (errors become a short apology)."""
         lang = ui_language(msg.text, msg.user.locale)
+        watch = self.meter.watch(msg.channel.platform, out)
+        out = watch.output
         try:
             await self._handle(msg, out, lang)
         except InputError as err:
@@ -59,8 +63,11 @@ class BotCore:
             log.exception("failed to handle a message in %s", msg.channel.key)
             await self._safe_send(out, t("disk_full" if err.errno == errno.ENOSPC else "sorry", lang))
         except Exception:
+            watch.failed()
             log.exception("failed to handle a message in %s", msg.channel.key)
             await self._safe_send(out, t("sorry", lang))
+        finally:
+            watch.done()
 
     async def handle_action(self, user: User, msg: IncomingMessage, action: str, out: ChatOutput) -> None:
         """Handle a button press (`action` as given to `Button`), e.g. `forget:yes`."""

@@ -54,6 +54,7 @@ class JobQueue:
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self.stats = QueueStats()
+        self.wait_observers: list[Callable[[float], None]] = []  # e.g. the /metrics wait histogram
 
     @property
     def depth(self) -> int:
@@ -105,6 +106,8 @@ class JobQueue:
             self._in_flight[job.user_key] = job
             job.started_at = self.clock.monotonic()
             self.stats.waits.append(job.started_at - job.enqueued_at)
+            for observe in self.wait_observers:
+                observe(job.started_at - job.enqueued_at)
             if len(self.stats.waits) > 10_000:
                 del self.stats.waits[:5_000]
             try:

@@ -23,6 +23,15 @@ class SentMessage:
     extra: dict = field(default_factory=dict, compare=False)
 
 
+@dataclass(frozen=True, slots=True)
+class VoiceNote:
+    """A spoken message on disk: OGG/Opus (what Telegram's voice notes take), and its length."""
+
+    path: Path
+    duration_s: float
+    mime: str = "audio/ogg"
+
+
 @runtime_checkable
 class ChatOutput(Protocol):
     """Where replies go. `max_len` is the platform's message length limit."""
@@ -36,6 +45,10 @@ class ChatOutput(Protocol):
 
     async def send_image(
         self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage: ...
+
+    async def send_voice(
+        self, note: VoiceNote, caption: str = "", buttons: tuple[Button, ...] = ()
     ) -> SentMessage: ...
 
     async def typing(self) -> None: ...

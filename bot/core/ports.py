@@ -11,9 +11,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from bot.core.context import Context
 from bot.core.models import Channel, User
+from bot.core.output import Button
 from bot.memory.records import AdventureRecord, AvatarRecord, Fact, ForgetReport, StoredMessage
 from generators.dialogue.base import DialogueBackend
+from generators.voice.style import VoiceStyle
 from personas.model import Persona
 
 if TYPE_CHECKING:  # heavy modules (PIL, numpy), needed for annotations only
@@ -23,6 +26,7 @@ if TYPE_CHECKING:  # heavy modules (PIL, numpy), needed for annotations only
     from generators.images.cutout import CutoutOutput
     from generators.images.scenes import AdventureImage
     from generators.landmarks import Landmark
+    from generators.voice.base import SpeechOutput
 
 # --- memory ---------------------------------------------------------------------------------------
 # Per-user memory, one repository per concern. Every timestamp a repository writes comes from the
@@ -252,4 +256,34 @@ class ImageStudio(Protocol):
 
     def cartoon(self, description: str, *, seed: int, size: int = 512) -> CartoonOutput:
         """A cartoon avatar drawn from a description; deterministic for a seed."""
+        ...
+
+
+# --- voices ---------------------------------------------------------------------------------------
+class Speaker(Protocol):
+    """Text to speech (built by `generators.voice.pipeline.VoicePipeline`). Blocking: run it in a thread."""
+
+    name: str
+    max_chars: int
+
+    def __call__(
+        self, text: str, *, style: VoiceStyle | None = None, language: str | None = None, seed: int = 0
+    ) -> SpeechOutput:
+        """`text` spoken in `style` as OGG/Opus; SpeechUnsupported or SpeechEngineError when it can't be."""
+        ...
+
+
+class VoiceReplies(Protocol):
+    """What the chat and adventure features ask of the voice feature."""
+
+    def postcard_buttons(self, lang: str, adventure_id: int) -> tuple[Button, ...]:
+        """The 🔊 button under a postcard (none when no engine runs)."""
+        ...
+
+    async def speak_caption(self, ctx: Context, caption: str) -> None:
+        """A postcard's caption spoken in the persona's voice, in the caption's language."""
+        ...
+
+    async def after_reply(self, ctx: Context, reply: str) -> None:
+        """A sent chat reply spoken too, when the speaker turned voice replies on in this channel."""
         ...

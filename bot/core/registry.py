@@ -264,9 +264,12 @@ def parse_values(
     for opt in options:
         if opt.name in values or not opt.bare or not opt.choices:
             continue
-        bare = "|".join(re.escape(c) for c in opt.choices)
-        if m := re.search(rf"(?:^|\s)({bare})(?=\s|$)", rest):
-            values[opt.name] = m.group(1)
+        # An option without keywords is only ever typed on its own, so its synonyms count there too.
+        words = (*opt.choices, *(() if opt.keywords else opt.synonyms))
+        bare = "|".join(re.escape(c) for c in sorted(words, key=len, reverse=True))
+        if m := re.search(rf"(?:^|\s)({bare})(?=\s|$)", rest, re.I):
+            word = m.group(1).lower()
+            values[opt.name] = opt.synonyms.get(word, word)
             rest = rest[: m.start()] + " " + rest[m.end() :]
     for opt in options:
         if opt.kind is not Kind.USER or not opt.lead_words:
@@ -278,7 +281,11 @@ def parse_values(
     positional = [
         o
         for o in options
-        if o.name not in values and not o.keywords and not o.lead_words and o.kind is not Kind.ATTACHMENT
+        if o.name not in values
+        and not o.keywords
+        and not o.lead_words
+        and not o.bare  # a bare choice is found by its word, never by its position
+        and o.kind is not Kind.ATTACHMENT
     ]
     for i, opt in enumerate(positional):
         last = i == len(positional) - 1

@@ -108,6 +108,14 @@
       link.append(img);
       node.append(link);
     }
+    if (ev.audio) {
+      const audio = el("audio", "voice");
+      audio.controls = true;
+      audio.preload = "metadata";
+      audio.src = ev.audio;
+      audio.setAttribute("aria-label", (ev.text || "voice note").split("\n")[0].slice(0, 120));
+      node.append(audio);
+    }
     if (ev.buttons && ev.buttons.length) {
       const row = el("div", "buttons");
       row.setAttribute("role", "group");
