@@ -54,6 +54,8 @@ async def build_core(
         log.info("chat model: %s", loaded.description)
         if loaded.fallback_reason:
             log.warning("chat model fallback: %s", loaded.fallback_reason)
+        if loaded.engine_reason:
+            log.warning("chat engine: transformers instead of llama.cpp: %s", loaded.engine_reason)
         stack.push_async_callback(dialogue.aclose)
     core = BotCore(
         settings=settings, store=store, personas=personas, dialogue=dialogue, clock=clock or SystemClock()

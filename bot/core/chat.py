@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from bot.core.clock import Clock
@@ -14,12 +15,17 @@ from bot.core.i18n import t
 from bot.core.streaming import StreamRelay
 from bot.settings import Settings
 from generators.dialogue.base import ChatTurn, DialogueBackend, GenerationConfig
+from generators.dialogue.checks import ReplySituation
+from generators.dialogue.history_window import HistoryWindow
 from generators.dialogue.prompt import HistoryLine, PromptOutput, build_prompt
+from generators.dialogue.ranking import fact_hits, fact_words, is_memory_question, rank
 from generators.dialogue.replies import first_paragraph, is_degenerate, trim_reply
 from generators.errors import InputError
 from generators.lang import detect_language, language_name
 
 log = logging.getLogger(__name__)
+# More candidates are generated only while the whole reply stays within this (fast engines only).
+CANDIDATE_BUDGET_S = 2.5
 
 
 def _norm(text: str) -> str:
@@ -43,6 +49,12 @@ class ChatService:
         self.clock = clock
         self.journal_provider: JournalProvider | None = None
         self._notified: set[tuple[str, str]] = set()
+        style = settings.llm_prompt_style
+        self.prompt_style = (
+            ("compact" if settings.uses_packaged_model else "full") if style == "auto" else style
+        )
+        lines = min(settings.recent_turns, 6) if self.prompt_style == "compact" else settings.recent_turns
+        self._window = HistoryWindow(max_lines=lines, keep_lines=max(2, lines // 2))
 
     def reply_language(self, text: str, ui_lang: str) -> str:
         """The language the reply should be written in (the user's, when the model can write it)."""
@@ -62,11 +74,15 @@ class ChatService:
         # Others may have spoken since, so it is dropped by id, not by position.
         history_rows = [r for r in history_rows if r.id != stored_id][-self.settings.recent_turns :]
         # A looping reply left in the history would be copied by the model, so it is not shown again.
-        history = [
-            HistoryLine(speaker=r.speaker, role=r.role, text=r.text)
-            for r in history_rows
-            if not (r.role == "assistant" and is_degenerate(r.text))
-        ]
+        # The window only grows between turns, so an engine can reuse the evaluated prompt prefix.
+        history = self._window.select(
+            ctx.channel_key,
+            [
+                (r.id, HistoryLine(speaker=r.speaker, role=r.role, text=r.text))
+                for r in history_rows
+                if not (r.role == "assistant" and is_degenerate(r.text))
+            ],
+        )
         facts = [f.text for f in await store.facts(ctx.user_key)]
         journal = await self.journal_provider(ctx.user_key, answer_lang) if self.journal_provider else []
 
@@ -81,6 +97,7 @@ class ChatService:
                 count_tokens=self.dialogue.count_tokens,
                 budget_tokens=max(256, self.dialogue.context_tokens - self.settings.llm_max_new_tokens),
                 journal=journal,
+                style=self.prompt_style,
             )
 
         prompt = prompt_for(history)
@@ -91,7 +108,11 @@ class ChatService:
             temperature=self.settings.llm_temperature,
             stop=prompt.stop,
             timeout_s=self.settings.llm_timeout_s,
+            min_p=self.settings.llm_min_p,
+            repeat_penalty=self.settings.llm_repeat_penalty,
+            session=ctx.channel_key,
         )
+        started = time.monotonic()
         await ctx.out.typing()
         relay = StreamRelay(ctx.out, self.clock)
         raw = ""
@@ -113,6 +134,19 @@ class ChatService:
             await self._fail(relay, ctx, "model_failed")
             raise UserFacingError("handled") from exc
         final = first_paragraph(trim_reply(raw, prompt.stop, names=(ctx.persona.name,)))
+        situation = ReplySituation(
+            persona=ctx.persona.name,
+            speaker=ctx.msg.user.display_name,
+            language=answer_lang,
+            user_text=ctx.msg.text,
+            earlier=[line.text for line in history],
+            people_lines=[line.text for line in history if line.role == "user"] + facts,
+            others=sorted(
+                {line.speaker for line in history if line.role == "user"} - {ctx.msg.user.display_name}
+            ),
+        )
+        memory = set() if not (facts and is_memory_question(ctx.msg.text)) else fact_words(facts)
+        final = await self._best_of(prompt, config, final, situation, memory, avoid, started)
         if not _usable(final, answer_lang, avoid):
             # The retry sees only what people said, so there is no earlier reply to copy.
             people_only = prompt_for([line for line in history if line.role != "assistant"])
@@ -120,6 +154,40 @@ class ChatService:
         await relay.finish(final)
         await store.add_message(ctx.channel_key, None, ctx.persona.name, "assistant", final, self.clock.now())
         return final
+
+    async def _best_of(
+        self,
+        prompt: PromptOutput,
+        config: GenerationConfig,
+        first: str,
+        situation: ReplySituation,
+        memory: set[str],
+        avoid: set[str],
+        started: float,
+    ) -> str:
+        """When the streamed reply fails a check, more candidates (if the engine is fast enough to
+        stay within CANDIDATE_BUDGET_S), and the best by the checks."""
+        ranked = rank([first], situation, memory)
+        if not ranked[0][1].failed and (not memory or fact_hits(first, memory)):
+            return first
+        one = time.monotonic() - started
+        candidates = [first]
+        for i in range(1, self.settings.llm_candidates):
+            if time.monotonic() - started + one > CANDIDATE_BUDGET_S:
+                break
+            seed = None if config.seed is None else config.seed + i
+            try:
+                out = await self.dialogue.generate(prompt.turns, dataclasses.replace(config, seed=seed))
+            except Exception:
+                log.warning("extra candidate failed", exc_info=True)
+                break
+            text = first_paragraph(trim_reply(out.text, prompt.stop, names=(situation.persona,)))
+            candidates.append(text)
+            best, verdict = rank(candidates, situation, memory)[0]
+            if not verdict.failed and (not memory or fact_hits(best, memory)):
+                break
+        usable = [c for c in candidates if _usable(c, situation.language, avoid)]
+        return rank(usable, situation, memory)[0][0] if usable else first
 
     async def _second_try(
         self,

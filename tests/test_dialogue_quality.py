@@ -1,0 +1,122 @@
+"""Reply checks, candidate ranking, facts about the person, the growing history window and the prefix cache."""
+
+from __future__ import annotations
+
+from generators.dialogue.checks import ReplySituation, check_reply
+from generators.dialogue.history_window import HistoryWindow
+from generators.dialogue.prefix_cache import PrefixCache
+from generators.dialogue.prompt import build_prompt
+from generators.dialogue.pronouns import about
+from generators.dialogue.ranking import fact_hits, fact_words, is_memory_question, rank
+from personas.model import Persona
+
+LUNA = Persona(
+    id="luna", name="Luna", tagline="A cheerful travel guide / 向导", personality="Warm and curious."
+)
+
+
+def situation(**kw) -> ReplySituation:
+    base = dict(persona="Luna", speaker="Ana", language="en", user_text="What should I see in Paris?")
+    return ReplySituation(**(base | kw))
+
+
+def test_each_check_catches_what_it_names():
+    assert check_reply("See the Eiffel Tower at dusk!", situation()).failed == ()
+    assert "complete" in check_reply("See the Eiffel Tower and", situation()).failed
+    assert "language" in check_reply("你好，旅伴！今天去哪儿？", situation()).failed
+    assert "language" not in check_reply("你好，旅伴！今天去哪儿？", situation(language="zh")).failed
+    copied = situation(earlier=["The Louvre is wonderful in the early morning light."])
+    assert "no_copy" in check_reply("The Louvre is wonderful in the early morning light!", copied).failed
+    assert "own_voice" in check_reply("Luna, I love that idea!", situation()).failed
+    assert "own_voice" in check_reply("Hi Luna! Paris is lovely.", situation()).failed
+    assert (
+        "own_voice"
+        in check_reply("I'm a nurse, you know.", situation(people_lines=["I'm a nurse in Porto."])).failed
+    )
+    assert "own_voice" in check_reply("Sure!\nBob: me too.", situation(others=["Bob"])).failed
+    assert "own_voice" not in check_reply("I'm Luna, your guide!", situation()).failed
+    assert "memory" in check_reply("You are lovely.", situation(expect=["nurse"])).failed
+    assert (
+        "memory" not in check_reply("You're a nurse, Ana!", situation(expect=["Ana", "nurse|doctor"])).failed
+    )
+    assert "length" in check_reply("Yes.", situation()).failed
+
+
+def test_ranking_prefers_passing_replies_then_stored_facts():
+    sit = situation(user_text="What is my job?")
+    words = fact_words(["I'm a nurse"])
+    best, verdict = rank(["Luna, hello!", "You are great.", "You are a nurse!"], sit, words)[0]
+    assert best == "You are a nurse!" and verdict.failed == ()
+    assert fact_hits("A NURSE indeed.", words) == 1
+    assert is_memory_question("What is my name and job?") and is_memory_question("Do you remember me?")
+    assert not is_memory_question("What should I see in Paris?")
+
+
+def test_facts_are_restated_about_the_person():
+    assert about("I'm a nurse", "Ana") == "Ana is a nurse."
+    assert about("My dog is called Pixel", "Bob") == "Bob's dog is called Pixel."
+    assert about("I live in Lisbon", "Ana") == "Ana lives in Lisbon."
+    assert about("I love green tea.", "Ana") == "Ana loves green tea."
+    assert about("I watch the sea", "Ana") == "Ana watches the sea."
+    assert about("我喜欢绿茶", "Mei") == "Mei: 我喜欢绿茶"
+
+
+def test_compact_prompt_keeps_its_prefix_between_turns_and_speaks_of_the_person():
+    def prompt(history_len: int):
+        from generators.dialogue.prompt import HistoryLine
+
+        history = [HistoryLine("Ana", "user", f"line {i}") for i in range(history_len)]
+        return build_prompt(
+            LUNA,
+            speaker="Ana",
+            facts=["I'm a nurse"],
+            history=history,
+            user_text="What is my job?",
+            language="en",
+            count_tokens=lambda s: len(s) // 4 + 1,
+            budget_tokens=2000,
+            style="compact",
+        )
+
+    one, two = prompt(1), prompt(3)
+    assert one.turns[0] == two.turns[0] and one.turns[1] == two.turns[1]
+    system = one.turns[0].content
+    assert "Ana is a nurse." in system and "I'm a nurse" not in system
+    assert "You are Luna, a cheerful travel guide." in system and "向导" not in system
+    assert len(system) < 800
+
+
+def test_history_window_grows_then_jumps():
+    window = HistoryWindow(max_lines=4, keep_lines=2)
+    rows = [(i, f"l{i}") for i in range(1, 4)]
+    assert window.select("c", rows) == ["l1", "l2", "l3"]
+    rows.append((4, "l4"))
+    assert window.select("c", rows) == ["l1", "l2", "l3", "l4"]  # appended, same start
+    rows.append((5, "l5"))
+    assert window.select("c", rows) == ["l4", "l5"]  # over the limit: jump
+    rows.append((6, "l6"))
+    assert window.select("c", rows[-4:]) == ["l4", "l5", "l6"]
+    assert window.select("other", rows) == ["l3", "l4", "l5", "l6"]
+
+
+def test_prefix_cache_finds_the_longest_prefix_and_stays_fair():
+    cache = PrefixCache(max_bytes=10_000, per_session=2, min_tokens=2)
+    cache.put("a", [1, 2, 3], b"x" * 100)
+    cache.put("a", [1, 2, 3, 4, 5], b"y" * 100)  # supersedes its own prefix
+    assert len(cache) == 1
+    entry, n = cache.best([1, 2, 3, 4, 9])
+    assert entry is not None and entry.data[:1] == b"y" and n == 4
+    assert cache.best([7, 7, 7]) == (None, 0)
+    for i in range(5):
+        cache.put("a", [10 + i, 1, 1], b"z" * 100)
+    assert sum(e.session == "a" for e in cache._entries) == 2  # per-session cap
+    cache.put("b", [50, 1, 1], b"b" * 3000)
+    cache.put("c", [60, 1, 1], b"c" * 3000)
+    cache.put("greedy", [70, 1, 1], b"g" * 4000)
+    cache.put("greedy", [71, 1, 1], b"g" * 4000)
+    # Over budget: the session holding the most bytes gives up its oldest entry first (ties: the
+    # session used least recently); a newly saved entry is never the one evicted.
+    assert cache.bytes_used <= 10_000
+    sessions = {e.session for e in cache._entries}
+    assert sessions == {"a", "c", "greedy"}
+    assert cache.best([71, 1, 1])[0] is not None and cache.best([70, 1, 1])[0] is None
