@@ -290,6 +290,9 @@ async def run(args: argparse.Namespace) -> list[Result]:
             overrides["llm_candidates"] = args.candidates
         if args.timeout:
             overrides["llm_timeout_s"] = args.timeout
+        for item in args.set or ():
+            key, _, value = item.partition("=")
+            overrides[key.strip().lower()] = value.strip()
         settings = Settings(_env_file=None, avatar_data_dir=data, **overrides)
         runtime = await build_core(settings)
         core = runtime.core
@@ -313,6 +316,7 @@ def main() -> None:
     ap.add_argument("--engine", choices=("llama.cpp", "transformers"), help="force an engine")
     ap.add_argument("--candidates", type=int, help="best-of-N (LLM_CANDIDATES)")
     ap.add_argument("--timeout", type=float, help="LLM_TIMEOUT_S (a slow engine on a busy host)")
+    ap.add_argument("--set", action="append", metavar="KEY=VALUE", help="a setting, e.g. llm_temperature=0.5")
     ap.add_argument("--limit", type=int, help="only the first N situations")
     ap.add_argument("--smoke", action="store_true", help="a few situations (CI)")
     args = ap.parse_args()

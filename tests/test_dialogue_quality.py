@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+from bot.core.models import Channel, ChannelKind, IncomingMessage, User
+from generators.dialogue.base import ChatTurn, DialogueOutput, GenerationConfig
 from generators.dialogue.checks import ReplySituation, check_reply
 from generators.dialogue.history_window import HistoryWindow
 from generators.dialogue.prefix_cache import PrefixCache
@@ -9,6 +13,7 @@ from generators.dialogue.prompt import build_prompt
 from generators.dialogue.pronouns import about
 from generators.dialogue.ranking import fact_hits, fact_words, is_memory_question, rank
 from personas.model import Persona
+from tests.outputs import RecordingOutput
 
 LUNA = Persona(
     id="luna", name="Luna", tagline="A cheerful travel guide / 向导", personality="Warm and curious."
@@ -120,3 +125,60 @@ def test_prefix_cache_finds_the_longest_prefix_and_stays_fair():
     sessions = {e.session for e in cache._entries}
     assert sessions == {"a", "c", "greedy"}
     assert cache.best([71, 1, 1])[0] is not None and cache.best([70, 1, 1])[0] is None
+
+
+class Scripted:
+    """A backend that answers from a list, in order: the first line is streamed, the rest generated."""
+
+    name = "scripted"
+    languages = frozenset({"en"})
+    context_tokens = 2048
+
+    def __init__(self, *replies: str) -> None:
+        self.replies = list(replies)
+        self.configs: list[GenerationConfig] = []
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 4 + 1
+
+    async def stream(self, turns: list[ChatTurn], config: GenerationConfig) -> AsyncIterator[str]:
+        self.configs.append(config)
+        yield self.replies.pop(0)
+
+    async def generate(self, turns: list[ChatTurn], config: GenerationConfig) -> DialogueOutput:
+        self.configs.append(config)
+        return DialogueOutput(text=self.replies.pop(0))
+
+    async def aclose(self) -> None:
+        return None
+
+
+ANA = User("web", "ana", "Ana")
+DM = Channel("web", "dm-ana", ChannelKind.DIRECT)
+
+
+async def test_a_failing_streamed_reply_is_replaced_by_the_best_candidate(make_core):
+    backend = Scripted("Luna, what a day!", "Hi Luna! Paris is nice.", "The Eiffel Tower sparkles at night!")
+    core = await make_core(dialogue=backend)
+    out = RecordingOutput()
+    await core.handle(IncomingMessage(ANA, DM, "What should I see in Paris?"), out)
+    assert out.text == "The Eiffel Tower sparkles at night!"
+    assert len(backend.configs) == 3 and backend.configs[0].session == DM.key
+    assert backend.configs[0].min_p > 0 and backend.configs[0].repeat_penalty > 1
+
+
+async def test_a_memory_question_prefers_the_candidate_with_the_stored_fact(make_core):
+    backend = Scripted("My name is Ana and I'm a nurse.", "You are wonderful!", "You're a nurse, Ana!")
+    core = await make_core(dialogue=backend, llm_candidates=3)
+    await core.handle(IncomingMessage(ANA, DM, "/remember I'm a nurse"), RecordingOutput())
+    out = RecordingOutput()
+    await core.handle(IncomingMessage(ANA, DM, "What is my job?"), out)
+    assert out.text == "You're a nurse, Ana!"
+
+
+async def test_a_good_streamed_reply_is_kept_without_more_candidates(make_core):
+    backend = Scripted("Paris is lovely in spring!", "unused")
+    core = await make_core(dialogue=backend)
+    out = RecordingOutput()
+    await core.handle(IncomingMessage(ANA, DM, "What should I see in Paris?"), out)
+    assert out.text == "Paris is lovely in spring!" and backend.replies == ["unused"]
