@@ -37,7 +37,7 @@ llama:
 	args=""; if [ "$$(uname -m)" = x86_64 ]; then args="$(LLAMA_CMAKE_X86)"; fi; \
 	echo "building llama-cpp-python $(LLAMA_CPP_VERSION) from source (about 7 minutes on 2 cores)"; \
 	start=$$(date +%s); \
-	if CMAKE_ARGS="$$args" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) install -q --no-binary llama-cpp-python \
+	if CMAKE_ARGS="$$args" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) install -q \
 		"llama-cpp-python==$(LLAMA_CPP_VERSION)"; then \
 		echo "llama-cpp-python built in $$(( $$(date +%s) - start )) s"; \
 	else echo "warning: llama-cpp-python did not build; chat runs on transformers (see: avatar-bot doctor)"; fi

@@ -28,13 +28,14 @@ from common import Row, emit, peak_rss_mb
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bot.app import build_core  # noqa: E402
+from bot.app import PERSONAS_DIR, build_core  # noqa: E402
 from bot.core.i18n import t  # noqa: E402
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User  # noqa: E402
 from bot.core.output import Button, SentMessage  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from generators.dialogue.checks import CHECKS, ReplySituation, check_reply  # noqa: E402
 from generators.lang import detect_language  # noqa: E402
+from personas.registry import PersonaRegistry  # noqa: E402
 
 ANA, BOB, MEI, SOFIA = "Ana", "Bob", "Mei", "Sofia"
 
@@ -234,12 +235,14 @@ class Result:
     lines: list[str] = field(default_factory=list)
 
 
-async def run_situation(core, n: int, sit: Situation, fallback: frozenset[str]) -> Result:
+async def run_situation(
+    core, n: int, sit: Situation, fallback: frozenset[str], examples: list[str]
+) -> Result:
     """Play one situation in a fresh channel and check the tested reply."""
     kind = ChannelKind.GROUP if sit.group else ChannelKind.DIRECT
     channel = Channel("bench", f"c{n}", kind)
     users = {name: User("bench", name.lower(), name) for name in (ANA, BOB, MEI, SOFIA)}
-    earlier: list[str] = []
+    earlier: list[str] = list(examples)  # the persona's example replies are in the prompt too
     people: list[str] = []
     for speaker, text in sit.setup:
         out = Capture()
@@ -298,9 +301,11 @@ async def run(args: argparse.Namespace) -> list[Result]:
         core = runtime.core
         print(f"chat model: {core.dialogue.name} ({type(core.dialogue).__name__})", file=sys.stderr)
         situations = SITUATIONS[: args.limit] if args.limit else SITUATIONS
+        luna = PersonaRegistry(PERSONAS_DIR, data / "personas").get("luna")
+        examples = [reply for _user, reply in luna.examples]
         results = []
         for n, sit in enumerate(situations):
-            results.append(await run_situation(core, n, sit, core.dialogue.languages))
+            results.append(await run_situation(core, n, sit, core.dialogue.languages, examples))
             r = results[-1]
             mark = "ok " if not r.failed else "BAD"
             print(

@@ -226,7 +226,7 @@ class LlamaCppChat:
         buf = (ctypes.c_uint8 * size)()
         got = llama_cpp.llama_state_seq_get_data(llama._ctx.ctx, buf, size, 0)
         if got:
-            self.cache.put(session, [int(t) for t in llama.input_ids[:n]], bytes(buf)[:got])
+            self.cache.put(session, [int(t) for t in llama.input_ids[:n]], ctypes.string_at(buf, got))
 
     def _run(self, ids: list[int], config: GenerationConfig, job: _Job) -> DialogueOutput:
         llama = self.llama
