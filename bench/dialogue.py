@@ -248,7 +248,9 @@ async def run_situation(
         out = Capture()
         mentioned = not sit.group or "luna" in text.lower()
         await core.handle(IncomingMessage(users[speaker], channel, text, mentions_bot=mentioned), out)
-        earlier.append(text)
+        # A memory answer should repeat the fact it was told: those lines are not counted as copied.
+        if not sit.expect:
+            earlier.append(text)
         people.append(text)
         if out.messages and not text.startswith("/"):
             earlier.append(out.last)

@@ -18,8 +18,8 @@ from generators.dialogue.base import ChatTurn, DialogueBackend, GenerationConfig
 from generators.dialogue.checks import ReplySituation
 from generators.dialogue.history_window import HistoryWindow
 from generators.dialogue.prompt import HistoryLine, PromptOutput, build_prompt
-from generators.dialogue.ranking import fact_hits, fact_words, is_memory_question, rank
-from generators.dialogue.replies import first_paragraph, is_degenerate, trim_reply
+from generators.dialogue.ranking import answer_from_facts, fact_hits, fact_words, is_memory_question, rank
+from generators.dialogue.replies import clean_reply, is_degenerate
 from generators.errors import InputError
 from generators.lang import detect_language, language_name
 
@@ -133,7 +133,7 @@ class ChatService:
             log.exception("dialogue backend failed")
             await self._fail(relay, ctx, "model_failed")
             raise UserFacingError("handled") from exc
-        final = first_paragraph(trim_reply(raw, prompt.stop, names=(ctx.persona.name,)))
+        final = clean_reply(raw, prompt.stop, ctx.persona.name)
         situation = ReplySituation(
             persona=ctx.persona.name,
             speaker=ctx.msg.user.display_name,
@@ -145,8 +145,8 @@ class ChatService:
                 {line.speaker for line in history if line.role == "user"} - {ctx.msg.user.display_name}
             ),
         )
-        memory = set() if not (facts and is_memory_question(ctx.msg.text)) else fact_words(facts)
-        final = await self._best_of(prompt, config, final, situation, memory, avoid, started)
+        asked = facts if facts and is_memory_question(ctx.msg.text) else []
+        final = await self._best_of(prompt, config, final, situation, asked, avoid, started)
         if not _usable(final, answer_lang, avoid):
             # The retry sees only what people said, so there is no earlier reply to copy.
             people_only = prompt_for([line for line in history if line.role != "assistant"])
@@ -161,14 +161,20 @@ class ChatService:
         config: GenerationConfig,
         first: str,
         situation: ReplySituation,
-        memory: set[str],
+        asked: list[str],
         avoid: set[str],
         started: float,
     ) -> str:
         """When the streamed reply fails a check, more candidates (if the engine is fast enough to
-        stay within CANDIDATE_BUDGET_S), and the best by the checks."""
-        ranked = rank([first], situation, memory)
-        if not ranked[0][1].failed and (not memory or fact_hits(first, memory)):
+        stay within CANDIDATE_BUDGET_S), and the best by the checks. A question about the stored
+        facts (`asked`) that no candidate answers is answered from the facts themselves."""
+        memory = fact_words(asked)
+
+        def good(text: str, failed: tuple[str, ...]) -> bool:
+            usable = not failed and _usable(text, situation.language, avoid)
+            return usable and (not memory or fact_hits(text, memory) > 0)
+
+        if good(first, rank([first], situation, memory)[0][1].failed):
             return first
         one = time.monotonic() - started
         candidates = [first]
@@ -176,18 +182,23 @@ class ChatService:
             if time.monotonic() - started + one > CANDIDATE_BUDGET_S:
                 break
             seed = None if config.seed is None else config.seed + i
+            shorter = dataclasses.replace(config, seed=seed, max_new_tokens=min(config.max_new_tokens, 64))
             try:
-                out = await self.dialogue.generate(prompt.turns, dataclasses.replace(config, seed=seed))
+                out = await self.dialogue.generate(prompt.turns, shorter)
             except Exception:
                 log.warning("extra candidate failed", exc_info=True)
                 break
-            text = first_paragraph(trim_reply(out.text, prompt.stop, names=(situation.persona,)))
-            candidates.append(text)
-            best, verdict = rank(candidates, situation, memory)[0]
-            if not verdict.failed and (not memory or fact_hits(best, memory)):
-                break
-        usable = [c for c in candidates if _usable(c, situation.language, avoid)]
-        return rank(usable, situation, memory)[0][0] if usable else first
+            candidates.append(clean_reply(out.text, prompt.stop, situation.persona))
+            if good(candidates[-1], rank(candidates[-1:], situation, memory)[0][1].failed):
+                return candidates[-1]
+        ranked = rank([c for c in candidates if _usable(c, situation.language, avoid)], situation, memory)
+        if memory:
+            # A memory answer that misses the fact, or says it as the person's own line, is worse
+            # than the fact told back.
+            return answer_from_facts(situation.user_text, asked, situation.speaker) or (
+                ranked[0][0] if ranked else first
+            )
+        return ranked[0][0] if ranked else first
 
     async def _second_try(
         self,
@@ -207,7 +218,7 @@ class ChatService:
         except Exception:
             log.warning("second try failed", exc_info=True)
         else:
-            again = first_paragraph(trim_reply(out.text, config.stop, names=(ctx.persona.name,)))
+            again = clean_reply(out.text, config.stop, ctx.persona.name)
             if _usable(again, language, avoid):
                 return again
         return ctx.persona.greeting or "…"

@@ -50,3 +50,22 @@ def about(fact: str, name: str) -> str:
     if text.isascii():
         return f"{name} said: {text}."
     return f"{name}: {text}"
+
+
+_YOU = {
+    "i": "you",
+    "i'm": "you're",
+    "am": "are",
+    "my": "your",
+    "me": "you",
+    "myself": "yourself",
+    "mine": "yours",
+    "was": "were",
+}
+
+
+def to_you(fact: str) -> str:
+    """A first-person fact told back to its author: "I'm a nurse" -> "you're a nurse"."""
+    words = fact.strip().rstrip(".!").split(" ")
+    out = [_YOU.get(w.lower(), w) if w.lower() in _YOU else w for w in words]
+    return " ".join(out)

@@ -6,10 +6,12 @@ import re
 from collections.abc import Sequence
 
 from generators.dialogue.checks import CheckResult, ReplySituation, check_reply
+from generators.dialogue.pronouns import to_you
 
 _MEMORY_Q = re.compile(
     r"\b(what(?:'s| is| are| do)? (?:my|i)\b|where do i\b|who am i\b|do you (?:still )?remember|"
-    r"what do you (?:know|remember)|about me\b|my (?:name|job|dog|cat|favou?rite))"
+    r"what do you (?:know|remember)|about me\b|my (?:name|job|dog|cat|favou?rite)|"
+    r"(?:do|did) i (?:love|like|enjoy|live|work|do)\b)"
     r"|我叫什么|记得我|关于我|我的名字|我住在哪|我喜欢什么",
     re.I,
 )
@@ -53,3 +55,27 @@ def rank(
         key=lambda i: (-scored[i][1].score, -fact_hits(scored[i][0], memory_words), i),
     )
     return [scored[i] for i in order]
+
+
+_QUESTION_WORDS = frozenset(
+    "what where who which do does did is are am my me i you your about remember know".split()
+)
+_JOB_WORDS = frozenset({"job", "work", "living", "do"})
+
+
+def answer_from_facts(question: str, facts: Sequence[str], speaker: str) -> str:
+    """A reply built from the stored facts the question asks about (the most recent ones when the
+    question names none): what the bot says when no generated candidate mentions them."""
+    asked = set(re.findall(r"[\w']+", question.casefold())) - _QUESTION_WORDS
+    relevant = [
+        f for f in facts if asked & fact_words([f]) or asked & set(re.findall(r"[\w']+", f.casefold()))
+    ]
+    if asked & _JOB_WORDS:
+        relevant += [
+            f for f in facts if re.match(r"(?i)i(?:'m| am) an? |i work", f.strip()) and f not in relevant
+        ]
+    chosen = (relevant or list(facts)[-3:])[:3]
+    said = "; ".join(to_you(f) for f in chosen if f.isascii())
+    if not said:
+        return ""
+    return f"You told me {said}, {speaker}!"
