@@ -25,6 +25,15 @@ def situation(**kw) -> ReplySituation:
     return ReplySituation(**(base | kw))
 
 
+def test_the_persona_addressing_itself_is_dropped():
+    from generators.dialogue.replies import drop_self_address
+
+    assert drop_self_address("Hello Luna! I hope you are well.", "Luna") == "Hello! I hope you are well."
+    assert drop_self_address("Luna, I love it!", "Luna") == "I love it!"
+    assert drop_self_address("Thanks, Luna!", "Luna") == "Thanks!"
+    assert drop_self_address("I'm Luna, your guide.", "Luna") == "I'm Luna, your guide."
+
+
 def test_each_check_catches_what_it_names():
     assert check_reply("See the Eiffel Tower at dusk!", situation()).failed == ()
     assert "complete" in check_reply("See the Eiffel Tower and", situation()).failed
@@ -64,6 +73,12 @@ def test_facts_are_restated_about_the_person():
     assert about("I love green tea.", "Ana") == "Ana loves green tea."
     assert about("I watch the sea", "Ana") == "Ana watches the sea."
     assert about("我喜欢绿茶", "Mei") == "Mei: 我喜欢绿茶"
+    from generators.dialogue.ranking import answer_from_facts
+
+    facts = ["My name is Ana", "I'm a nurse", "I live in Lisbon"]
+    assert answer_from_facts("Where do I live?", facts, "Ana") == "You told me you live in Lisbon, Ana!"
+    job = answer_from_facts("What is my name and job?", facts, "Ana")
+    assert "your name is Ana" in job and "you're a nurse" in job
 
 
 def test_compact_prompt_keeps_its_prefix_between_turns_and_speaks_of_the_person():
@@ -158,7 +173,7 @@ DM = Channel("web", "dm-ana", ChannelKind.DIRECT)
 
 
 async def test_a_failing_streamed_reply_is_replaced_by_the_best_candidate(make_core):
-    backend = Scripted("Luna, what a day!", "Hi Luna! Paris is nice.", "The Eiffel Tower sparkles at night!")
+    backend = Scripted("Ana: me too", "Paris is", "The Eiffel Tower sparkles at night!")
     core = await make_core(dialogue=backend)
     out = RecordingOutput()
     await core.handle(IncomingMessage(ANA, DM, "What should I see in Paris?"), out)
