@@ -62,7 +62,7 @@ async def queue_throughput(users: int, per_user: int) -> tuple[float, int, float
         t0 = time.perf_counter()
         await asyncio.gather(*(user(i) for i in range(users)))
         took = time.perf_counter() - t0
-        q = core.adventures.queue.stats
+        q = rt.adventures.queue.stats
         waits = list(q.waits)
         await rt.aclose()
     return done / took, done, percentile(waits, 50), q.max_depth
@@ -101,9 +101,8 @@ def main() -> None:
         from tests.tiny_diffusers import save_tiny_pipeline
 
         tiny_dir = save_tiny_pipeline(out / "tiny-sd")
-        diff = SceneMaker(
-            IllustratedRenderer(), DiffusionScenePipeline.from_pretrained(str(tiny_dir)), size=64, steps=2
-        )
+        pipe = DiffusionScenePipeline.from_pretrained(str(tiny_dir), steps=2)
+        diff = SceneMaker(pipe, harmoniser=pipe, size=64)
         times = time_path(diff, avatar, a.n, out)
         rows += [
             Row(

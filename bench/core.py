@@ -119,13 +119,12 @@ async def run(messages: int, users: int, channels: int, concurrency: int) -> lis
         elapsed = time.perf_counter() - t0
         persisted = 0
         for room in rooms:
-            persisted += len(await core.store.recent_messages(room.key, 10**9))
+            persisted += len(await core.memory.messages.recent(room.key, 10**9))
         # The same number of bare store writes, for comparison.
         t1 = time.perf_counter()
-        when = core.clock.now()
         await asyncio.gather(
             *(
-                core.store.add_message("bench:bare", None, "x", "user", "bare write", when)
+                core.memory.messages.add("bench:bare", None, "x", "user", "bare write")
                 for _ in range(2 * messages)
             )
         )

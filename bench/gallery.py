@@ -19,9 +19,9 @@ if str(ROOT) not in sys.path:
 from PIL import Image, ImageDraw  # noqa: E402
 
 from bench.common import percentile  # noqa: E402
+from generators.images.formats import DEFAULT_FORMAT, FORMAT_NAMES, FORMATS  # noqa: E402
 
 TIMES = ("dawn", "day", "dusk", "night")
-ASPECTS = {"1:1": (1, 1), "4:5": (4, 5), "9:16": (9, 16)}
 
 
 def when_for(landmark, target: str, day: datetime) -> datetime:
@@ -55,7 +55,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", type=int, default=1024, help="render width in px")
     ap.add_argument("--time", choices=(*TIMES, "all"), default="day")
-    ap.add_argument("--aspect", choices=tuple(ASPECTS), default="1:1")
+    ap.add_argument("--aspect", choices=FORMAT_NAMES, default=DEFAULT_FORMAT)
     ap.add_argument("--avatar", type=Path, default=None, help="RGBA image to stand in a free zone")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--thumb", type=int, default=256, help="thumbnail width on the sheet")
@@ -72,7 +72,7 @@ def main() -> None:
     if a.only:
         wanted = set(a.only.split(","))
         landmarks = [lm for lm in landmarks if lm.id in wanted]
-    aw, ah = ASPECTS[a.aspect]
+    aw, ah = FORMATS[a.aspect].ratio
     size = (a.size, round(a.size * ah / aw))
     avatar = Image.open(a.avatar).convert("RGBA") if a.avatar else None
     times = list(TIMES) if a.time == "all" else [a.time]

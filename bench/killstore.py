@@ -1,6 +1,6 @@
 """kill -9 the memory store while it writes, N rounds; every acknowledged write must survive.
 
-A child process writes messages, facts and adventures through `Store` from 24 tasks and logs each
+A child process writes messages, facts and adventures through `SqliteMemory` from 24 tasks and logs each
 write after its commit was acknowledged. The parent SIGKILLs it at a random moment, reopens the
 same file, runs PRAGMA integrity_check and looks up every acknowledged row. Exit status 1 when a
 write was lost or the file is not ok.
@@ -17,16 +17,17 @@ from pathlib import Path
 
 from common import Row, emit
 
+from bot.core.clock import SystemClock
 from bot.memory.crashcheck import kill_round
-from bot.memory.store import Store
+from bot.memory.sqlite import SqliteMemory
 
 
 async def _reopen(db: Path) -> str:
-    store = await Store.open(db)
+    memory = await SqliteMemory.open(db, clock=SystemClock())
     try:
-        return await store.integrity_check()
+        return await memory.integrity_check()
     finally:
-        await store.close()
+        await memory.close()
 
 
 def main() -> int:
@@ -55,7 +56,7 @@ def main() -> int:
             Row("acknowledged writes", acked, "writes", "messages, facts, adventures"),
             Row("lost acknowledged writes", lost, "writes", "must be 0"),
             Row("integrity_check not ok", bad, "rounds", "must be 0"),
-            Row("reopen through Store", final, "", "integrity after all rounds"),
+            Row("reopen through SqliteMemory", final, "", "integrity after all rounds"),
             Row("wall time", took, "s"),
         ],
     )

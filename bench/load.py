@@ -112,7 +112,7 @@ async def simulate(
                     chat_lat.append(took)
 
         async def sampler() -> None:
-            adv = core.adventures
+            adv = runtime.adventures
             while time.perf_counter() < window["deadline"]:
                 now = time.perf_counter()
                 depth_samples.append(adv.queue.depth)
@@ -128,7 +128,7 @@ async def simulate(
         elapsed = time.perf_counter() - window["warmed_at"]
         gc.collect()
         rss_end = _rss_mb()
-        waits = list(core.adventures.queue.stats.waits)
+        waits = list(runtime.adventures.queue.stats.waits)
         await runtime.aclose()
     return {
         **stats,

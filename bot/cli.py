@@ -74,7 +74,7 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> None:
                 names = ", ".join(p.id for p in core.personas.list())
                 print(f"Unknown persona {args.persona!r}. Available: {names}", file=sys.stderr)
                 return
-            await core.store.set_channel_persona(Channel("console", args.channel).key, persona.id)
+            await core.memory.settings.set_channel_persona(Channel("console", args.channel).key, persona.id)
         await chat_loop(core, user_name=args.user, channel_id=args.channel, group=args.group)
     finally:
         await runtime.aclose()

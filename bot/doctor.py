@@ -39,13 +39,13 @@ def _chat(settings: Settings) -> str:
 def _images(settings: Settings) -> str:
     from generators.images.scenes import describe_scenes
 
-    return describe_scenes(settings)
+    return describe_scenes(settings.image_options())
 
 
 def _cutout(settings: Settings) -> str:
     from generators.images.cutout import describe_chain
 
-    rows = describe_chain(settings)
+    rows = describe_chain(settings.segmentation_model)
     return "; ".join(f"{name}: {'yes' if ok else 'no'} ({why})" for name, ok, why in rows)
 
 

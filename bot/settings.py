@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from generators.dialogue.loader import PACKAGED_MODEL, DialogueOptions
+from generators.images.options import ImageOptions
 
 
 class Settings(BaseSettings):
@@ -74,6 +75,18 @@ class Settings(BaseSettings):
     def db_path(self) -> Path:
         """Where the SQLite database lives."""
         return self.avatar_data_dir / "bot.db"
+
+    def image_options(self) -> ImageOptions:
+        """The IMAGE_* and SEGMENTATION_MODEL values the image generators take."""
+        return ImageOptions(
+            model=self.image_model,
+            backend=self.image_backend,
+            device=self.image_device,
+            steps=self.image_steps,
+            size=self.image_size,
+            harmonise_strength=self.image_harmonise_strength,
+            segmentation_model=self.segmentation_model,
+        )
 
     @property
     def model_cache_dir(self) -> Path:

@@ -8,13 +8,13 @@ from bot.core.i18n import Catalogue
 def build_catalogue() -> Catalogue:
     """The catalogue of every bot text; a key declared twice or missing a language is an error."""
     from bot.adapters import web_texts
-    from bot.core import admin, commands, i18n, identity, texts_adventure
+    from bot.core import admin, i18n, identity, memories, texts_adventure
     from bot.memory import errors as memory_errors
     from personas import messages as persona_messages
 
     return Catalogue(
         i18n.TEXTS,  # the core: help, errors, persona, memory
-        commands.TEXTS,  # buttons of the foundation commands
+        memories.TEXTS,  # /forget's buttons
         identity.TEXTS,  # /link
         admin.TEXTS,  # /config
         texts_adventure.TEXTS,  # avatars, adventures, landmarks, journal

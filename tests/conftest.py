@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.ports import Memory
+from tests.memory_helpers import ManualClock
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -55,19 +58,51 @@ CoreFactory = Callable[..., Awaitable["object"]]
 
 
 @pytest.fixture
-async def make_core(tmp_path: Path, tiny_dialogue) -> AsyncIterator[CoreFactory]:
-    """Build real cores (real SQLite under tmp_path); closes them at the end of the test."""
+async def make_app(tmp_path: Path, tiny_dialogue) -> AsyncIterator[Callable[..., Awaitable[object]]]:
+    """Build real runtimes (core plus features; real SQLite under tmp_path); closes them at the end."""
     from bot.app import build_core
     from bot.settings import Settings
 
     runtimes = []
 
-    async def factory(*, dialogue=None, clock=None, data_dir: Path | None = None, **overrides):
+    async def factory(
+        *, dialogue=None, clock=None, images=None, data_dir: Path | None = None, features=(), **overrides
+    ):
         settings = Settings(_env_file=None, avatar_data_dir=data_dir or tmp_path / "data", **overrides)
-        rt = await build_core(settings, dialogue=dialogue or tiny_dialogue, clock=clock)
+        rt = await build_core(
+            settings, dialogue=dialogue or tiny_dialogue, clock=clock, images=images, features=features
+        )
         runtimes.append(rt)
-        return rt.core
+        return rt
 
     yield factory
     for rt in runtimes:
         await rt.aclose()
+
+
+@pytest.fixture
+async def make_core(make_app) -> CoreFactory:
+    """Build real cores (real SQLite under tmp_path); closed at the end of the test."""
+
+    async def factory(**kwargs):
+        return (await make_app(**kwargs)).core
+
+    return factory
+
+
+@pytest.fixture
+def memory_clock() -> ManualClock:
+    """A clock the memory tests set by hand (`clock.set(minutes)` after T0)."""
+    return ManualClock()
+
+
+@pytest.fixture(params=["sqlite"])
+async def memory(
+    request: pytest.FixtureRequest, tmp_path: Path, memory_clock: ManualClock
+) -> AsyncIterator[Memory]:
+    """A real memory store on tmp_path, per backend (`params`); a Postgres backend is added as a param."""
+    from bot.memory.sqlite import SqliteMemory
+
+    store = await SqliteMemory.open(tmp_path / "memory.db", clock=memory_clock)
+    yield store
+    await store.close()

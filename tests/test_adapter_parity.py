@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from telegram import Update
 
+from bot.adapters.discord_bot import CUSTOM_ID_PREFIX
 from bot.adapters.telegram_bot import TelegramAdapter
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
+from tests.discord_harness import custom_ids, portrait_png, running, shown
 from tests.fake_telegram import BOT_USERNAME, FakeBotAPI, UpdateFactory
-from tests.test_discord import CUSTOM_ID_PREFIX, custom_ids, png_bytes, running, shown
 
 TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmno"
 GROUP_CHAT = -100
@@ -256,7 +257,7 @@ async def test_commands_uploads_and_buttons_reach_the_core_alike(platform) -> No
     assert got.pop("mentions_bot") is (name == "discord")
     assert got == {k: v for k, v in expected(ChannelKind.GROUP, "/help").items() if k != "mentions_bot"}
 
-    data = png_bytes()
+    data = portrait_png()
     await drive.avatar(data)
     avatar_msg = rec.messages[-1]
     assert avatar_msg.text == "/avatar set" and avatar_msg.channel.kind is ChannelKind.GROUP

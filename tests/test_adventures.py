@@ -50,7 +50,7 @@ async def test_offline_path_is_seeded_and_rerolls(make_core) -> None:
     actions = [btn.action for btn in a.buttons[-1]]
     adv_id = actions[0].removeprefix("reroll:")
     assert actions == [f"reroll:{adv_id}", f"format:{adv_id}:4:5", f"format:{adv_id}:9:16"]
-    journal = await core.store.adventures(ANA.key)
+    journal = await core.memory.adventures.list(ANA.key)
     assert len(journal) == 3 and journal[0].path_used == "illustrated" and journal[0].image_sha256 == sha(pc)
 
 
@@ -65,7 +65,7 @@ async def test_reroll_and_format_buttons(make_core) -> None:
     await core.handle_action(ANA, IncomingMessage(ANA, ROOM, ""), fmt_45, portrait)
     with Image.open(portrait.images[0][0]) as im:
         assert im.size == (1080, 1350)
-    recs = await core.store.adventures(ANA.key)
+    recs = await core.memory.adventures.list(ANA.key)
     assert recs[0].seed == 5 and recs[0].format == "4:5"
 
 
@@ -87,7 +87,7 @@ async def test_unknown_place_suggests_and_makes_no_image(make_core) -> None:
     assert out.images, "typos still match"
     nothing = await say(core, ANA, "/adventure Atlantis")
     assert nothing.images == [] and "Did you mean" in nothing.text
-    assert len(await core.store.adventures(ANA.key)) == 1
+    assert len(await core.memory.adventures.list(ANA.key)) == 1
 
 
 async def test_friends_appear_together_only_with_an_avatar(make_core) -> None:
@@ -132,14 +132,25 @@ async def test_diffusers_path_with_a_tiny_pipeline(make_core, tiny_sd_dir: Path)
     b = await say(core, ANA, "/adventure tokyo seed:7")
     assert a.images and "diffusers" in a.images[0][1]
     assert sha(a.images[0][0]) == sha(b.images[0][0])
-    assert (await core.store.adventures(ANA.key))[0].path_used == "diffusers"
+    assert (await core.memory.adventures.list(ANA.key))[0].path_used == "diffusers"
 
 
-async def test_unloadable_image_model_falls_back_to_the_offline_renderer(make_core, tmp_path: Path) -> None:
-    core = await make_core(image_cooldown_s=0, image_model=str(tmp_path / "missing"), image_size=256)
+async def test_unloadable_image_model_falls_back_to_the_offline_renderer(make_app, tmp_path: Path) -> None:
+    app = await make_app(image_cooldown_s=0, image_model=str(tmp_path / "missing"), image_size=256)
+    core = app.core
     out = await say(core, ANA, "/adventure cairo")
     assert out.images and "illustrated" in out.images[0][1].lower()
-    assert "did not load" in core.adventures.scenes().fallback_reason
+    assert "did not load" in app.adventures.studio.scenes.fallback_reason
+
+
+async def test_an_injected_studio_makes_the_images(make_core) -> None:
+    from tests.tiny_diffusers import tiny_studio
+
+    core = await make_core(image_cooldown_s=0, images=tiny_studio(diffusers=True, size=64))
+    assert core.settings.image_model is None, "the studio, not the settings, decides the path"
+    out = await say(core, ANA, "/adventure tokyo seed:7")
+    assert out.images and "diffusers" in out.images[0][1]
+    assert (await core.memory.adventures.list(ANA.key))[0].path_used == "diffusers"
 
 
 async def test_cooldown_and_daily_quota(make_core) -> None:
@@ -157,8 +168,9 @@ async def test_cooldown_and_daily_quota(make_core) -> None:
     assert "limit" in (await say(capped, ANA, "/adventure rio")).text
 
 
-async def test_journal_passport_and_remembered_trips(make_core) -> None:
-    core = await make_core(image_cooldown_s=0, image_size=256)
+async def test_journal_passport_and_remembered_trips(make_app) -> None:
+    app = await make_app(image_cooldown_s=0, image_size=256)
+    core = app.core
     await say(core, ANA, "/adventure tokyo tower")
     second = await say(core, ANA, "/adventure paris")
     assert "After Tokyo Tower" in second.images[0][1], "the caption remembers the last trip"
@@ -167,7 +179,7 @@ async def test_journal_passport_and_remembered_trips(make_core) -> None:
     passport = await say(core, ANA, "/passport")
     with Image.open(passport.images[0][0]) as im:
         assert im.size == (1080, 1440)
-    lines = await core.adventures.journal_lines(ANA.key, "en")
+    lines = await app.adventures.journal_lines(ANA.key, "en")
     assert lines[0].startswith("Eiffel Tower in Paris")
 
 
@@ -196,7 +208,7 @@ async def test_two_requests_at_once_from_one_user_give_one_postcard_and_one_busy
     assert "Sorry" not in first.text + second.text
 
 
-async def test_image_backend_failures_apologise_and_the_next_request_works(make_core) -> None:
+async def test_image_backend_failures_apologise_and_the_next_request_works(make_app) -> None:
     import threading
 
     from bot.core.i18n import t
@@ -216,9 +228,11 @@ async def test_image_backend_failures_apologise_and_the_next_request_works(make_
                 raise RuntimeError("hung past the timeout")
             return self.real(*args, **kwargs)
 
-    core = await make_core(image_cooldown_s=0, image_size=256, image_timeout_s=0.5)
-    flaky = FlakyScenes(core.adventures.scenes())
-    core.adventures._scenes = flaky
+    from tests.tiny_diffusers import tiny_studio
+
+    flaky = FlakyScenes(tiny_studio(size=256).scenes)
+    app = await make_app(image_cooldown_s=0, image_timeout_s=0.5, images=tiny_studio(scenes=flaky))
+    core = app.core
     try:
         oom = await say(core, ANA, "/adventure rome")
         assert oom.images == [] and t("image_failed", "en") in oom.text
@@ -230,7 +244,7 @@ async def test_image_backend_failures_apologise_and_the_next_request_works(make_
         assert ok.images and ok.images[0][0].is_file()
     finally:
         flaky.release.set()
-    assert core.adventures.queue.stats.failed == 1 and core.adventures.queue.stats.timed_out == 1
+    assert app.adventures.queue.stats.failed == 1 and app.adventures.queue.stats.timed_out == 1
 
 
 async def test_someone_else_pressing_reroll_sends_their_own_avatar_to_that_place(make_core) -> None:
@@ -240,8 +254,8 @@ async def test_someone_else_pressing_reroll_sends_their_own_avatar_to_that_place
     theirs = RecordingOutput()
     await core.handle_action(BEN, IncomingMessage(BEN, ROOM, ""), reroll, theirs)
     assert theirs.images and "Colosseum" in theirs.images[0][1] and "Ben" in theirs.images[0][1]
-    assert [r.landmark_id for r in await core.store.adventures(BEN.key)] == ["colosseum"]
-    assert len(await core.store.adventures(ANA.key)) == 1
+    assert [r.landmark_id for r in await core.memory.adventures.list(BEN.key)] == ["colosseum"]
+    assert len(await core.memory.adventures.list(ANA.key)) == 1
     gone = RecordingOutput()
     await core.handle_action(BEN, IncomingMessage(BEN, ROOM, ""), "reroll:999999", gone)
     assert "can't find that adventure" in gone.text

@@ -39,3 +39,26 @@ def test_the_scan_sees_function_level_imports(tmp_path: Path) -> None:
     src = tmp_path / "m.py"
     src.write_text("def f():\n    from bot.settings import Settings\n    import aiohttp.web\n")
     assert _imports(src) == {"bot", "aiohttp"}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def test_the_core_reaches_memory_only_through_its_ports() -> None:
+    """bot/core codes against bot/core/ports.py; only the ports name bot.memory (for its record types)."""
+    offenders = {
+        str(f.relative_to(ROOT)): sorted(m for m in _imported_modules(f) if m.startswith("bot.memory"))
+        for f in (ROOT / "bot" / "core").rglob("*.py")
+        if f.name != "ports.py"
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+    ports = _imported_modules(ROOT / "bot" / "core" / "ports.py")
+    assert {m for m in ports if m.startswith("bot.memory")} <= {"bot.memory.records"}

@@ -12,8 +12,7 @@ import pytest
 from bot.adapters.web import Playground
 from bot.app import build_core
 from bot.settings import Settings
-from tests.test_playground import SeededChat
-from tests.tiny_llm import make_tiny_chat
+from tests.tiny_llm import SeededChat, make_tiny_chat
 
 pytestmark = pytest.mark.browser
 

@@ -47,8 +47,10 @@ class Failing(Spy):
     def __init__(self, inner, mode: str) -> None:
         super().__init__(inner)
         self.mode = mode
+        self.started = asyncio.Event()
 
     async def _broken(self) -> AsyncIterator[str]:
+        self.started.set()
         if self.mode == "hang":
             await asyncio.sleep(3600)
         if self.mode == "oom":
@@ -76,7 +78,7 @@ async def test_group_answers_only_when_addressed_but_keeps_context(make_core, ti
     await core.handle(msg(BEN, "thanks!", reply_to_bot=True), out)
     await core.handle(msg(ANA, "luna, tell me more"), out)  # called by the persona's name
     assert len(spy.calls) == 3
-    rows = await core.store.recent_messages(ROOM.key, 50)
+    rows = await core.memory.messages.recent(ROOM.key, 50)
     assert [r.speaker for r in rows if r.role == "user"] == ["Ana", "Ben", "Ana", "Ben", "Ana"]
     assert sum(r.role == "assistant" for r in rows) == 3
 
@@ -90,7 +92,13 @@ async def test_prompt_names_each_speaker_and_addresses_the_current_one(make_core
     everything = "\n".join(t.content for t in turns)
     assert "Ana" in everything and "Ben" in everything
     assert turns[-1].role == "user" and "what should I pack?" in turns[-1].content
-    assert "Ben" in turns[-1].content or "Ben" in turns[0].content
+    # Names each speaker: every person's line starts with their own name.
+    assert [(t.speaker, t.content) for t in turns if t.role == "user"] == [
+        ("Ana", "Ana: I'm planning a trip to Rome"),
+        ("Ben", "Ben: Luna, what should I pack?"),
+    ]
+    # Addresses the current one: the system turn points the reply at Ben, who spoke last, not at Ana.
+    assert turns[0].role == "system" and "Reply now to Ben's latest message" in turns[0].content
     assert all("what should I pack" not in t.content for t in turns if t.role == "system")
 
 
@@ -134,12 +142,12 @@ async def test_forget_needs_confirmation(make_core) -> None:
     await core.handle(msg(ANA, "/forget", DM), ask)
     assert [b.action for b in ask.buttons[-1]] == ["forget:yes", "forget:no"]
     await core.handle(msg(ANA, "hmm, no", DM), RecordingOutput())
-    assert len(await core.store.facts(ANA.key)) == 1
+    assert len(await core.memory.facts.list(ANA.key)) == 1
     await core.handle(msg(ANA, "/forget", DM), RecordingOutput())
     done = RecordingOutput()
     await core.handle(msg(ANA, "是", DM), done)
     assert "忘记" in done.text or "forgotten" in done.text
-    assert await core.store.facts(ANA.key) == []
+    assert await core.memory.facts.list(ANA.key) == []
 
 
 async def test_reset_clears_recent_context_but_keeps_facts(make_core, tiny_dialogue) -> None:
@@ -186,9 +194,17 @@ async def test_model_failures_apologise_once_and_the_next_request_works(make_cor
         await core.handle(msg(ANA, "hello", DM), out)
         assert out.messages == [t("model_failed", "en")]
     clock = FakeClock()
-    hung = await make_core(dialogue=Failing(tiny_dialogue, "hang"), llm_timeout_s=0.2, clock=clock)
+    hanging = Failing(tiny_dialogue, "hang")
+    hung = await make_core(dialogue=hanging, llm_timeout_s=30.0, clock=clock)
     out = RecordingOutput()
-    await hung.handle(msg(ANA, "hello", DM), out)
+    handling = asyncio.create_task(hung.handle(msg(ANA, "hello", DM), out))
+    async with asyncio.timeout(120):  # a guard only: the event comes as soon as the core calls the model
+        await hanging.started.wait()
+    clock.advance(29.0)
+    await asyncio.sleep(0)
+    assert not handling.done() and out.messages == []
+    clock.advance(1.0)  # the core's clock passes llm_timeout_s; no real time goes by
+    await handling
     assert out.messages == [t("model_timeout", "en")]
     healthy = await make_core()
     ok = RecordingOutput()
@@ -204,4 +220,4 @@ async def test_a_button_answer_ends_the_waiting_text_confirmation(make_core) -> 
     await core.handle_action(ANA, msg(ANA, "", DM), "forget:no", cancelled)
     assert "won't forget" in cancelled.text
     await core.handle(msg(ANA, "yes", DM), RecordingOutput())  # now just chat, not a confirmation
-    assert len(await core.store.facts(ANA.key)) == 1
+    assert len(await core.memory.facts.list(ANA.key)) == 1

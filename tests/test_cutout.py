@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from bot.settings import Settings
 from generators.images.cutout import AvatarCutout, CutoutOutput, describe_chain
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
@@ -28,7 +27,7 @@ def astronaut() -> Image.Image:
 def cutter() -> AvatarCutout:
     pytest.importorskip("mediapipe")
     pytest.importorskip("cv2")
-    cut = AvatarCutout.from_pretrained(Settings(_env_file=None))
+    cut = AvatarCutout.from_pretrained()
     assert "mediapipe" in cut.methods and "sticker-face" in cut.methods, cut.notes
     return cut
 
@@ -147,13 +146,13 @@ def test_describe_chain_lists_every_step() -> None:
     assert [r[0] for r in rows] == ["alpha", "transformers", "mediapipe", "sticker-face", "sticker-centre"]
     assert rows[1][1] is False and "not set" in rows[1][2]
     assert rows[-1][1] is True
-    configured = describe_chain(Settings(_env_file=None, segmentation_model="some/segformer"))
+    configured = describe_chain("some/segformer")
     assert configured[1][1] is True and "some/segformer" in configured[1][2]
 
 
 def test_broken_segmentation_model_is_skipped_with_a_reason(astronaut: Image.Image, tmp_path: Path) -> None:
     pytest.importorskip("mediapipe")
-    cut = AvatarCutout.from_pretrained(Settings(_env_file=None, segmentation_model=str(tmp_path / "nope")))
+    cut = AvatarCutout.from_pretrained(segmentation_model=str(tmp_path / "nope"))
     assert "transformers" not in cut.methods
     assert "did not load" in cut.notes["transformers"]
     assert cut(astronaut).method == "mediapipe"
@@ -190,7 +189,7 @@ def test_transformers_segmentation_model(astronaut: Image.Image, tmp_path: Path)
     model.save_pretrained(tmp_path)
     SegformerImageProcessor(size={"height": 64, "width": 64}).save_pretrained(tmp_path)
 
-    cut = AvatarCutout.from_pretrained(Settings(_env_file=None, segmentation_model=str(tmp_path)))
+    cut = AvatarCutout.from_pretrained(segmentation_model=str(tmp_path))
     assert cut.methods[:3] == ["alpha", "transformers", "mediapipe"]
     out = cut(astronaut)
     assert out.method == "transformers"

@@ -229,12 +229,12 @@ async def test_a_looping_reply_is_tried_again_and_never_fed_back(server, chat, m
     assert len(state.requests) == 2 and state.requests[1]["temperature"] <= 0.3
 
     # An old looping reply already in the history is left out of the next prompt.
-    await core.store.add_message(room.key, None, "Luna", "assistant", "🌎🌎🌎🌎🌎🌎🌎🌎", core.clock.now())
+    await core.memory.messages.add(room.key, None, "Luna", "assistant", "🌎🌎🌎🌎🌎🌎🌎🌎")
     state.replies = [["Try the Pantheon at dawn!"]]
     await core.handle(IncomingMessage(ana, room, "And after that?"), RecordingOutput())
     sent = json.dumps(state.requests[-1]["messages"], ensure_ascii=False)
     assert "Rome is lovely in spring" in sent and "🌎🌎" not in sent
-    rows = await core.store.recent_messages(room.key, 10)
+    rows = await core.memory.messages.recent(room.key, 10)
     assert [r.text for r in rows if r.role == "assistant"][-1] == "Try the Pantheon at dawn!"
 
     state.replies = [["Is there more to see?"], ["The Trevi Fountain at night!"]]

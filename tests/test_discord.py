@@ -9,53 +9,28 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import discord
 import pytest
 import simcord
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from bot.adapters.discord_bot import (
     CUSTOM_ID_PREFIX,
     MAX_TEXT,
     ChannelOutput,
     fit_file,
-    make_client,
     shard_config,
 )
 from bot.core.i18n import t
 from bot.core.streaming import INDICATOR, StreamRelay
+from tests.discord_harness import SimClock, World, callbacks_since, custom_ids, portrait_png, running, shown
 
-# Enough real seconds for model and image threads on a busy 2-core machine; virtual waits longer than this
-# are parked by simcord and only move on with env.advance_time().
-SETTLE_S = 20.0
 SLOW_S = 120.0  # a "slow" backend: well past Discord's 3 s window, and past SETTLE_S so simcord parks it
 TOKEN_LIFETIME_S = 15 * 60
-
-
-class SimClock:
-    """The core's clock, bound to simcord's virtual time (so cooldowns and throttles follow env.advance_time)."""
-
-    def __init__(self) -> None:
-        self.env: simcord.Env | None = None
-        self._epoch = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        """Virtual UTC now."""
-        return self.env.now() if self.env is not None else self._epoch
-
-    def monotonic(self) -> float:
-        """Virtual seconds since the simulation began."""
-        return (self.now() - self._epoch).total_seconds()
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep on the (virtualised) event loop."""
-        await asyncio.sleep(seconds)
 
 
 @dataclass
@@ -93,120 +68,10 @@ class SlowDialogue:
         return None
 
 
-@dataclass
-class World:
-    """A running simulated Discord with our bot in one guild."""
-
-    env: simcord.Env
-    client: discord.Client
-    core: Any
-    guild: simcord.GuildHandle
-    general: simcord.ChannelHandle
-    alice: simcord.MemberActor
-    admin: simcord.MemberActor
-    expected: list[BaseException] = field(default_factory=list)
-
-    def expect_errors(self) -> list[BaseException]:
-        """The errors the bot raised so far, accepted as expected by the test."""
-        self.expected = list(self.env.errors)
-        return self.expected
-
-    def bot_messages(self, channel: simcord.ChannelHandle) -> list[discord.Message]:
-        """What the bot posted in a channel, oldest first."""
-        return [m for m in channel.history() if m.author.id == self.client.user.id]
-
-    def channel_key(self, channel: simcord.ChannelHandle) -> str:
-        return f"discord:{channel.id}"
-
-
-def png_bytes(size: int = 256) -> bytes:
-    """A small portrait-like picture."""
-    im = Image.new("RGB", (size, size), (120, 170, 220))
-    d = ImageDraw.Draw(im)
-    d.ellipse((size // 4, size // 6, 3 * size // 4, 2 * size // 3), fill=(230, 190, 160))
-    d.rectangle((size // 5, 2 * size // 3, 4 * size // 5, size), fill=(200, 60, 60))
-    buf = io.BytesIO()
-    im.save(buf, "PNG")
-    return buf.getvalue()
-
-
-async def _warm_image_queue(core: Any) -> None:
-    # The job queue starts its long-lived worker task lazily. Started from inside a handler, simcord would
-    # count that idle worker as unsettled bot work, so start it the way the app does at startup: outside.
-    adv = getattr(core, "adventures", None)
-    if adv is not None:
-        future, _ = adv.queue.submit("warmup", lambda: None)
-        await future
-
-
-@asynccontextmanager
-async def running(make_core, *, dialogue: Any = None, extra_commands=None, **settings: Any):
-    """Build a real core and our Discord client, and run them in simcord (errors the test did not
-    expect fail it at the end, as with simcord's own fixture)."""
-    clock = SimClock()
-    # Greedy decoding keeps the tiny model's replies the same on every run.
-    overrides: dict[str, Any] = {
-        "image_cooldown_s": 0.0,
-        "llm_timeout_s": 3600.0,
-        "llm_temperature": 0.0,
-        "llm_max_new_tokens": 24,
-    }
-    overrides.update(settings)
-    core = await make_core(clock=clock, dialogue=dialogue, **overrides)
-    await _warm_image_queue(core)
-    client = make_client(core, core.settings)
-    if extra_commands is not None:
-        extra_commands(client)
-    # Env.start()/shutdown() rather than `async with simcord.run()`, which selects clocks in a context
-    # variable and so cannot span an async fixture's setup and teardown.
-    env = simcord.Env(client, settle_timeout=SETTLE_S, **_shards(core.settings))
-    await env.start()
-    clock.env = env
-    try:
-        guild = env.create_guild("Travellers")
-        general = guild.create_text_channel("general")
-        mods = guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
-        alice = guild.add_member(env.create_user("alice"))
-        admin = guild.add_member(env.create_user("root"), roles=[mods])
-        world = World(env, client, core, guild, general, alice, admin)
-        yield world
-    finally:
-        await env.shutdown()
-    unexpected = [e for e in env.errors if all(e is not x for x in world.expected)]
-    if unexpected:
-        raise ExceptionGroup("the bot raised errors the test did not expect", unexpected)
-
-
-def _shards(settings: Any) -> dict[str, Any]:
-    sharded, count = shard_config(settings.discord_shards)
-    return {"shard_count": 2} if sharded and count is None else {}
-
-
 @pytest.fixture
 async def world(make_core) -> AsyncIterator[World]:
     async with running(make_core) as w:
         yield w
-
-
-def callbacks_since(env: simcord.Env, start: int) -> list[int]:
-    """Interaction callback types the bot sent since request number `start` (5 = deferred 'thinking')."""
-    return [
-        r.json["type"]
-        for r in env.http_requests[start:]
-        if r.method == "POST" and r.path.startswith("/interactions/") and r.path.endswith("/callback")
-    ]
-
-
-def shown(result: simcord.InteractionResult) -> list[simcord.ResponseMessage]:
-    """Every message an interaction produced: the (completed) deferred original, then follow-ups."""
-    return ([result.response] if result.response is not None else []) + result.followups
-
-
-def custom_ids(message: simcord.ResponseMessage) -> list[str]:
-    """The custom ids of the buttons under a response message."""
-    return [
-        c["custom_id"] for row in message.components for c in row.get("components", []) if "custom_id" in c
-    ]
 
 
 # ---------------------------------------------------------------------------------------------- slash commands
@@ -228,7 +93,7 @@ async def test_remember_then_memory_shows_it_privately(world: World) -> None:
     assert memory.ephemeral, "facts about a person are not shown to the whole channel"
     assert fact in "\n".join(m.content for m in shown(memory))
     assert all(m.ephemeral for m in shown(memory))
-    facts = await world.core.store.facts(f"discord:{world.alice.id}")
+    facts = await world.core.memory.facts.list(f"discord:{world.alice.id}")
     assert [f.text for f in facts] == [fact]
 
 
@@ -241,7 +106,7 @@ async def test_forget_confirmation_button_stays_private(world: World) -> None:
     done = await world.alice.click(prompt, custom_id=CUSTOM_ID_PREFIX + "forget:yes")
     assert done.ephemeral and all(m.ephemeral for m in shown(done))
     assert "forgotten" in shown(done)[0].content
-    assert await world.core.store.facts(f"discord:{world.alice.id}") == []
+    assert await world.core.memory.facts.list(f"discord:{world.alice.id}") == []
 
 
 async def test_persona_switch_and_autocomplete(world: World) -> None:
@@ -249,7 +114,7 @@ async def test_persona_switch_and_autocomplete(world: World) -> None:
     assert [c["value"] for c in choices] == ["professor"]
     result = await world.alice.slash(world.general, "persona", persona_id="professor")
     assert "Quill" in result.response.content
-    assert await world.core.store.get_channel_persona(world.channel_key(world.general)) == "professor"
+    assert await world.core.memory.settings.channel_persona(world.channel_key(world.general)) == "professor"
 
 
 async def test_long_answers_are_split_at_2000_characters(world: World) -> None:
@@ -318,11 +183,11 @@ async def test_place_autocomplete_offers_landmarks(world: World) -> None:
 
 async def test_avatar_upload_comes_back_as_a_file(world: World) -> None:
     start = len(world.env.http_requests)
-    result = await world.alice.slash(world.general, "avatar set", image=("me.png", png_bytes()))
+    result = await world.alice.slash(world.general, "avatar set", image=("me.png", portrait_png()))
     assert callbacks_since(world.env, start) == [5]
     files = [a for m in shown(result) for a in m.attachments]
     assert len(files) == 1 and files[0].filename.endswith(".png")
-    avatar = await world.core.store.get_avatar(f"discord:{world.alice.id}")
+    avatar = await world.core.memory.avatars.get(f"discord:{world.alice.id}")
     assert avatar is not None and Path(avatar.path).is_file()
 
 
@@ -348,7 +213,7 @@ async def test_adventure_postcard_with_buttons_and_reroll(world: World) -> None:
     assert callbacks_since(world.env, start) == [5]
     second = next(m for m in shown(again) if m.attachments)
     assert second.attachments[0].filename.endswith(".jpg")
-    trips = await world.core.store.adventures(f"discord:{world.alice.id}", limit=10)
+    trips = await world.core.memory.adventures.list(f"discord:{world.alice.id}", limit=10)
     assert len(trips) == 2 and trips[-1].seed == 42
 
 
@@ -363,9 +228,7 @@ async def test_a_slow_core_still_answers_because_the_adapter_defers_first(make_c
         async def undeferred(interaction: discord.Interaction) -> None:
             from generators.dialogue.base import ChatTurn, GenerationConfig
 
-            out = await client.core.dialogue.generate(
-                [ChatTurn("user", "hi")], GenerationConfig(max_new_tokens=4)
-            )
+            out = await slow.generate([ChatTurn("user", "hi")], GenerationConfig(max_new_tokens=4))
             await interaction.response.send_message(out.text or "…")
 
     async with running(make_core, dialogue=slow, extra_commands=add_undeferred) as w:
@@ -447,7 +310,7 @@ async def _mention_chat(world: World) -> None:
     edits = [r for r in requests if r.method == "PATCH" and "/messages/" in r.path]
     assert posts and posts[0].json["content"].endswith(INDICATOR), "streaming starts with the indicator"
     assert edits, "then the message is edited to the final text"
-    rows = await world.core.store.recent_messages(world.channel_key(world.general), 10)
+    rows = await world.core.memory.messages.recent(world.channel_key(world.general), 10)
     assert [r.role for r in rows] == ["user", "assistant"]
 
     count = len(world.bot_messages(world.general))
@@ -502,7 +365,7 @@ async def test_channels_where_the_bot_cannot_speak_are_left_alone(world: World) 
     start = len(world.env.http_requests)
     await world.alice.send(quiet, f"<@{world.client.user.id}> hello?")
     assert world.env.http_requests[start:] == [], "no reply attempted, nothing generated"
-    assert await world.core.store.recent_messages(world.channel_key(quiet), 5) == []
+    assert await world.core.memory.messages.recent(world.channel_key(quiet), 5) == []
 
 
 # ---------------------------------------------------------------------------------------------- admin
@@ -581,3 +444,33 @@ def test_oversized_pictures_are_shrunk_under_the_limit(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [path], "no copy left on disk for /forget to miss"
     assert fit_file(path, path.stat().st_size) == path
     assert fit_file(path, 100) is None
+
+
+# ---------------------------------------------------------------------------------------------- confirmations
+
+
+async def test_group_chatter_neither_confirms_nor_cancels_a_forget(world: World) -> None:
+    """Issue 15: "yes" said to someone else, other chatter and a command in between leave /forget waiting."""
+    await world.alice.slash(world.general, "remember", text="I live near the harbour")
+    await world.alice.slash(world.general, "forget")  # the private prompt's button is not pressed
+    before = len(world.bot_messages(world.general))
+    await world.alice.send(world.general, "yes")
+    await world.alice.send(world.general, "see you at the harbour at eight")
+    assert len(world.bot_messages(world.general)) == before, "nothing is said about unaddressed chatter"
+    memory = await world.alice.slash(world.general, "memory")
+    assert "harbour" in memory.response.content, "not forgotten, and the command in between ran"
+    await world.alice.send(world.general, "/forget")
+    prompt = world.bot_messages(world.general)[-1]
+    await world.alice.send(world.general, "/memory")
+    assert "harbour" in world.bot_messages(world.general)[-1].content
+    await world.alice.send(world.general, "yes", reply_to=prompt)
+    assert "forgotten" in world.bot_messages(world.general)[-1].content, "a reply to the prompt confirms"
+
+
+async def test_a_mention_with_the_word_confirms_a_forget(world: World) -> None:
+    await world.alice.slash(world.general, "remember", text="I live near the harbour")
+    await world.alice.send(world.general, "/forget")
+    await world.alice.send(world.general, f"<@{world.client.user.id}> yes")
+    assert "forgotten" in world.bot_messages(world.general)[-1].content
+    memory = await world.alice.slash(world.general, "memory")
+    assert "harbour" not in memory.response.content

@@ -131,7 +131,7 @@ async def test_hostile_input_gets_a_clear_answer(make_core, case: Case) -> None:
     follow = RecordingOutput()
     await core.handle(IncomingMessage(ANA, DM, "/help"), follow)
     assert "/adventure" in follow.text
-    assert await core.store.integrity_check() == "ok"
+    assert await core.memory.integrity_check() == "ok"
     assert len(answer) < 5000
 
 
@@ -223,4 +223,4 @@ async def test_hostile_persona_cards(make_core, tmp_path, case) -> None:
     follow = RecordingOutput()
     await core.handle(IncomingMessage(ANA, DM, "/help"), follow)
     assert "/adventure" in follow.text
-    assert await core.store.integrity_check() == "ok"
+    assert await core.memory.integrity_check() == "ok"

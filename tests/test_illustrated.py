@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from generators.images.illustrated import IllustratedRenderer, RenderOutput
+from generators.images.illustrated import IllustratedRenderer
+from generators.images.scene import Scene
 from generators.images.shapes import REGISTRY, Signature
 from generators.images.sky import season_for
 from generators.landmarks import Catalogue
@@ -67,7 +68,7 @@ def renderer() -> IllustratedRenderer:
     return IllustratedRenderer.from_pretrained()
 
 
-def luminance(out: RenderOutput) -> float:
+def luminance(out: Scene) -> float:
     a = np.asarray(out.image, dtype=np.float32)
     return float((a @ np.array([0.299, 0.587, 0.114], dtype=np.float32)).mean())
 
@@ -78,7 +79,7 @@ def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
     return max(0, w) * max(0, h)
 
 
-def check_geometry(out: RenderOutput, size: tuple[int, int]) -> None:
+def check_geometry(out: Scene, size: tuple[int, int]) -> None:
     w, h = size
     assert out.image.size == size and out.image.mode == "RGB"
     x0, y0, x1, y1 = out.landmark_box

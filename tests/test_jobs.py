@@ -7,13 +7,14 @@ import threading
 
 import pytest
 
-from bot.core.clock import SystemClock
+from bot.core.clock import FakeClock
 from bot.core.errors import UserFacingError
 from bot.core.jobs import JobQueue
+from tests.settle import settle
 
 
 async def test_jobs_run_off_the_loop_in_order_with_positions() -> None:
-    q = JobQueue(SystemClock(), workers=1, max_size=10)
+    q = JobQueue(FakeClock(), workers=1, max_size=10)
     gate = threading.Event()
     order: list[str] = []
 
@@ -28,7 +29,7 @@ async def test_jobs_run_off_the_loop_in_order_with_positions() -> None:
     f1, ahead1 = q.submit("u1", work("a"))
     f2, ahead2 = q.submit("u2", work("b"))
     f3, ahead3 = q.submit("u3", work("c"))
-    await asyncio.sleep(0.05)  # the worker picks up u1's job; the loop stays free meanwhile
+    await settle(lambda: q.position("u1") == 0)  # the worker picks up u1's job; the loop stays free meanwhile
     assert (ahead1, ahead2, ahead3) == (0, 1, 2)
     assert q.position("u1") == 0
     assert q.position("u2") == 1
@@ -42,10 +43,10 @@ async def test_jobs_run_off_the_loop_in_order_with_positions() -> None:
 
 
 async def test_one_job_per_user_and_bounded_backlog() -> None:
-    q = JobQueue(SystemClock(), workers=1, max_size=2)
+    q = JobQueue(FakeClock(), workers=1, max_size=2)
     gate = threading.Event()
     q.submit("u1", lambda: gate.wait(5))
-    await asyncio.sleep(0.05)
+    await settle(lambda: q.position("u1") == 0)
     with pytest.raises(UserFacingError) as busy:
         q.submit("u1", lambda: 1)
     assert busy.value.key == "job_busy"
@@ -59,17 +60,24 @@ async def test_one_job_per_user_and_bounded_backlog() -> None:
 
 
 async def test_a_failure_or_timeout_reports_and_the_queue_keeps_going() -> None:
-    q = JobQueue(SystemClock(), workers=1, max_size=5, timeout_s=0.2)
+    clock = FakeClock()
+    q = JobQueue(clock, workers=1, max_size=5, timeout_s=600.0)
     stuck = threading.Event()
 
     def boom() -> None:
         raise MemoryError("simulated out of memory")
 
     f_fail, _ = q.submit("u1", boom)
-    f_hang, _ = q.submit("u2", lambda: stuck.wait(3))
+    f_hang, _ = q.submit("u2", lambda: stuck.wait(30))
     f_ok, _ = q.submit("u3", lambda: "fine")
     with pytest.raises(MemoryError):
         await f_fail
+    await settle(lambda: q.position("u2") == 0)
+    clock.advance(599.0)
+    for _ in range(10):
+        await asyncio.sleep(0)  # room for a deadline that fired too early to show
+    assert not f_hang.done(), "the job still has a second left on the queue's clock"
+    clock.advance(1.0)  # no real time passes: the timeout follows the injected clock
     with pytest.raises(UserFacingError) as timed_out:
         await f_hang
     assert timed_out.value.key == "job_timeout"

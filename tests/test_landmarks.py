@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from generators.landmarks import Catalogue, Landmark, PlaceMatch, lang_code, normalise
-from generators.landmarks.catalogue import PALETTE_KEYS, SHAPE_EXTRAS
 from generators.landmarks.places import LANGS
+from generators.landmarks.records import PALETTE_KEYS, SHAPE_EXTRAS
 from generators.lang import has_han
 
 IDS = (
@@ -468,3 +469,37 @@ def test_autocomplete_empty_prefix_and_limit(cat: Catalogue) -> None:
 def test_autocomplete_values_round_trip_through_match(cat: Catalogue) -> None:
     for _, value in cat.autocomplete("", "es-ES", limit=100):
         assert cat.match(value).landmark.id == value
+
+
+def test_the_data_file_is_small_and_every_record_loads() -> None:
+    from generators.landmarks.records import DATA_FILE, load_records
+
+    assert DATA_FILE.stat().st_size < 1024 * 1024
+    assert [r.landmark.id for r in load_records()] == [lm.id for lm in Catalogue.load().all()]
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda t: t.replace('timezone = "Europe/Paris"', 'timezone = "Europe/Atlantis"', 1), "timezone"),
+        (lambda t: t.replace('sky_day = "#8ec5e8"', 'sky_day = "blue"', 1), "palette.sky_day"),
+        (lambda t: t.replace('article = "the"', 'article = "a"', 1), "article"),
+        (lambda t: t.replace('ja = ["エッフェル塔"]\n', "", 1), "names"),
+        (lambda t: t.replace("lat = 48.8584", "lat = 148.8584", 1), "lat"),
+        (lambda t: t.replace('country = "France"', 'country = "France"\ncountri = "FR"', 1), "countri"),
+    ],
+)
+def test_a_bad_record_names_the_record_and_the_field(tmp_path: Path, edit, field: str) -> None:
+    from generators.landmarks.records import DATA_FILE, LandmarkDataError, load_records
+
+    bad = tmp_path / "landmarks.toml"
+    bad.write_text(edit(DATA_FILE.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(LandmarkDataError) as err:
+        load_records(bad)
+    assert "(eiffel_tower)" in str(err.value) and f"field {field!r}" in str(err.value)
+
+
+def test_english_articles_live_with_the_records(cat: Catalogue) -> None:
+    assert cat.get("eiffel_tower").in_sentence("en") == "the Eiffel Tower"
+    assert cat.get("mount_fuji").in_sentence("en") == "Mount Fuji"
+    assert cat.get("eiffel_tower").in_sentence("fr") == "Tour Eiffel"

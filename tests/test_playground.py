@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -19,7 +18,7 @@ from bot.core.clock import FakeClock
 from bot.core.output import Button
 from bot.core.streaming import INDICATOR
 from bot.settings import Settings
-from tests.tiny_llm import make_tiny_chat
+from tests.tiny_llm import SeededChat, make_tiny_chat
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -30,29 +29,6 @@ class TickingClock(FakeClock):
     def monotonic(self) -> float:
         self.t += 0.25
         return self.t
-
-
-class SeededChat:
-    """The tiny model with a fixed sampling seed, so the same prompt streams the same reply every run."""
-
-    def __init__(self, inner, seed: int = 7) -> None:
-        self.inner = inner
-        self.seed = seed
-        self.name = inner.name
-        self.languages = inner.languages
-        self.context_tokens = inner.context_tokens
-
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
-
-    def stream(self, turns, config):
-        return self.inner.stream(turns, replace(config, seed=self.seed))
-
-    async def generate(self, turns, config):
-        return await self.inner.generate(turns, replace(config, seed=self.seed))
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 @pytest.fixture(scope="module")
@@ -358,7 +334,7 @@ async def test_upload_over_the_cap_is_rejected_and_nothing_stored(env) -> None:
     assert res.status == 413
     error = (await res.json())["error"]
     assert "too big" in error and "3.91 KB" in error
-    assert await pg.core.store.get_avatar("web:ann") is None
+    assert await pg.core.memory.avatars.get("web:ann") is None
     images = [p for p in pg.settings.avatar_data_dir.rglob("*") if p.suffix in (".png", ".jpg", ".webp")]
     assert images == []
     # The tab saw nothing: the next event is the echo of a later message.
@@ -515,3 +491,34 @@ async def test_start_and_stop_on_a_free_port(tmp_path: Path, tiny_chat) -> None:
     finally:
         await pg.stop()
         await runtime.aclose()
+
+
+async def next_bot_message(ws) -> dict:
+    """The next bot message event (echoes and notices skipped)."""
+    seen = await events_until(ws, lambda e: e["type"] == "message" and e["role"] == "bot")
+    return seen[-1]
+
+
+async def test_group_chatter_neither_confirms_nor_cancels_a_forget(env) -> None:
+    """Issue 15: "yes" said to someone else, other chatter and a command in between leave /forget waiting."""
+    _, client = env
+    ann, _ = await join(client, "Ann")
+    await ann.send_json({"type": "say", "text": "/remember I love croissants"})
+    await next_bot_message(ann)
+    await ann.send_json({"type": "say", "text": "/forget"})
+    prompt = await next_bot_message(ann)
+    await ann.send_json({"type": "say", "text": "yes"})
+    await ann.send_json({"type": "say", "text": "see you at eight"})
+    await ann.send_json({"type": "say", "text": "/memory"})
+    memory = await next_bot_message(ann)
+    assert "croissants" in memory["text"], "not forgotten, not cancelled, and the command ran"
+    await ann.send_json({"type": "say", "text": "yes", "reply": True, "reply_to": prompt["id"]})
+    done = await next_bot_message(ann)
+    assert "forgotten" in done["text"], "a reply to the prompt confirms"
+    await ann.send_json({"type": "say", "text": "/remember I love maps"})
+    await next_bot_message(ann)
+    await ann.send_json({"type": "say", "text": "/forget"})
+    await next_bot_message(ann)
+    await ann.send_json({"type": "say", "text": "yes", "mention": True})
+    assert "forgotten" in (await next_bot_message(ann))["text"], "a mention with the word confirms"
+    await ann.close()

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from generators.images.fonts import candidates, covers, describe_fonts, font_for, pick_face
-from generators.images.postcard import SIZES, ai_label, cover_crop_box, make_postcard
+from generators.images.formats import FORMAT_NAMES, FORMATS
+from generators.images.postcard import ai_label, cover_crop_box, make_postcard
 from tests.tiny_diffusers import StandInLandmark
 
 WHEN = datetime(2026, 11, 28, 21, 5)
@@ -50,13 +51,13 @@ def card(tmp_path: Path, fmt="1:1", landmark=PARIS, lang="en", name="card.jpg", 
     )
 
 
-@pytest.mark.parametrize("fmt", ["1:1", "4:5", "9:16"])
+@pytest.mark.parametrize("fmt", FORMAT_NAMES)
 def test_formats_sizes_and_clean_jpeg(tmp_path: Path, fmt: str) -> None:
     out = card(tmp_path, fmt, TOKYO, name=f"{fmt.replace(':', 'x')}.jpg")
     data = out.path.read_bytes()
-    assert (out.width, out.height) == SIZES[fmt] and out.size_bytes == len(data) < 8 * 1024 * 1024
+    assert (out.width, out.height) == FORMATS[fmt].size and out.size_bytes == len(data) < 8 * 1024 * 1024
     with Image.open(io.BytesIO(data)) as im:
-        assert im.format == "JPEG" and im.size == SIZES[fmt]
+        assert im.format == "JPEG" and im.size == FORMATS[fmt].size
         assert len(im.getexif()) == 0
         assert not {"exif", "icc_profile", "comment", "xmp"} & set(im.info)
     assert b"Exif\x00" not in data and b"http://ns.adobe.com/xap" not in data

@@ -1,10 +1,11 @@
-"""Command parsing, normalisation and the route table."""
+"""Command parsing, normalisation and the command registry's name table."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.core.router import Router, normalise_text, parse_command
+from bot.core.registry import CommandSpec, Registry, Words
+from bot.core.router import normalise_text, parse_command
 
 
 @pytest.mark.parametrize(
@@ -39,12 +40,14 @@ async def _noop(ctx) -> None:
     return None
 
 
-def test_router_aliases_and_suggestions() -> None:
-    r = Router()
-    r.add("journal", _noop, "passport")
-    r.add("adventure", _noop)
+def test_registry_aliases_and_suggestions() -> None:
+    r = Registry()
+    r.add(CommandSpec("journal", Words("j", "j"), _noop, aliases=("passport",)))
+    r.add(CommandSpec("adventure", Words("a", "a"), _noop))
     assert r.resolve("passport").name == "journal"
     assert r.resolve("nope") is None
     assert r.suggest("adventur") == "adventure"
     assert r.suggest("zzzzzz") is None
     assert r.names == ["adventure", "journal"]
+    with pytest.raises(ValueError):
+        r.add(CommandSpec("passport", Words("p", "p"), _noop))

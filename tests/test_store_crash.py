@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.core.clock import SystemClock
 from bot.memory.crashcheck import kill_round, verify
-from bot.memory.store import Store
+from bot.memory.sqlite import SqliteMemory
 
 ROUNDS = 20
 
@@ -38,14 +38,14 @@ async def test_store_reopens_after_kills_and_serves_every_acknowledged_message(t
         acked += kill_round(db, rng, max_wait_s=0.2).acked
     messages = [a for a in acked if a.kind == "m"]
     assert messages
-    store = await Store.open(db)
+    memory = await SqliteMemory.open(db, clock=SystemClock())
     try:
-        assert await store.integrity_check() == "ok"
+        assert await memory.integrity_check() == "ok"
         seen = set()
         for channel in range(4):
-            seen |= {r.text for r in await store.recent_messages(f"crash:c{channel}", 10**6)}
+            seen |= {r.text for r in await memory.messages.recent(f"crash:c{channel}", 10**6)}
         assert {m.token for m in messages} <= seen
-        await store.add_message("crash:c0", "crash:u0", "U", "user", "after the crash", datetime.now(UTC))
-        assert (await store.recent_messages("crash:c0", 1))[0].text == "after the crash"
+        await memory.messages.add("crash:c0", "crash:u0", "U", "user", "after the crash")
+        assert (await memory.messages.recent("crash:c0", 1))[0].text == "after the crash"
     finally:
-        await store.close()
+        await memory.close()

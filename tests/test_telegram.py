@@ -66,7 +66,7 @@ async def test_private_message_gets_a_streamed_reply_that_is_stored(tg) -> None:
     assert json.loads(json.dumps(sends[0].params["reply_parameters"]))["message_id"] == 1
     texts = final_texts(api)
     assert texts and all(t.strip() and not t.endswith(INDICATOR) for t in texts)
-    rows = await core.store.recent_messages("telegram:1", 10)
+    rows = await core.memory.messages.recent("telegram:1", 10)
     assert [r.role for r in rows] == ["user", "assistant"]
     assert rows[0].speaker == "Ana"
 
@@ -90,7 +90,7 @@ async def test_group_answers_only_when_addressed(tg) -> None:
     await push(adapter, upd.message("/help@luna_bot", chat_id=group))
     assert "/adventure" in api.of("sendMessage")[-1].params["text"]
     speakers = [
-        r.speaker for r in await core.store.recent_messages(f"telegram:{group}", 20) if r.role == "user"
+        r.speaker for r in await core.memory.messages.recent(f"telegram:{group}", 20) if r.role == "user"
     ]
     assert speakers == ["Ana", "Ana", "Ben", "Chen"]
 
@@ -153,7 +153,7 @@ async def test_photo_caption_is_capped_and_the_rest_follows(tg, tmp_path) -> Non
 async def test_forget_button_uses_an_inline_keyboard_and_callback(tg) -> None:
     adapter, api, core = tg
     upd = UpdateFactory()
-    await core.store.add_fact("telegram:1", "I love croissants", "user", core.clock.now())
+    await core.memory.facts.add("telegram:1", "I love croissants", "user")
     await push(adapter, upd.message("/forget"))
     ask = api.of("sendMessage")[-1]
     buttons = ask.params["reply_markup"]["inline_keyboard"][0]
@@ -161,7 +161,7 @@ async def test_forget_button_uses_an_inline_keyboard_and_callback(tg) -> None:
     bot_msg = api.messages[max(api.messages)]
     await push(adapter, upd.callback("forget:yes", bot_msg))
     assert api.of("answerCallbackQuery")
-    assert await core.store.facts("telegram:1") == []
+    assert await core.memory.facts.list("telegram:1") == []
     assert "forgotten" in api.of("sendMessage")[-1].params["text"]
 
 
@@ -235,7 +235,7 @@ async def test_photo_with_avatar_caption_becomes_the_avatar(tg) -> None:
     assert [c.params["path"] for c in api.of("file")] == ["ana-photo"]
     preview = api.of("sendPhoto")
     assert len(preview) == 1 and preview[0].files["photo"][:4] == b"\x89PNG"
-    avatar = await core.store.get_avatar("telegram:1")
+    avatar = await core.memory.avatars.get("telegram:1")
     assert avatar is not None and Path(avatar.path).read_bytes() == preview[0].files["photo"]
 
 
@@ -247,7 +247,7 @@ async def test_image_document_with_avatar_set_caption_works_too(tg) -> None:
         adapter, upd.message(None, user_id=4, name="Dee", document_file="doc-1", caption="/avatar set")
     )
     assert len(api.of("sendPhoto")) == 1
-    assert await core.store.get_avatar("telegram:4") is not None
+    assert await core.memory.avatars.get("telegram:4") is not None
 
 
 async def test_photo_over_the_byte_cap_is_not_downloaded(tg) -> None:
@@ -258,7 +258,7 @@ async def test_photo_over_the_byte_cap_is_not_downloaded(tg) -> None:
     await push(adapter, upd.message(None, photo_file="huge", photo_size=too_big, caption="/avatar"))
     assert api.of("getFile") == [] and api.of("file") == []
     assert "too big" in api.of("sendMessage")[-1].params["text"]
-    assert await core.store.get_avatar("telegram:1") is None
+    assert await core.memory.avatars.get("telegram:1") is None
 
 
 async def test_photo_without_an_avatar_command_is_not_downloaded(tg) -> None:
@@ -279,14 +279,14 @@ async def test_adventure_sends_a_postcard_with_buttons_and_reroll_sends_another(
     assert 0 < len(card.params["caption"]) <= 1024 and "Eiffel Tower" in card.params["caption"]
     assert card.files["photo"][:2] == b"\xff\xd8"
     actions = [b["callback_data"] for b in card.params["reply_markup"]["inline_keyboard"][0]]
-    (adv,) = await core.store.adventures("telegram:1")
+    (adv,) = await core.memory.adventures.list("telegram:1")
     assert actions == [f"reroll:{adv.id}", f"format:{adv.id}:4:5", f"format:{adv.id}:9:16"]
     card_msg = api.messages[max(k for k, m in api.messages.items() if "photo" in m)]
     await push(adapter, upd.callback(f"reroll:{adv.id}", card_msg))
     assert api.of("answerCallbackQuery")
     assert len(api.of("sendPhoto")) == 2
     assert api.of("sendPhoto")[1].files["photo"] != card.files["photo"]
-    assert len(await core.store.adventures("telegram:1")) == 2
+    assert len(await core.memory.adventures.list("telegram:1")) == 2
 
 
 async def test_network_error_mid_stream_keeps_the_final_text(tg) -> None:
@@ -340,10 +340,10 @@ async def test_webhook_mode_registers_a_secret_and_serves_real_posts(make_tg, un
             ok = await http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret})
             assert ok.status_code == 200
         for _ in range(200):
-            if len(await core.store.recent_messages("telegram:1", 10)) == 2:
+            if len(await core.memory.messages.recent("telegram:1", 10)) == 2:
                 break
             await asyncio.sleep(0.05)
-        rows = await core.store.recent_messages("telegram:1", 10)
+        rows = await core.memory.messages.recent("telegram:1", 10)
         assert [r.role for r in rows] == ["user", "assistant"] and rows[0].text == "Hello from the webhook!"
         assert len(api.of("sendMessage")) == 1, "the forged post was not processed"
     finally:
@@ -375,3 +375,50 @@ async def test_a_timed_out_send_is_not_repeated_but_a_timed_out_edit_is(tg) -> N
     await out.edit(sent, "Second message, edited")
     assert len(api.of("editMessageText")) == 2
     assert final_texts(api) == ["Bonjour from Paris!", "Second message, edited"]
+
+
+# ---------------------------------------------------------------------------------------------- confirmations
+
+GROUP = -100
+
+
+def bot_command(text: str) -> list[dict]:
+    return [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+
+
+async def test_group_chatter_neither_confirms_nor_cancels_a_forget(tg) -> None:
+    """Issue 15: "yes" said to someone else, other chatter and a command in between leave /forget waiting."""
+    adapter, api, core = tg
+    upd = UpdateFactory()
+    await push(
+        adapter, upd.message("/remember I love croissants", chat_id=GROUP, entities=bot_command("/remember"))
+    )
+    await push(adapter, upd.message("/forget", chat_id=GROUP, entities=bot_command("/forget")))
+    prompt = api.messages[max(api.messages)]
+    assert "yes" in prompt["text"]
+    said = len(api.of("sendMessage"))
+    await push(adapter, upd.message("yes", chat_id=GROUP))  # to Bob, not to the bot
+    await push(adapter, upd.message("ok see you at eight", chat_id=GROUP))
+    assert len(api.of("sendMessage")) == said, "nothing is said about unaddressed chatter"
+    await push(adapter, upd.message("/memory", chat_id=GROUP, entities=bot_command("/memory")))
+    assert "croissants" in api.of("sendMessage")[-1].params["text"], "a command in between runs normally"
+    await push(adapter, upd.message("yes", chat_id=GROUP, reply_to=prompt))
+    assert "forgotten" in api.of("sendMessage")[-1].params["text"], "a reply to the prompt confirms"
+    await push(adapter, upd.message("/memory", chat_id=GROUP, entities=bot_command("/memory")))
+    assert "croissants" not in api.of("sendMessage")[-1].params["text"]
+
+
+async def test_a_mention_with_the_word_confirms_and_a_direct_chat_needs_only_the_word(tg) -> None:
+    adapter, api, core = tg
+    upd = UpdateFactory()
+    await push(
+        adapter, upd.message("/remember I love croissants", chat_id=GROUP, entities=bot_command("/remember"))
+    )
+    await push(adapter, upd.message("/forget", chat_id=GROUP, entities=bot_command("/forget")))
+    mention = [{"type": "mention", "offset": 0, "length": len("@" + BOT_USERNAME)}]
+    await push(adapter, upd.message(f"@{BOT_USERNAME} yes", chat_id=GROUP, entities=mention))
+    assert "forgotten" in api.of("sendMessage")[-1].params["text"]
+    await push(adapter, upd.message("/remember I love maps"))
+    await push(adapter, upd.message("/forget"))
+    await push(adapter, upd.message("yes"))
+    assert "forgotten" in api.of("sendMessage")[-1].params["text"]

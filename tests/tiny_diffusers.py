@@ -168,3 +168,25 @@ class StandInLandmark:
 
     def time_of_day(self, now_utc) -> str:
         return self.tod
+
+
+def tiny_studio(*, scenes=None, diffusers: bool = False, size: int = 256):  # -> ImageStudio
+    """An ImageStudio from tiny components: the offline renderer (or the tiny random diffusers pipeline),
+    a cut-out chain with no segmentation models, and the cartoon maker. `scenes` replaces the scene maker."""
+    from generators.images.cartoon import CartoonAvatarGenerator
+    from generators.images.cutout import AvatarCutout
+    from generators.images.illustrated import IllustratedRenderer
+    from generators.images.scenes import SceneMaker
+    from generators.images.studio import ImageStudio
+
+    if scenes is None and diffusers:
+        from diffusers import AutoPipelineForImage2Image
+
+        from generators.images.diffusion import DiffusionScenePipeline
+
+        text2img = build_tiny_pipeline()
+        pipe = DiffusionScenePipeline(text2img, AutoPipelineForImage2Image.from_pipe(text2img), steps=2)
+        scenes = SceneMaker(pipe, harmoniser=pipe, size=size)
+    elif scenes is None:
+        scenes = SceneMaker(IllustratedRenderer(), size=size)
+    return ImageStudio(scenes=scenes, cutout=AvatarCutout(), cartoon=CartoonAvatarGenerator())

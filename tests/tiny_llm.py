@@ -6,6 +6,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,29 @@ def make_tiny_chat(*, quantize: bool = False, context_tokens: int = 1024):
         progress=False,
         context_tokens=context_tokens,
     )
+
+
+class SeededChat:
+    """The tiny model with a fixed sampling seed, so the same prompt streams the same reply every run."""
+
+    def __init__(self, inner, seed: int = 7) -> None:
+        self.inner = inner
+        self.seed = seed
+        self.name = inner.name
+        self.languages = inner.languages
+        self.context_tokens = inner.context_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def stream(self, turns, config):
+        return self.inner.stream(turns, replace(config, seed=self.seed))
+
+    async def generate(self, turns, config):
+        return await self.inner.generate(turns, replace(config, seed=self.seed))
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 @pytest.fixture(scope="session")

@@ -12,11 +12,22 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.adapters.discord_commands import OptionInput, Translator, build_tree
 from bot.core.clock import Clock, SystemClock
 from bot.core.engine import BotCore
 from bot.core.i18n import ui_language
-from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
+from bot.core.models import (
+    Attachment,
+    Channel,
+    ChannelKind,
+    Command,
+    IncomingMessage,
+    Mention,
+    OptionValue,
+    User,
+)
 from bot.core.output import Button, SentMessage
+from bot.core.registry import CommandSpec, clean_text
 from bot.core.streaming import split_text
 from bot.settings import Settings
 
@@ -27,7 +38,6 @@ MAX_TEXT = 2000
 EDIT_INTERVAL = 1.0
 CUSTOM_ID_PREFIX = "aa:"
 DEFAULT_FILE_LIMIT = 10 * 1024 * 1024
-FORMAT_CHOICES = [app_commands.Choice(name=f, value=f) for f in ("1:1", "4:5", "9:16")]
 
 
 def to_user(member: discord.abc.User, locale: str | None = None) -> User:
@@ -385,9 +395,10 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             self.settings = settings
             self.clock = clock or core.clock
             self.tree = app_commands.CommandTree(self)
-            _register_commands(self)
+            build_tree(self.tree, core.registry, self.run_slash, self.suggest)
 
         async def setup_hook(self) -> None:
+            await self.tree.set_translator(Translator())
             guild_ids = [g.strip() for g in settings.discord_guild_ids.split(",") if g.strip().isdigit()]
             for gid in guild_ids:
                 guild = discord.Object(id=int(gid))
@@ -427,7 +438,7 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             # A bare "@bot" becomes empty text, which the core answers with a hint.
             text = _strip_mentions_of(message, me) if me is not None else message.content
             attachments: tuple[Attachment, ...] = ()
-            if message.attachments and text.lower().startswith("/avatar"):
+            if message.attachments and self.core.registry.accepts_attachment(text):
                 attachments = (await self.read_attachment(message.attachments[0]),)
             return IncomingMessage(
                 user=to_user(message.author),
@@ -437,6 +448,7 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
                 attachments=attachments,
                 mentions_bot=me is not None and _mentions_me(message, me),
                 reply_to_bot=reply_to_bot,
+                reply_to_id=str(message.reference.message_id or "") if message.reference else "",
                 mentioned_users=tuple(to_user(u) for u in message.mentions if me is None or u.id != me.id),
                 sent_at=message.created_at,
             )
@@ -452,28 +464,63 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
                 data = b""  # the core answers that the picture was empty
             return Attachment(att.filename, att.content_type, len(data), data)
 
-        async def run_command(
+        def suggest(self, interaction: discord.Interaction, source: str, typed: str) -> list[tuple[str, str]]:
+            """Autocomplete suggestions from the registry's sources, labelled in the user's language."""
+            return self.core.registry.suggestions(source, typed, suggestion_locale(interaction, typed))
+
+        async def run_slash(
             self,
             interaction: discord.Interaction,
-            text: str,
-            *,
-            attachment: discord.Attachment | None = None,
-            mentioned: tuple[discord.abc.User, ...] = (),
-            ephemeral: bool = False,
+            spec: CommandSpec,
+            sub: CommandSpec | None,
+            values: dict[str, OptionInput],
         ) -> None:
-            """Defer within Discord's 3 s window, then let the core answer through follow-ups."""
-            in_time = await acknowledge(interaction, ephemeral=ephemeral)
-            attachments = (await self.read_attachment(attachment),) if attachment else ()
+            """Defer within Discord's 3 s window, hand the core the typed command, answer through follow-ups."""
+            target = sub or spec
+            private = spec.private or target.private
+            in_time = await acknowledge(interaction, ephemeral=private)
+            options: dict[str, OptionValue] = {}
+            attachments: list[Attachment] = []
+            mentioned: list[User] = []
+            for opt in target.options:
+                value = values.get(opt.name)
+                if value is None:
+                    continue
+                if isinstance(value, discord.Attachment):
+                    attachments.append(await self.read_attachment(value))
+                    options[opt.name] = attachments[-1]
+                elif isinstance(value, discord.abc.User):
+                    mentioned.append(to_user(value))
+                    options[opt.name] = (Mention(value.display_name, mentioned[-1]),)
+                elif isinstance(value, discord.abc.GuildChannel | discord.Role):
+                    options[opt.name] = (str(value.id),)
+                elif isinstance(value, str):
+                    cleaned = clean_text(opt, value)
+                    if cleaned is not None:
+                        options[opt.name] = cleaned
+                else:
+                    options[opt.name] = value
+            words = [f"/{spec.name}", sub.name if sub else ""]
+            words += [v for v in options.values() if isinstance(v, str)]
+            args = " ".join(w for w in words[2:] if w)
+            command = Command(
+                name=spec.name,
+                args=args,
+                argv=tuple(args.split()),
+                sub=sub.name if sub else None,
+                options=options,
+            )
             incoming = IncomingMessage(
                 user=to_user(interaction.user, str(interaction.locale)),
                 channel=to_channel(interaction.channel),
-                text=text,
+                text=" ".join(w for w in words if w),
                 message_id=str(interaction.id),
-                attachments=attachments,
+                attachments=tuple(attachments),
                 mentions_bot=True,
-                mentioned_users=tuple(to_user(u) for u in mentioned),
+                mentioned_users=tuple(mentioned),
+                command=command,
             )
-            out = InteractionOutput(interaction, clock=self.clock, ephemeral=ephemeral, expired=not in_time)
+            out = InteractionOutput(interaction, clock=self.clock, ephemeral=private, expired=not in_time)
             await self.core.handle(incoming, out)
 
         async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -497,156 +544,6 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             )
 
     return AvatarDiscordBot()
-
-
-def _register_commands(bot: Any) -> None:
-    tree: app_commands.CommandTree = bot.tree
-
-    @tree.command(name="adventure", description="Send your avatar to a world landmark")
-    @app_commands.describe(
-        place="A landmark or city, in any language",
-        seed="Reproduce an image exactly",
-        format="Postcard shape",
-        style="A style word, e.g. watercolor",
-        friend="Bring a friend",
-    )
-    @app_commands.choices(format=FORMAT_CHOICES)
-    async def adventure(
-        interaction: discord.Interaction,
-        place: str,
-        seed: app_commands.Range[int, 0, 2**32 - 1] | None = None,
-        format: app_commands.Choice[str] | None = None,
-        style: str | None = None,
-        friend: discord.Member | None = None,
-    ) -> None:
-        text = f"/adventure {place}"
-        if seed is not None:
-            text += f" seed:{seed}"
-        if format is not None:
-            text += f" format:{format.value}"
-        if style:
-            text += f" style:{style.split()[0][:24]}"
-        if friend is not None:
-            text += f" with @{friend.display_name}"
-        await bot.run_command(interaction, text, mentioned=(friend,) if friend else ())
-
-    @adventure.autocomplete("place")
-    async def place_autocomplete(
-        interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        adv = getattr(bot.core, "adventures", None)
-        if adv is None:
-            return []
-        try:
-            items = adv.catalogue.autocomplete(
-                current[:100], suggestion_locale(interaction, current), limit=25
-            )
-        except Exception:  # suggestions are best-effort; the command itself reports bad places
-            log.exception("landmark autocomplete failed for %r", current[:100])
-            return []
-        return [app_commands.Choice(name=label[:100], value=value[:100]) for label, value in items][:25]
-
-    avatar = app_commands.Group(name="avatar", description="Your avatar")
-
-    @avatar.command(name="set", description="Upload a picture as your avatar")
-    async def avatar_set(interaction: discord.Interaction, image: discord.Attachment) -> None:
-        await bot.run_command(interaction, "/avatar set", attachment=image)
-
-    @avatar.command(name="create", description="Draw a cartoon avatar, e.g. long brown hair, glasses")
-    async def avatar_create(interaction: discord.Interaction, description: str = "") -> None:
-        await bot.run_command(interaction, f"/avatar create {description}".strip())
-
-    @avatar.command(name="show", description="Show your avatar")
-    async def avatar_show(interaction: discord.Interaction) -> None:
-        await bot.run_command(interaction, "/avatar show")
-
-    @avatar.command(name="delete", description="Delete your avatar")
-    async def avatar_delete(interaction: discord.Interaction) -> None:
-        await bot.run_command(interaction, "/avatar delete", ephemeral=True)
-
-    tree.add_command(avatar)
-
-    simple = {
-        "help": "What I can do",
-        "memory": "What I remember about you",
-        "forget": "Wipe everything I know about you",
-        "journal": "Your travel journal",
-        "passport": "Your passport page",
-    }
-    for name, description in simple.items():
-        _add_simple(tree, bot, name, description)
-
-    @tree.command(name="persona", description="Show or change this channel's persona")
-    async def persona(interaction: discord.Interaction, persona_id: str | None = None) -> None:
-        await bot.run_command(interaction, f"/persona {persona_id or ''}".strip())
-
-    @persona.autocomplete("persona_id")
-    async def persona_autocomplete(
-        interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        cur = current.lower()
-        return [
-            app_commands.Choice(name=f"{p.name} ({p.id})"[:100], value=p.id)
-            for p in bot.core.personas.list()
-            if cur in p.id.lower() or cur in p.name.lower()
-        ][:25]
-
-    @tree.command(name="remember", description="Tell me something to remember")
-    async def remember(interaction: discord.Interaction, text: app_commands.Range[str, 1, 500]) -> None:
-        await bot.run_command(interaction, f"/remember {text}", ephemeral=True)
-
-    @tree.command(name="link", description="Join your Discord and Telegram identities")
-    async def link(interaction: discord.Interaction, code: str | None = None) -> None:
-        await bot.run_command(interaction, f"/link {code or ''}".strip(), ephemeral=True)
-
-    @tree.command(name="landmarks", description="Places I can take you")
-    async def landmarks(interaction: discord.Interaction, where: str | None = None) -> None:
-        await bot.run_command(interaction, f"/landmarks {where or ''}".strip())
-
-    config = app_commands.Group(
-        name="config",
-        description="Server settings (Manage Server only)",
-        default_permissions=discord.Permissions(manage_guild=True),
-        guild_only=True,
-    )
-
-    @config.command(name="show", description="Show this server's settings")
-    async def config_show(interaction: discord.Interaction) -> None:
-        await bot.run_command(interaction, "/config", ephemeral=True)
-
-    @config.command(name="persona", description="Default persona for this server")
-    async def config_persona(interaction: discord.Interaction, persona_id: str) -> None:
-        await bot.run_command(interaction, f"/config persona {persona_id}", ephemeral=True)
-
-    @config.command(name="channels", description="Limit the bot to some channels")
-    @app_commands.choices(action=[app_commands.Choice(name=a, value=a) for a in ("add", "remove", "clear")])
-    async def config_channels(
-        interaction: discord.Interaction,
-        action: app_commands.Choice[str],
-        channel: discord.TextChannel | None = None,
-    ) -> None:
-        target = f" {channel.id}" if channel else ""
-        await bot.run_command(interaction, f"/config channels {action.value}{target}", ephemeral=True)
-
-    @config.command(name="image-roles", description="Limit image commands to some roles")
-    @app_commands.choices(action=[app_commands.Choice(name=a, value=a) for a in ("add", "remove", "clear")])
-    async def config_roles(
-        interaction: discord.Interaction, action: app_commands.Choice[str], role: discord.Role | None = None
-    ) -> None:
-        target = f" {role.id}" if role else ""
-        await bot.run_command(interaction, f"/config image-roles {action.value}{target}", ephemeral=True)
-
-    tree.add_command(config)
-
-
-PRIVATE_COMMANDS = frozenset({"forget", "memory"})
-
-
-def _add_simple(tree: app_commands.CommandTree, bot: Any, name: str, description: str) -> None:
-    async def callback(interaction: discord.Interaction) -> None:
-        await bot.run_command(interaction, f"/{name}", ephemeral=name in PRIVATE_COMMANDS)
-
-    tree.add_command(app_commands.Command(name=name, description=description, callback=callback))
 
 
 class DiscordAdapter:

@@ -36,7 +36,8 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.engine import BotCore
 from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
 from bot.core.output import Button, SentMessage
-from bot.core.router import normalise_text, parse_command
+from bot.core.registry import Registry
+from bot.core.router import normalise_text
 from bot.core.streaming import INDICATOR, split_text
 from bot.settings import Settings
 
@@ -49,35 +50,14 @@ PRIVATE_EDIT_INTERVAL = 1.0
 GROUP_EDIT_INTERVAL = 3.0  # Telegram allows about 20 messages a minute in a group
 MAX_RETRIES = 3
 ADMIN_CACHE_S = 300.0  # how long a get_chat_member answer is trusted
-ADMIN_COMMANDS = frozenset({"config"})  # core commands whose handlers read User.is_admin
 ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
 
-COMMANDS = {
-    "en": [
-        ("start", "Say hello"),
-        ("help", "What I can do"),
-        ("adventure", "Send your avatar to a landmark, e.g. /adventure paris"),
-        ("avatar", "Set, create, show or delete your avatar"),
-        ("persona", "Show or change this chat's persona"),
-        ("memory", "What I remember about you"),
-        ("remember", "Tell me something to remember"),
-        ("forget", "Wipe everything I know about you"),
-        ("journal", "Your travel journal"),
-        ("link", "Join your Discord and Telegram identities"),
-    ],
-    "zh": [
-        ("start", "打个招呼"),
-        ("help", "我能做什么"),
-        ("adventure", "让你的头像去一个地标，例如 /adventure 巴黎"),
-        ("avatar", "设置、生成、查看或删除你的头像"),
-        ("persona", "查看或更换本聊天的角色"),
-        ("memory", "我记得的关于你的事"),
-        ("remember", "让我记住一件事"),
-        ("forget", "删除我知道的关于你的一切"),
-        ("journal", "你的旅行日志"),
-        ("link", "关联你的 Discord 和 Telegram 身份"),
-    ],
-}
+MENU_LANGUAGES = ("en", "zh")
+
+
+def menu_commands(registry: Registry, lang: str) -> list[tuple[str, str]]:
+    """Telegram's command menu in `lang`, generated from the registry."""
+    return [(spec.name, spec.description.get(lang)[:256]) for spec in registry.menu(PLATFORM)]
 
 
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
@@ -298,11 +278,6 @@ class TelegramAdapter:
             data = b""
         return (Attachment(name, mime, len(data) or size, data),)
 
-    def _is_command(self, text: str, names: frozenset[str]) -> bool:
-        command = parse_command(normalise_text(text))
-        route = self.core.router.resolve(command.name) if command else None
-        return route is not None and route.name in names
-
     async def is_chat_admin(self, chat_id: int, user_id: int) -> bool:
         """True when Telegram says the user is the chat's creator or an administrator (cached)."""
         now = self.clock.monotonic()
@@ -324,7 +299,8 @@ class TelegramAdapter:
         # Everyone administers their own DM; in groups Telegram is asked only for admin commands.
         if message.chat.type == ChatType.PRIVATE:
             return True
-        if message.from_user is None or not self._is_command(text, ADMIN_COMMANDS):
+        # Only commands declared `admin` read User.is_admin.
+        if message.from_user is None or not self.core.registry.is_admin_command(normalise_text(text)):
             return False
         if _is_anonymous_admin(message):
             return True
@@ -347,7 +323,7 @@ class TelegramAdapter:
             replied = (reply.text or reply.caption or "").strip().lower()
             if replied.startswith("/avatar") or (reply_to_bot and "/avatar" in replied):
                 text = "/avatar set"
-        wants_picture = has_picture and self._is_command(text, frozenset({"avatar"}))
+        wants_picture = has_picture and self.core.registry.accepts_attachment(normalise_text(text))
         if wants_picture and len(text.split()) == 1:
             text = "/avatar set"  # a picture captioned "/avatar" means what Discord's /avatar set does
         attachments = await self._attachments(message) if wants_picture else ()
@@ -364,6 +340,7 @@ class TelegramAdapter:
             attachments=attachments,
             mentions_bot=mentions_bot,
             reply_to_bot=reply_to_bot,
+            reply_to_id=str(reply.message_id) if reply is not None else "",
             mentioned_users=mentioned,
             sent_at=message.date,
         )
@@ -411,9 +388,10 @@ class TelegramAdapter:
     # -------------------------------------------------------------- lifecycle
     async def publish_commands(self) -> None:
         """Publish the command list in English (default) and Chinese."""
-        for lang, cmds in COMMANDS.items():
+        for lang in MENU_LANGUAGES:
             await self.app.bot.set_my_commands(
-                [BotCommand(c, d) for c, d in cmds], language_code=None if lang == "en" else lang
+                [BotCommand(c, d) for c, d in menu_commands(self.core.registry, lang)],
+                language_code=None if lang == "en" else lang,
             )
 
     async def start(self) -> None:

@@ -233,6 +233,7 @@ class Playground:
         app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False, append_version=False)
         app.router.add_get("/api/config", self._config)
         app.router.add_get("/api/personas", self._personas)
+        app.router.add_get("/api/commands", self._commands)
         app.router.add_get("/api/channels", self._channels)
         app.router.add_post("/api/channels", self._add_channel)
         app.router.add_get("/api/history", self._history)
@@ -393,6 +394,15 @@ class Playground:
             }
         )
 
+    async def _commands(self, request: web.Request) -> web.Response:
+        """The quick buttons and the command list, generated from the command registry."""
+        registry = self.core.registry
+        commands = [
+            {"name": spec.name, "description": {"en": spec.description.en, "zh": spec.description.zh}}
+            for spec in registry.menu(PLATFORM)
+        ]
+        return web.json_response({"quick": registry.quick_buttons(), "commands": commands})
+
     async def _personas(self, request: web.Request) -> web.Response:
         personas = [
             {"id": p.id, "name": p.name, "tagline": p.tagline, "greeting": p.greeting}
@@ -417,7 +427,7 @@ class Playground:
 
     async def _history(self, request: web.Request) -> web.Response:
         _, channel = self._from_query(request)
-        rows = await self.core.store.recent_messages(channel.key, HISTORY_LIMIT)
+        rows = await self.core.memory.messages.recent(channel.key, HISTORY_LIMIT)
         return web.json_response(
             [
                 {
@@ -565,6 +575,8 @@ class Playground:
             tab.user = user
         mention = bool(event.get("mention"))
         reply = bool(event.get("reply"))
+        reply_to = event.get("reply_to")
+        reply_to = reply_to[:64] if reply and isinstance(reply_to, str) else ""
         await self._echo(user, tab.channel, text, mention=mention, reply=reply)
         msg = IncomingMessage(
             user=user,
@@ -573,6 +585,7 @@ class Playground:
             message_id=self.new_id(),
             mentions_bot=mention,
             reply_to_bot=reply,
+            reply_to_id=reply_to,
             sent_at=self.core.clock.now(),
         )
         self._spawn(self._run(msg, WebChatOutput(self, tab.channel.platform_id)), tab)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
+from bot.core.feature import Feature
 from bot.core.models import Channel, User
-
-if TYPE_CHECKING:
-    from bot.core.engine import BotCore
+from bot.core.ports import PersonaCatalogue, SettingsRepo
+from bot.core.registry import CommandSpec, Kind, Option, Words
 
 TEXTS: dict[str, dict[str, str]] = {
     "config_admin_only": {
@@ -44,8 +43,8 @@ def scope_of(channel: Channel) -> str:
     return channel.space_key or f"channel:{channel.key}"
 
 
-async def _get_list(core: BotCore, scope: str, key: str) -> list[str]:
-    raw = await core.store.get_setting(scope, key)
+async def _get_list(settings: SettingsRepo, scope: str, key: str) -> list[str]:
+    raw = await settings.get(scope, key)
     try:
         value = json.loads(raw) if raw else []
     except ValueError:
@@ -53,68 +52,128 @@ async def _get_list(core: BotCore, scope: str, key: str) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-async def channel_allowed(core: BotCore, channel: Channel) -> bool:
+async def channel_allowed(settings: SettingsRepo, channel: Channel) -> bool:
     """False when the server limits the bot to other channels."""
-    allowed = await _get_list(core, scope_of(channel), "allowed_channels")
+    allowed = await _get_list(settings, scope_of(channel), "allowed_channels")
     return not allowed or channel.platform_id in allowed
 
 
-async def may_use_images(core: BotCore, user: User, channel: Channel) -> bool:
+async def may_use_images(settings: SettingsRepo, user: User, channel: Channel) -> bool:
     """True unless the server limits images to roles the user lacks (admins always may)."""
-    roles = await _get_list(core, scope_of(channel), "image_roles")
+    roles = await _get_list(settings, scope_of(channel), "image_roles")
     return not roles or user.is_admin or bool(set(roles) & set(user.roles))
 
 
-async def space_persona(core: BotCore, channel: Channel) -> str | None:
+async def space_persona(settings: SettingsRepo, channel: Channel) -> str | None:
     """The server's default persona id, if an admin set one."""
-    return await core.store.get_setting(scope_of(channel), "default_persona")
+    return await settings.get(scope_of(channel), "default_persona")
 
 
-async def cmd_config(ctx: Context) -> None:
-    """Show or change the admin settings of this server."""
-    core, msg = ctx.core, ctx.msg
-    scope = scope_of(msg.channel)
-    argv = list(ctx.command.argv) if ctx.command else []
-    if not argv:
-        channels = await _get_list(core, scope, "allowed_channels")
-        roles = await _get_list(core, scope, "image_roles")
-        persona = await space_persona(core, msg.channel)
-        everyone = ctx.text("config_all")
-        await ctx.reply(
-            "config_show",
-            channels=", ".join(channels) or everyone,
-            roles=", ".join(roles) or everyone,
-            persona=persona or core.settings.default_persona,
-        )
-        return
-    if not msg.user.is_admin:
-        raise UserFacingError("config_admin_only")
-    what, rest = argv[0].lower(), argv[1:]
-    if what == "persona" and len(rest) == 1:
-        persona = core.personas.find(rest[0])
-        if persona is None:
-            raise UserFacingError(
-                "persona_unknown", id=rest[0][:60], available=", ".join(p.id for p in core.personas.list())
+_ACTION = Option(
+    "action",
+    Kind.CHOICE,
+    Words("add, remove or clear", "添加、移除或清空"),
+    required=True,
+    choices=("add", "remove", "clear"),
+    error="config_usage",
+)
+CONFIG_NAME = "config"  # answered even in channels the bot is limited away from
+
+
+class Admin(Feature):
+    """`/config`: per-server settings (allowed channels, image roles, default persona)."""
+
+    def __init__(self, settings: SettingsRepo, personas: PersonaCatalogue, default_persona: str) -> None:
+        self.settings = settings
+        self.personas = personas
+        self.default_persona = default_persona
+
+    def commands(self) -> list[CommandSpec]:
+        """/config and its subcommands."""
+        return [
+            CommandSpec(
+                CONFIG_NAME,
+                Words("Server settings (Manage Server only)", "服务器设置（仅限管理员）"),
+                self.cmd_config,
+                subcommands=(
+                    CommandSpec("show", Words("Show this server's settings", "查看本服务器的设置")),
+                    CommandSpec(
+                        "persona",
+                        Words("Default persona for this server", "本服务器的默认角色"),
+                        options=(
+                            Option(
+                                "persona_id",
+                                Kind.TEXT,
+                                Words("A persona id", "角色 id"),
+                                required=True,
+                                autocomplete="personas",
+                            ),
+                        ),
+                    ),
+                    CommandSpec(
+                        "channels",
+                        Words("Limit the bot to some channels", "只在部分频道使用机器人"),
+                        options=(_ACTION, Option("channel", Kind.CHANNEL, Words("A channel", "频道"))),
+                    ),
+                    CommandSpec(
+                        "image-roles",
+                        Words("Limit image commands to some roles", "只允许部分身份组生成图片"),
+                        options=(_ACTION, Option("role", Kind.ROLE, Words("A role", "身份组"))),
+                    ),
+                ),
+                aliases=("settings",),
+                private=True,
+                admin=True,
+                in_help=False,
             )
-        await core.store.set_setting(scope, "default_persona", persona.id)
-    elif what in ("channels", "image-roles") and rest and rest[0] in ("add", "remove", "clear"):
-        key = "allowed_channels" if what == "channels" else "image_roles"
-        values = await _get_list(core, scope, key)
-        targets = [v.strip("<#&>") for v in rest[1:]] or (
-            [msg.channel.platform_id] if what == "channels" else []
-        )
-        if rest[0] == "clear":
-            values = []
-        elif rest[0] == "add":
-            values += [v for v in targets if v not in values]
+        ]
+
+    async def cmd_config(self, ctx: Context) -> None:
+        """Show or change the admin settings of this server."""
+        msg, command = ctx.msg, ctx.command
+        scope = scope_of(msg.channel)
+        sub = command.sub if command else None
+        if sub == "show" or (sub is None and not (command and command.args)):
+            channels = await _get_list(self.settings, scope, "allowed_channels")
+            roles = await _get_list(self.settings, scope, "image_roles")
+            persona = await space_persona(self.settings, msg.channel)
+            everyone = ctx.text("config_all")
+            await ctx.reply(
+                "config_show",
+                channels=", ".join(channels) or everyone,
+                roles=", ".join(roles) or everyone,
+                persona=persona or self.default_persona,
+            )
+            return
+        if not msg.user.is_admin:
+            raise UserFacingError("config_admin_only")
+        if command is None or sub is None:
+            raise UserFacingError("config_usage")
+        if sub == "persona":
+            await self._set_default_persona(scope, command.string("persona_id"))
         else:
-            values = [v for v in values if v not in targets]
-        await core.store.set_setting(scope, key, json.dumps(values[:200]))
-    else:
-        raise UserFacingError("config_usage")
-    await ctx.reply("config_saved")
+            action = command.string("action")
+            if not action:
+                raise UserFacingError("config_usage")
+            key = "allowed_channels" if sub == "channels" else "image_roles"
+            values = await _get_list(self.settings, scope, key)
+            targets = list(command.ids("channel" if sub == "channels" else "role")) or (
+                [msg.channel.platform_id] if sub == "channels" else []
+            )
+            if action == "clear":
+                values = []
+            elif action == "add":
+                values += [v for v in targets if v not in values]
+            else:
+                values = [v for v in values if v not in targets]
+            await self.settings.set(scope, key, json.dumps(values[:200]))
+        await ctx.reply("config_saved")
 
-
-def register(core: BotCore) -> None:
-    """Register /config."""
-    core.router.add("config", cmd_config, "settings")
+    async def _set_default_persona(self, scope: str, wanted: str) -> None:
+        if not wanted:
+            raise UserFacingError("config_usage")
+        persona = self.personas.find(wanted)
+        if persona is None:
+            available = ", ".join(p.id for p in self.personas.list())
+            raise UserFacingError("persona_unknown", id=wanted[:60], available=available)
+        await self.settings.set(scope, "default_persona", persona.id)

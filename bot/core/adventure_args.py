@@ -1,30 +1,54 @@
-"""Parse `/adventure` arguments: place text, seed, format, style and friends."""
+"""The options of `/adventure` (place, seed, format, style, friends), declared once for every platform."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
-from bot.core.errors import UserFacingError
+from bot.core.registry import Kind, Option, Words, parse_int, parse_values
+from generators.images.formats import DEFAULT_FORMAT, FORMAT_NAMES, FORMAT_WORDS
 
 MAX_SEED = 2**32 - 1
-FORMAT_WORDS = {
-    "1:1": "1:1",
-    "square": "1:1",
-    "4:5": "4:5",
-    "portrait": "4:5",
-    "9:16": "9:16",
-    "story": "9:16",
-    "vertical": "9:16",
-    "方形": "1:1",
-    "竖版": "4:5",
-}
-_SEED = re.compile(r"(?:^|\s)seed\s*[:=：]?\s*(\S+)", re.I)
-_FORMAT = re.compile(r"(?:^|\s)(?:format|fmt|格式)\s*[:=：]\s*(\S+)", re.I)
-_STYLE = re.compile(r"(?:^|\s)style\s*[:=：]\s*([\w-]{1,24})", re.I)
-_WITH = re.compile(r"(?:^|\s)(?:with|和|跟|与)\s*((?:@\S+\s*(?:and|,|&|和)?\s*)+)$", re.I)
-_BARE_FORMAT = re.compile(r"(?:^|\s)(1:1|4:5|9:16)(?=\s|$)")
+
+PLACE = Option(
+    "place",
+    Kind.TEXT,
+    Words("A landmark or city, in any language", "任何语言的地标或城市"),
+    required=True,
+    autocomplete="landmarks",
+)
+SEED = Option(
+    "seed",
+    Kind.INTEGER,
+    Words("Reproduce an image exactly", "用同一个种子重现图片"),
+    keywords=("seed",),
+    min_value=0,
+    max_value=MAX_SEED,
+    error="seed_invalid",
+)
+FORMAT = Option(
+    "format",
+    Kind.CHOICE,
+    Words("Postcard shape", "明信片形状"),
+    choices=FORMAT_NAMES,
+    synonyms=FORMAT_WORDS,
+    keywords=("format", "fmt", "格式"),
+    bare=True,
+    error="format_invalid",
+)
+STYLE = Option(
+    "style",
+    Kind.TEXT,
+    Words("A style word, e.g. watercolor", "风格词，例如 watercolor"),
+    keywords=("style",),
+    pattern=r"[\w-]{1,24}",
+)
+FRIEND = Option(
+    "friend",
+    Kind.USER,
+    Words("Bring a friend", "带上一个朋友"),
+    lead_words=("with", "和", "跟", "与"),
+)
+ADVENTURE_OPTIONS = (PLACE, SEED, FORMAT, STYLE, FRIEND)
 
 
 @dataclass(frozen=True)
@@ -33,47 +57,24 @@ class AdventureArgs:
 
     place: str
     seed: int | None = None
-    fmt: str = "1:1"
+    fmt: str = DEFAULT_FORMAT
     style: str | None = None
     friends: tuple[str, ...] = ()
 
 
 def parse_seed(raw: str) -> int:
     """A seed from text; accepts any Unicode decimal digits; rejects negatives and huge values."""
-    raw = unicodedata.normalize("NFKC", raw).strip()
-    if raw.startswith("-"):
-        raise UserFacingError("seed_invalid", value=raw[:24], max=MAX_SEED)
-    if not raw or not all(ch.isdecimal() for ch in raw) or len(raw) > 12:
-        raise UserFacingError("seed_invalid", value=raw[:24], max=MAX_SEED)
-    value = int(raw)
-    if value > MAX_SEED:
-        raise UserFacingError("seed_invalid", value=raw[:24], max=MAX_SEED)
-    return value
+    return parse_int(raw, SEED)
 
 
 def parse_adventure_args(text: str) -> AdventureArgs:
-    """Split `/adventure` arguments into the place and its options."""
-    text = " " + text.strip() + " "
-    seed = fmt = style = None
-    friends: tuple[str, ...] = ()
-    if m := _SEED.search(text):
-        seed = parse_seed(m.group(1))
-        text = text[: m.start()] + " " + text[m.end() :]
-    if m := _FORMAT.search(text):
-        word = m.group(1).lower()
-        if word not in FORMAT_WORDS:
-            raise UserFacingError("format_invalid", value=word[:12])
-        fmt = FORMAT_WORDS[word]
-        text = text[: m.start()] + " " + text[m.end() :]
-    elif m := _BARE_FORMAT.search(text):
-        fmt = m.group(1)
-        text = text[: m.start()] + " " + text[m.end() :]
-    if m := _STYLE.search(text):
-        style = m.group(1).lower()
-        text = text[: m.start()] + " " + text[m.end() :]
-    if m := _WITH.search(text.rstrip()):
-        friends = tuple(f.lstrip("@").strip(",&") for f in re.findall(r"@\S+", m.group(1)))
-        text = text[: m.start()]
+    """Split typed `/adventure` arguments into the place and its options (the registry's parser)."""
+    values = parse_values(ADVENTURE_OPTIONS, text)
+    place, seed, fmt, style, friends = (values.get(o.name) for o in ADVENTURE_OPTIONS)
     return AdventureArgs(
-        place=" ".join(text.split()), seed=seed, fmt=fmt or "1:1", style=style, friends=friends
+        place=" ".join(place.split()) if isinstance(place, str) else "",
+        seed=seed if isinstance(seed, int) else None,
+        fmt=fmt if isinstance(fmt, str) else DEFAULT_FORMAT,
+        style=style.lower() if isinstance(style, str) else None,
+        friends=tuple(m.name for m in friends) if isinstance(friends, tuple) else (),
     )

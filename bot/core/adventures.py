@@ -6,80 +6,78 @@ import asyncio
 import hashlib
 import logging
 import secrets
-import threading
 import uuid
-from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.core.admin import may_use_images
-from bot.core.adventure_args import parse_adventure_args
+from bot.core.adventure_args import ADVENTURE_OPTIONS, SEED, AdventureArgs
 from bot.core.captions import make_caption, relative_when
+from bot.core.clock import Clock
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
+from bot.core.feature import Feature
+from bot.core.files import delete_files_async
 from bot.core.jobs import JobQueue
+from bot.core.models import Mention
 from bot.core.output import Button
+from bot.core.ports import AdventureRecord, AvatarRecord, ImageStudio, Memory
+from bot.core.registry import ActionHandler, CommandSpec, Kind, Option, SuggestionSource, Words
+from bot.settings import Settings
+from generators.dialogue.base import DialogueBackend
 from generators.errors import InputError
+from generators.images.formats import DEFAULT_FORMAT, FORMAT_NAMES
+from generators.landmarks import Catalogue
 
 if TYPE_CHECKING:
-    from bot.core.engine import BotCore
+    from PIL import Image
+
+    from generators.images.scenes import AdventureImage
+    from generators.landmarks import Landmark
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("1:1", "4:5", "9:16")
 
+class Adventures(Feature):
+    """The adventure feature: avatars, /adventure, /landmarks and the journal, on the image queue it is given."""
 
-class Adventures:
-    """The adventure feature: owns the image queue and the (lazily loaded) image models."""
-
-    def __init__(self, core: BotCore) -> None:
-        from generators.landmarks import Catalogue
-
-        self.core = core
-        s = core.settings
-        self.catalogue = Catalogue.load()
-        self.queue = JobQueue(
-            core.clock, workers=s.image_workers, max_size=s.image_queue_size, timeout_s=s.image_timeout_s
-        )
-        self._lock = threading.Lock()
-        self._scenes: Any = None
-        self._cutout: Any = None
-        self._cartoon: Any = None
+    def __init__(
+        self,
+        memory: Memory,
+        dialogue: DialogueBackend,
+        catalogue: Catalogue,
+        studio: ImageStudio,
+        queue: JobQueue,
+        settings: Settings,
+        clock: Clock,
+    ) -> None:
+        self.memory = memory
+        self.dialogue = dialogue
+        self.catalogue = catalogue
+        self.studio = studio
+        self.queue = queue
+        self.settings = settings
+        self.clock = clock
+        s = settings
         self._active: set[str] = set()
         self.avatar_dir = s.avatar_data_dir / "avatars"
         self.postcard_dir = s.avatar_data_dir / "postcards"
 
-    # ------------------------------------------------------------ lazily built models (worker threads)
-    def scenes(self) -> Any:
-        """The scene maker, loaded once."""
-        with self._lock:
-            if self._scenes is None:
-                from generators.images.scenes import SceneMaker
+    def commands(self) -> list[CommandSpec]:
+        """/avatar, /adventure, /landmarks, /journal, /passport."""
+        return adventure_commands(self)
 
-                self._scenes = SceneMaker.from_settings(self.core.settings)
-            return self._scenes
+    def actions(self) -> dict[str, ActionHandler]:
+        """The postcard buttons: another seed, another format."""
+        return {"reroll": self.action_reroll, "format": self.action_format}
 
-    def cutout(self) -> Any:
-        """The avatar cut-out chain, loaded once."""
-        with self._lock:
-            if self._cutout is None:
-                from generators.images.cutout import AvatarCutout
-
-                self._cutout = AvatarCutout.from_pretrained(self.core.settings)
-            return self._cutout
-
-    def cartoon(self) -> Any:
-        """The cartoon avatar generator."""
-        with self._lock:
-            if self._cartoon is None:
-                from generators.images.cartoon import CartoonAvatarGenerator
-
-                self._cartoon = CartoonAvatarGenerator()
-            return self._cartoon
+    def sources(self) -> dict[str, SuggestionSource]:
+        """Landmark suggestions for /adventure's place."""
+        return {"landmarks": lambda typed, locale: self.catalogue.autocomplete(typed, locale, limit=25)}
 
     # ------------------------------------------------------------ avatars
-    def _save_avatar_image(self, image: Any) -> tuple[str, str]:
+    def _save_avatar_image(self, image: Image.Image) -> tuple[str, str]:
         from generators.images.upload import save_clean_png
 
         self.avatar_dir.mkdir(parents=True, exist_ok=True)
@@ -90,24 +88,21 @@ class Adventures:
     def _process_upload(self, data: bytes) -> tuple[str, str, str]:
         from generators.images.upload import load_upload
 
-        s = self.core.settings
+        s = self.settings
         image = load_upload(data, max_bytes=s.avatar_max_bytes, max_pixels=s.avatar_max_pixels)
-        result = self.cutout()(image)
+        result = self.studio.cut_out(image)
         path, digest = self._save_avatar_image(result.image)
         return path, digest, result.method
 
-    def _make_cartoon(self, description: str, seed: int) -> tuple[str, str, dict]:
-        out = self.cartoon()(description, seed=seed, size=512)
+    def _make_cartoon(self, description: str, seed: int) -> tuple[str, str, dict[str, Any]]:
+        out = self.studio.cartoon(description, seed=seed, size=512)
         path, digest = self._save_avatar_image(out.image)
         return path, digest, out.options
 
     async def _store_avatar(self, user_key: str, path: str, kind: str, method: str, digest: str) -> None:
-        old = await self.core.store.set_avatar(user_key, path, kind, method, digest, self.core.clock.now())
-        old_path = getattr(old, "path", old)
-        if old_path and old_path != path:
-            from bot.core.commands import delete_files
-
-            await asyncio.to_thread(delete_files, [old_path], self.core.settings.avatar_data_dir)
+        old = await self.memory.avatars.set(user_key, path, kind, method, digest)
+        if old and old != path:
+            await delete_files_async([old], self.settings.avatar_data_dir)
 
     async def avatar_set(self, ctx: Context) -> None:
         """Store an uploaded picture as the user's avatar, cut out offline."""
@@ -115,7 +110,7 @@ class Adventures:
         if not attachments:
             raise UserFacingError("avatar_need_image")
         att = attachments[0]
-        cap = self.core.settings.avatar_max_bytes
+        cap = self.settings.avatar_max_bytes
         if (att.size or 0) > cap or (att.data is not None and len(att.data) > cap):
             raise UserFacingError("image_too_big", limit_mb=cap // (1024 * 1024))
         if not att.data:
@@ -125,11 +120,9 @@ class Adventures:
         await self._store_avatar(ctx.user_key, path, "upload", method, digest)
         await ctx.out.send_image(Path(path), ctx.text("avatar_saved", method=ctx.text(f"method_{method}")))
 
-    async def avatar_create(self, ctx: Context, description: str) -> None:
+    async def avatar_create(self, ctx: Context, description: str, seed: int | None) -> None:
         """Draw a cartoon avatar from a description; deterministic for a seed."""
-        args = parse_adventure_args(description)  # reuse the seed:N syntax
-        description = args.place[:300]
-        seed = args.seed
+        description = " ".join(description.split())[:300]
         if seed is None:
             seed = int.from_bytes(
                 hashlib.sha256(f"{ctx.user_key}|{description}".encode()).digest()[:4], "big"
@@ -142,7 +135,7 @@ class Adventures:
     # ------------------------------------------------------------ adventures
     async def previous_trip(self, user_key: str, lang: str) -> tuple[str, datetime] | None:
         """The user's most recent trip: (landmark name, when)."""
-        recs = await self.core.store.adventures(user_key, limit=1)
+        recs = await self.memory.adventures.list(user_key, limit=1)
         if not recs:
             return None
         lm = self.catalogue.get(recs[0].landmark_id)
@@ -150,57 +143,57 @@ class Adventures:
 
     async def journal_lines(self, user_key: str, lang: str) -> list[str]:
         """Recent trips for the chat prompt, e.g. 'Tokyo Tower in Tokyo (last week)'."""
-        now = self.core.clock.now()
+        now = self.clock.now()
         lines = []
-        for rec in await self.core.store.adventures(user_key, limit=3):
+        for rec in await self.memory.adventures.list(user_key, limit=3):
             lm = self.catalogue.get(rec.landmark_id)
             if lm:
                 lines.append(f"{lm.name('en')} in {lm.city_name('en')} ({relative_when(rec.at, now, 'en')})")
         return lines
 
     async def _check_limits(self, ctx: Context) -> None:
-        store, s, now = self.core.store, self.core.settings, self.core.clock.now()
-        if not await may_use_images(self.core, ctx.msg.user, ctx.msg.channel):
+        memory, s, now = self.memory, self.settings, self.clock.now()
+        if not await may_use_images(self.memory.settings, ctx.msg.user, ctx.msg.channel):
             raise UserFacingError("images_not_allowed")
-        last = await store.last_usage(ctx.user_key, "adventure")
+        last = await memory.usage.last(ctx.user_key, "adventure")
         if last is not None and (now - last).total_seconds() < s.image_cooldown_s:
             wait = int(s.image_cooldown_s - (now - last).total_seconds()) + 1
             raise UserFacingError("cooldown", seconds=wait)
-        if await store.usage_since(ctx.user_key, "adventure", now - timedelta(days=1)) >= s.image_daily_quota:
+        if (
+            await memory.usage.count_since(ctx.user_key, "adventure", now - timedelta(days=1))
+            >= s.image_daily_quota
+        ):
             raise UserFacingError("quota", quota=s.image_daily_quota)
 
-    async def _own_avatar(self, ctx: Context) -> Any:
-        avatar = await self.core.store.get_avatar(ctx.user_key)
+    async def _own_avatar(self, ctx: Context) -> AvatarRecord | None:
+        avatar = await self.memory.avatars.get(ctx.user_key)
         if avatar is not None and Path(avatar.path).is_file():
             return avatar
         seed = int.from_bytes(hashlib.sha256(ctx.user_key.encode()).digest()[:4], "big")
         path, digest, _ = await asyncio.to_thread(self._make_cartoon, "", seed)
         await self._store_avatar(ctx.user_key, path, "cartoon", "cartoon", digest)
         await ctx.reply("avatar_auto")
-        return await self.core.store.get_avatar(ctx.user_key)
+        return await self.memory.avatars.get(ctx.user_key)
 
-    async def _friends(self, ctx: Context, names: tuple[str, ...]) -> list[tuple[str, Any]]:
-        found: list[tuple[str, Any]] = []
-        wanted = {n.lower() for n in names}
+    async def _friends(self, ctx: Context, named: tuple[Mention, ...]) -> list[tuple[str, AvatarRecord]]:
+        """The friends' avatars: the people named, else everyone the message mentions."""
+        found: list[tuple[str, AvatarRecord]] = []
         candidates = [u for u in ctx.msg.mentioned_users if u.key != ctx.user_key]
-        for user in candidates:
-            if wanted and user.display_name.lower() not in wanted and user.platform_id.lower() not in wanted:
-                if len(candidates) != len(names):
-                    continue
-            avatar = await self.core.store.get_avatar(user.key)
+        users = [m.user for m in named if m.user is not None and m.user.key != ctx.user_key]
+        if not named or (not users and len(candidates) == len(named)):
+            users = candidates  # a platform may show a mention differently from the display name
+        for user in users:
+            avatar = await self.memory.avatars.get(user.key)
             if avatar is None or not Path(avatar.path).is_file():
                 await ctx.reply("friend_no_avatar", name=user.display_name)
                 continue
             found.append((user.display_name, avatar))
-        if names and not candidates:
-            await ctx.reply("friend_not_found", names=", ".join("@" + n for n in names))
+        if named and not users:
+            await ctx.reply("friend_not_found", names=", ".join("@" + m.name for m in named))
         return found[:3]
 
-    async def adventure(
-        self, ctx: Context, raw: str, *, seed: int | None = None, fmt: str | None = None
-    ) -> None:
+    async def adventure(self, ctx: Context, args: AdventureArgs, friends: tuple[Mention, ...] = ()) -> None:
         """Send the user's avatar to a landmark and answer with a postcard and caption."""
-        args = parse_adventure_args(raw)
         if not args.place:
             examples = ", ".join(lm.name(ctx.lang) for lm in self.catalogue.all()[:5])
             raise UserFacingError("adventure_usage", examples=examples)
@@ -211,47 +204,45 @@ class Adventures:
         await self._run(
             ctx,
             match.landmark,
-            seed=seed if seed is not None else args.seed,
-            fmt=fmt or args.fmt,
+            seed=args.seed,
+            fmt=args.fmt,
             style=args.style,
-            friend_names=args.friends,
+            friends=friends,
         )
 
     async def _run(
         self,
         ctx: Context,
-        landmark: Any,
+        landmark: Landmark,
         *,
         seed: int | None,
         fmt: str,
         style: str | None,
-        friend_names: tuple[str, ...] = (),
+        friends: tuple[Mention, ...] = (),
     ) -> None:
         await self._check_limits(ctx)
         if self.queue.busy(ctx.user_key) or ctx.user_key in self._active:
             raise UserFacingError("job_busy")
         self._active.add(ctx.user_key)  # held from here, so a second request can't race this one
         try:
-            await self._run_reserved(
-                ctx, landmark, seed=seed, fmt=fmt, style=style, friend_names=friend_names
-            )
+            await self._run_reserved(ctx, landmark, seed=seed, fmt=fmt, style=style, named=friends)
         finally:
             self._active.discard(ctx.user_key)
 
     async def _run_reserved(
         self,
         ctx: Context,
-        landmark: Any,
+        landmark: Landmark,
         *,
         seed: int | None,
         fmt: str,
         style: str | None,
-        friend_names: tuple[str, ...],
+        named: tuple[Mention, ...],
     ) -> None:
         me = await self._own_avatar(ctx)
-        friends = await self._friends(ctx, friend_names)
+        friends = await self._friends(ctx, named)
         seed = secrets.randbelow(2**32) if seed is None else seed
-        now = self.core.clock.now()
+        now = self.clock.now()
         lang = ctx.lang
         out_path = self.postcard_dir / f"{uuid.uuid4().hex}.jpg"
         caption_style = ctx.persona.caption_style
@@ -263,7 +254,7 @@ class Adventures:
         except FileNotFoundError as exc:
             raise UserFacingError("avatar_none") from exc
 
-        def job() -> Any:
+        def job() -> AdventureImage:
             import io
 
             from PIL import Image
@@ -273,7 +264,7 @@ class Adventures:
                 with Image.open(io.BytesIO(data)) as im:
                     images.append(im.convert("RGBA"))
             self.postcard_dir.mkdir(parents=True, exist_ok=True)
-            return self.scenes()(
+            return self.studio.postcard(
                 landmark,
                 images,
                 now_utc=now,
@@ -286,7 +277,7 @@ class Adventures:
             )
 
         future, ahead = self.queue.submit(ctx.user_key, job)
-        await self.core.store.record_usage(ctx.user_key, "adventure", now)
+        await self.memory.usage.record(ctx.user_key, "adventure")
         if ahead:
             await ctx.reply("queued", position=ahead + 1, place=landmark.name(lang))
         else:
@@ -301,7 +292,7 @@ class Adventures:
         names = [ctx.msg.user.display_name] + [n for n, _ in friends]
         who = (" & " if lang != "zh" else "和").join(names)
         caption, _source = await make_caption(
-            self.core.dialogue,
+            self.dialogue,
             ctx.persona,
             landmark,
             user=who,
@@ -309,14 +300,13 @@ class Adventures:
             seed=seed,
             previous=await self.previous_trip(ctx.user_key, lang),
             now=now,
-            timeout_s=self.core.settings.llm_timeout_s,
+            timeout_s=self.settings.llm_timeout_s,
             names=names,
         )
-        adv_id = await self.core.store.add_adventure(
+        adv_id = await self.memory.adventures.add(
             user_key=ctx.user_key,
             channel_key=ctx.channel_key,
             landmark_id=landmark.id,
-            at=now,
             seed=seed,
             image_path=str(result.path),
             image_sha256=result.sha256,
@@ -326,15 +316,15 @@ class Adventures:
         )
         footer = ctx.text(f"made_by_{result.path_used}", seed=seed)
         buttons = (Button(ctx.text("button_reroll"), f"reroll:{adv_id}"),) + tuple(
-            Button(f, f"format:{adv_id}:{f}") for f in FORMATS if f != fmt
+            Button(f, f"format:{adv_id}:{f}") for f in FORMAT_NAMES if f != fmt
         )
         await ctx.out.send_image(Path(result.path), f"{caption}\n{footer}", buttons)
 
-    async def _record(self, ctx: Context, adv_id: str) -> Any:
+    async def _record(self, ctx: Context, adv_id: str) -> AdventureRecord | None:
         """The postcard a button belongs to; pressed by someone else, it sends *their* avatar there."""
         if not adv_id.isdigit() or len(adv_id) > 18:
             return None
-        return await self.core.store.adventure(int(adv_id))
+        return await self.memory.adventures.get(int(adv_id))
 
     async def action_reroll(self, ctx: Context, arg: str) -> None:
         """Same place, new seed."""
@@ -349,14 +339,14 @@ class Adventures:
         adv_id, _, fmt = arg.partition(":")
         rec = await self._record(ctx, adv_id)
         landmark = self.catalogue.get(rec.landmark_id) if rec else None
-        if landmark is None or fmt not in FORMATS:
+        if landmark is None or fmt not in FORMAT_NAMES:
             raise UserFacingError("adventure_gone")
         await self._run(ctx, landmark, seed=rec.seed, fmt=fmt, style=None)
 
     # ------------------------------------------------------------ journal
     async def journal(self, ctx: Context, page: bool) -> None:
         """List the user's passport stamps, or render a passport page."""
-        recs = await self.core.store.adventures(ctx.user_key, limit=200)
+        recs = await self.memory.adventures.list(ctx.user_key, limit=200)
         if not recs:
             await ctx.reply("journal_empty")
             return
@@ -398,56 +388,125 @@ class Adventures:
         await ctx.send(ctx.text("landmarks_header", count=len(items)) + "\n" + "\n".join(lines))
 
 
-def register(core: BotCore, stack: AsyncExitStack) -> None:
-    """Attach the adventure commands to the core."""
-    adv = Adventures(core)
-    core.adventures = adv  # type: ignore[attr-defined]
-    core.chat.journal_provider = adv.journal_lines
-    adv.queue.start()
-    stack.push_async_callback(adv.queue.aclose)
+def adventure_commands(adv: Adventures) -> list[CommandSpec]:
+    """The adventure feature's commands, declared once."""
 
     async def cmd_avatar(ctx: Context) -> None:
-        argv = ctx.command.args.split(maxsplit=1) if ctx.command else []
-        sub = argv[0].lower() if argv else ("set" if ctx.msg.attachments else "")
-        rest = argv[1] if len(argv) > 1 else ""
+        command = ctx.command
+        sub = command.sub if command else None
+        if sub is None and ctx.msg.attachments and not (command and command.args):
+            sub = "set"
         if sub == "set":
             await adv.avatar_set(ctx)
-        elif sub in ("create", "make", "generate", "new"):
-            await adv.avatar_create(ctx, rest)
+        elif sub == "create" and command is not None:
+            await adv.avatar_create(ctx, command.string("description"), command.integer("seed"))
         elif sub == "show":
-            avatar = await core.store.get_avatar(ctx.user_key)
+            avatar = await adv.memory.avatars.get(ctx.user_key)
             if avatar is None or not Path(avatar.path).is_file():
                 raise UserFacingError("avatar_none")
             await ctx.out.send_image(
                 Path(avatar.path), ctx.text("avatar_show", method=ctx.text(f"method_{avatar.method}"))
             )
-        elif sub in ("delete", "remove"):
-            avatar = await core.store.delete_avatar(ctx.user_key)
+        elif sub == "delete":
+            avatar = await adv.memory.avatars.delete(ctx.user_key)
             if avatar is None:
                 raise UserFacingError("avatar_none")
-            from bot.core.commands import delete_files
-
-            await asyncio.to_thread(delete_files, [avatar.path], core.settings.avatar_data_dir)
+            await delete_files_async([avatar.path], adv.settings.avatar_data_dir)
             await ctx.reply("avatar_deleted")
         else:
             await ctx.reply("avatar_usage")
 
     async def cmd_adventure(ctx: Context) -> None:
-        await adv.adventure(ctx, ctx.command.args if ctx.command else "")
+        c = ctx.command
+        if c is None:
+            return
+        style = c.string("style")
+        args = AdventureArgs(
+            place=" ".join(c.string("place").split()),
+            seed=c.integer("seed"),
+            fmt=c.string("format") or DEFAULT_FORMAT,
+            style=style.lower() or None,
+        )
+        await adv.adventure(ctx, args, c.mentions("friend"))
 
     async def cmd_landmarks(ctx: Context) -> None:
-        await adv.landmarks(ctx, ctx.command.args.strip() if ctx.command else "")
+        await adv.landmarks(ctx, ctx.command.string("where").strip() if ctx.command else "")
 
     async def cmd_journal(ctx: Context) -> None:
-        args = ctx.command.args.strip().lower() if ctx.command else ""
-        page = ctx.command is not None and (
-            ctx.command.name == "passport" or args in ("page", "passport", "image")
-        )
-        await adv.journal(ctx, page)
+        await adv.journal(ctx, page=ctx.command is not None and ctx.command.string("view") == "page")
 
-    core.router.add("avatar", cmd_avatar, "头像")
-    core.router.add("adventure", cmd_adventure, "adv", "go", "travel", "旅行")
-    core.router.add("landmarks", cmd_landmarks, "places", "地标")
-    core.router.add("journal", cmd_journal, "passport", "日志", "护照")
-    core.add_action("reroll", adv.action_reroll)
-    core.add_action("format", adv.action_format)
+    async def cmd_passport(ctx: Context) -> None:
+        await adv.journal(ctx, page=True)
+
+    return [
+        CommandSpec(
+            "avatar",
+            Words("Your avatar", "你的头像"),
+            cmd_avatar,
+            subcommands=(
+                CommandSpec(
+                    "set",
+                    Words("Upload a picture as your avatar", "上传一张图片作为头像"),
+                    options=(
+                        Option("image", Kind.ATTACHMENT, Words("Your picture", "你的图片"), required=True),
+                    ),
+                ),
+                CommandSpec(
+                    "create",
+                    Words(
+                        "Draw a cartoon avatar, e.g. long brown hair, glasses",
+                        "画一个卡通头像，例如 长棕发、眼镜",
+                    ),
+                    options=(
+                        Option("description", Kind.TEXT, Words("What it looks like", "头像的样子")),
+                        SEED,
+                    ),
+                    aliases=("make", "generate", "new"),
+                ),
+                CommandSpec("show", Words("Show your avatar", "查看你的头像")),
+                CommandSpec(
+                    "delete", Words("Delete your avatar", "删除你的头像"), aliases=("remove",), private=True
+                ),
+            ),
+            aliases=("头像",),
+            usage=Words("set|create [description]|show|delete", "set|create [描述]|show|delete"),
+            quick="/avatar create",
+        ),
+        CommandSpec(
+            "adventure",
+            Words("Send your avatar to a world landmark", "让你的头像去一个世界地标"),
+            cmd_adventure,
+            options=ADVENTURE_OPTIONS,
+            aliases=("adv", "go", "travel", "旅行"),
+            usage=Words(
+                "PLACE [seed:N] [format:1:1|4:5|9:16] [with @friend]",
+                "地点 [seed:N] [format:1:1|4:5|9:16] [with @朋友]",
+            ),
+            quick="/adventure paris",
+        ),
+        CommandSpec(
+            "landmarks",
+            Words("Places I can take you", "我能带你去的地方"),
+            cmd_landmarks,
+            options=(Option("where", Kind.TEXT, Words("A continent or country", "大洲或国家")),),
+            aliases=("places", "地标"),
+            usage=Words("[continent or country]", "[大洲或国家]"),
+        ),
+        CommandSpec(
+            "journal",
+            Words("Your travel journal", "你的旅行日志"),
+            cmd_journal,
+            options=(
+                Option(
+                    "view",
+                    Kind.CHOICE,
+                    Words("A list, or your passport page", "列表，或护照页"),
+                    choices=("list", "page"),
+                    synonyms={"passport": "page", "image": "page"},
+                ),
+            ),
+            aliases=("日志",),
+            quick="/journal",
+        ),
+        CommandSpec("passport", Words("Your passport page", "你的护照页"), cmd_passport, aliases=("护照",)),
+    ]

@@ -7,10 +7,11 @@ import random
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from generators.dialogue.base import ChatTurn, DialogueBackend, GenerationConfig
+from generators.landmarks import Landmark
 from generators.lang import count_han
+from personas.model import Persona
 
 log = logging.getLogger(__name__)
 
@@ -42,21 +43,9 @@ TEMPLATES = {
 }
 
 
-# English names that read with "the" in a sentence ("greetings from the Eiffel Tower").
-_WITH_THE = frozenset(
-    "eiffel_tower colosseum brandenburg_gate acropolis leaning_tower_pisa matterhorn amsterdam_canals "
-    "great_wall forbidden_city oriental_pearl taj_mahal petronas_towers burj_khalifa potala_palace "
-    "giza_pyramids hassan_ii_mosque statue_of_liberty golden_gate grand_canyon cn_tower "
-    "moai_easter_island sydney_opera_house".split()
-)
-
-
-def place_in_sentence(landmark: Any, lang: str) -> str:
-    """The landmark's name as it reads inside a sentence (with "the" in English where it needs one)."""
-    name = landmark.name(lang)
-    if lang == "en" and getattr(landmark, "id", "") in _WITH_THE:
-        return f"the {name}"
-    return name
+def place_in_sentence(landmark: Landmark, lang: str) -> str:
+    """The landmark's name as it reads inside a sentence (its article comes from the catalogue data)."""
+    return landmark.in_sentence(lang)
 
 
 def relative_when(then: datetime, now: datetime, lang: str) -> str:
@@ -69,7 +58,7 @@ def relative_when(then: datetime, now: datetime, lang: str) -> str:
     return table["earlier"]
 
 
-def hashtags(landmark: Any, persona: Any) -> str:
+def hashtags(landmark: Landmark, persona: Persona) -> str:
     """#AvatarAdventures, the landmark and city, and the persona's own tags."""
 
     def tag(s: str) -> str:
@@ -85,8 +74,8 @@ def hashtags(landmark: Any, persona: Any) -> str:
 
 
 def template_caption(
-    landmark: Any,
-    persona: Any,
+    landmark: Landmark,
+    persona: Persona,
     *,
     user: str,
     lang: str,
@@ -150,8 +139,8 @@ def looks_clean(text: str, lang: str, banned_digits: set[str]) -> bool:
 
 async def model_line(
     dialogue: DialogueBackend,
-    persona: Any,
-    landmark: Any,
+    persona: Persona,
+    landmark: Landmark,
     *,
     user: str,
     lang: str,
@@ -191,8 +180,8 @@ async def model_line(
 
 async def make_caption(
     dialogue: DialogueBackend,
-    persona: Any,
-    landmark: Any,
+    persona: Persona,
+    landmark: Landmark,
     *,
     user: str,
     lang: str,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import time
@@ -12,6 +11,7 @@ from bot.core.clock import Clock
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.i18n import t
+from bot.core.ports import Memory
 from bot.core.streaming import StreamRelay
 from bot.settings import Settings
 from generators.dialogue.base import ChatTurn, DialogueBackend, GenerationConfig
@@ -43,11 +43,19 @@ JournalProvider = Callable[[str, str], Awaitable[list[str]]]
 class ChatService:
     """Answers plain chat messages in the channel persona's voice."""
 
-    def __init__(self, settings: Settings, dialogue: DialogueBackend, clock: Clock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        dialogue: DialogueBackend,
+        clock: Clock,
+        memory: Memory,
+        journal: JournalProvider | None = None,
+    ) -> None:
         self.settings = settings
         self.dialogue = dialogue
         self.clock = clock
-        self.journal_provider: JournalProvider | None = None
+        self.memory = memory
+        self.journal_provider = journal
         self._notified: set[tuple[str, str]] = set()
         style = settings.llm_prompt_style
         self.prompt_style = (
@@ -62,14 +70,14 @@ class ChatService:
 
     async def respond(self, ctx: Context, stored_id: int | None = None) -> str:
         """Generate, stream and store the persona's reply to `ctx.msg` (stored as row `stored_id`)."""
-        store = ctx.core.store
+        memory = self.memory
         user_lang = self.reply_language(ctx.msg.text, ctx.lang)
         answer_lang = user_lang
         if user_lang not in self.dialogue.languages:
             answer_lang = "en"
             await self._notify_language_once(ctx, user_lang)
 
-        history_rows = await store.recent_messages(ctx.channel_key, self.settings.recent_turns + 1)
+        history_rows = await memory.messages.recent(ctx.channel_key, self.settings.recent_turns + 1)
         # The current message is already stored; the prompt builder adds it as the final user turn.
         # Others may have spoken since, so it is dropped by id, not by position.
         history_rows = [r for r in history_rows if r.id != stored_id][-self.settings.recent_turns :]
@@ -83,7 +91,7 @@ class ChatService:
                 if not (r.role == "assistant" and is_degenerate(r.text))
             ],
         )
-        facts = [f.text for f in await store.facts(ctx.user_key)]
+        facts = [f.text for f in await memory.facts.list(ctx.user_key)]
         journal = await self.journal_provider(ctx.user_key, answer_lang) if self.journal_provider else []
 
         def prompt_for(lines: list[HistoryLine]) -> PromptOutput:
@@ -117,7 +125,7 @@ class ChatService:
         relay = StreamRelay(ctx.out, self.clock)
         raw = ""
         try:
-            async with asyncio.timeout(self.settings.llm_timeout_s):
+            async with self.clock.timeout(self.settings.llm_timeout_s):
                 # Backends already hold back text that could become a stop sequence.
                 async for chunk in self.dialogue.stream(prompt.turns, config):
                     raw += chunk
@@ -152,7 +160,7 @@ class ChatService:
             people_only = prompt_for([line for line in history if line.role != "assistant"])
             final = await self._second_try(ctx, people_only.turns, config, final, avoid, answer_lang)
         await relay.finish(final)
-        await store.add_message(ctx.channel_key, None, ctx.persona.name, "assistant", final, self.clock.now())
+        await memory.messages.add(ctx.channel_key, None, ctx.persona.name, "assistant", final)
         return final
 
     async def _best_of(
@@ -168,13 +176,13 @@ class ChatService:
         """When the streamed reply fails a check, more candidates (if the engine is fast enough to
         stay within CANDIDATE_BUDGET_S), and the best by the checks. A question about the stored
         facts (`asked`) that no candidate answers is answered from the facts themselves."""
-        memory = fact_words(asked)
+        told = fact_words(asked)
 
         def good(text: str, failed: tuple[str, ...]) -> bool:
             usable = not failed and _usable(text, situation.language, avoid)
-            return usable and (not memory or fact_hits(text, memory) > 0)
+            return usable and (not told or fact_hits(text, told) > 0)
 
-        if good(first, rank([first], situation, memory)[0][1].failed):
+        if good(first, rank([first], situation, told)[0][1].failed):
             return first
         one = time.monotonic() - started
         candidates = [first]
@@ -189,10 +197,10 @@ class ChatService:
                 log.warning("extra candidate failed", exc_info=True)
                 break
             candidates.append(clean_reply(out.text, prompt.stop, situation.persona))
-            if good(candidates[-1], rank(candidates[-1:], situation, memory)[0][1].failed):
+            if good(candidates[-1], rank(candidates[-1:], situation, told)[0][1].failed):
                 return candidates[-1]
-        ranked = rank([c for c in candidates if _usable(c, situation.language, avoid)], situation, memory)
-        if memory:
+        ranked = rank([c for c in candidates if _usable(c, situation.language, avoid)], situation, told)
+        if told:
             # A memory answer that misses the fact, or says it as the person's own line, is worse
             # than the fact told back.
             return answer_from_facts(situation.user_text, asked, situation.speaker) or (
@@ -213,7 +221,7 @@ class ChatService:
         log.info("degenerate reply %r; trying once more", first[:40])
         cooler = dataclasses.replace(config, temperature=min(config.temperature, 0.3), seed=None)
         try:
-            async with asyncio.timeout(self.settings.llm_timeout_s):
+            async with self.clock.timeout(self.settings.llm_timeout_s):
                 out = await self.dialogue.generate(turns, cooler)
         except Exception:
             log.warning("second try failed", exc_info=True)
@@ -235,9 +243,9 @@ class ChatService:
         if (ctx.user_key, lang) in self._notified:
             return
         self._notified.add((ctx.user_key, lang))
-        if await ctx.core.store.get_setting(scope, marker):
+        if await self.memory.settings.get(scope, marker):
             return
-        await ctx.core.store.set_setting(scope, marker, "1")
+        await self.memory.settings.set(scope, marker, "1")
         notice_lang = "zh" if lang == "zh" else "en"
         name = language_name(lang, notice_lang)
         await ctx.send(t("language_unsupported", notice_lang, language=name))

@@ -1,29 +1,27 @@
-"""The per-message context handed to command handlers."""
+"""The per-message context handed to command and button handlers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from bot.core.confirm import Confirmations
 from bot.core.i18n import t
 from bot.core.models import Command, IncomingMessage
 from bot.core.output import Button, ChatOutput, SentMessage
 from bot.core.streaming import split_text
-
-if TYPE_CHECKING:
-    from bot.core.engine import BotCore
-    from personas.model import Persona
+from personas.model import Persona
 
 
 @dataclass(slots=True)
 class Context:
-    """Everything a handler needs: the message, where to answer, the UI language and the core."""
+    """One message's view: what was said, where to answer, the UI language, the channel's persona,
+    the structured command (if any) and the confirmations port. Features hold their own ports."""
 
     msg: IncomingMessage
     out: ChatOutput
     lang: str
-    core: BotCore
     persona: Persona
+    confirmations: Confirmations
     command: Command | None = None
 
     @property
@@ -52,3 +50,10 @@ class Context:
             sent = await self.out.send(part, buttons if i == len(parts) - 1 else ())
         assert sent is not None
         return sent
+
+    async def ask_confirmation(
+        self, action: str, key: str, buttons: tuple[Button, ...], **params: object
+    ) -> None:
+        """Send a confirmation prompt with its buttons; the speaker's unmistakable text answer also counts."""
+        prompt = await self.reply(key, buttons, **params)
+        self.confirmations.ask(self.msg, action, prompt)

@@ -18,36 +18,8 @@ TextTable = Mapping[str, Mapping[str, str]]
 
 TEXTS: dict[str, dict[str, str]] = {
     "help": {
-        "en": (
-            "Hi, I'm {persona}! Talk to me by mentioning me, replying to me, or saying my name.\n"
-            "Commands:\n"
-            "/help: this message\n"
-            "/persona [id]: show or change this channel's persona\n"
-            "/memory: what I remember about you\n"
-            "/remember TEXT: tell me something to remember\n"
-            "/forget: wipe everything I know about you\n"
-            "/reset: clear this channel's recent conversation\n"
-            "/avatar set|create [description]|show|delete: your avatar\n"
-            "/adventure PLACE [seed:N] [format:1:1|4:5|9:16] [with @friend]: send your avatar somewhere\n"
-            "/landmarks [continent or country]: places I can take you\n"
-            "/journal (or /passport): your travel journal\n"
-            "/link [CODE]: join your identities across platforms"
-        ),
-        "zh": (
-            "你好，我是{persona}！提到我、回复我或叫我的名字，就可以和我聊天。\n"
-            "命令：\n"
-            "/help：显示本帮助\n"
-            "/persona [id]：查看或更换本频道的角色\n"
-            "/memory：我记得的关于你的事\n"
-            "/remember 内容：让我记住一件事\n"
-            "/forget：删除我知道的关于你的一切\n"
-            "/reset：清空本频道最近的对话\n"
-            "/avatar set|create [描述]|show|delete：你的头像\n"
-            "/adventure 地点 [seed:N] [format:1:1|4:5|9:16] [with @朋友]：让你的头像去旅行\n"
-            "/landmarks [大洲或国家]：我能带你去的地方\n"
-            "/journal（或 /passport）：你的旅行日志\n"
-            "/link [代码]：关联你在不同平台上的身份"
-        ),
+        "en": "Hi, I'm {persona}! Talk to me by mentioning me, replying to me, or saying my name.\nCommands:",
+        "zh": "你好，我是{persona}！提到我、回复我或叫我的名字，就可以和我聊天。\n命令：",
     },
     "sorry": {
         "en": "Sorry, something went wrong on my side. Please try again in a moment.",
@@ -105,9 +77,9 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "forget_confirm": {
         "en": "This wipes everything I know about you: facts, messages, avatar and travel journal, "
-        "on every linked platform. Reply \u201cyes\u201d to confirm; anything else cancels.",
+        "on every linked platform. Press the button, or reply \u201cyes\u201d to this message to confirm; any other reply cancels.",
         "zh": "这会删除我知道的关于你的一切：记忆、消息、头像和旅行日志（包括所有关联平台）。"
-        "回复\u201c是\u201d确认，其他任何回复都会取消。",
+        "请按按钮，或回复本条消息\u201c是\u201d确认；其他回复都会取消。",
     },
     "forget_done": {
         "en": "Done. I've forgotten everything about you ({facts} fact{facts_s}, {messages} message{messages_s}, {files} file{files_s}).",

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
-
-if TYPE_CHECKING:
-    from bot.core.engine import BotCore
+from bot.core.feature import Feature
+from bot.core.files import delete_files_async
+from bot.core.ports import AdventureRepo, UserRepo
+from bot.core.registry import CommandSpec, Kind, Option, Words
 
 CODE_TTL = timedelta(minutes=10)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I confusion
@@ -43,30 +43,44 @@ def new_code() -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(8))
 
 
-async def cmd_link(ctx: Context) -> None:
-    """Make a code, or redeem one made on another platform."""
-    store = ctx.core.store
-    now = ctx.core.clock.now()
-    code = (ctx.command.args if ctx.command else "").strip().upper().replace("-", "").replace(" ", "")
-    if not code:
-        code = new_code()
-        await store.create_link_code(ctx.user_key, code, now + CODE_TTL)
-        await ctx.reply("link_code", code=code)
-        return
-    if len(code) > 16 or not code.isalnum():
-        raise UserFacingError("link_invalid")
-    other = await store.redeem_link_code(code, ctx.user_key, now)
-    if other is None:
-        raise UserFacingError("link_invalid")
-    if other == ctx.user_key:
-        raise UserFacingError("link_same")
-    from bot.core.commands import delete_files
+class Identity(Feature):
+    """`/link`: join one person's identities across platforms."""
 
-    orphans = await store.take_orphan_files()
-    await asyncio.to_thread(delete_files, orphans, ctx.core.settings.avatar_data_dir)
-    await ctx.reply("link_done", other=other.split(":", 1)[0].capitalize())
+    def __init__(self, users: UserRepo, adventures: AdventureRepo, data_dir: Path) -> None:
+        self.users = users
+        self.adventures = adventures
+        self.data_dir = data_dir
 
+    def commands(self) -> list[CommandSpec]:
+        """/link [CODE]."""
+        return [
+            CommandSpec(
+                "link",
+                Words("Join your identities across platforms", "关联你在不同平台上的身份"),
+                self.cmd_link,
+                options=(
+                    Option("code", Kind.TEXT, Words("A code from your other platform", "另一个平台上的代码")),
+                ),
+                usage=Words("[CODE]", "[代码]"),
+                private=True,
+            )
+        ]
 
-def register(core: BotCore) -> None:
-    """Register /link."""
-    core.router.add("link", cmd_link)
+    async def cmd_link(self, ctx: Context) -> None:
+        """Make a code, or redeem one made on another platform."""
+        raw = ctx.command.string("code") if ctx.command else ""
+        code = raw.strip().upper().replace("-", "").replace(" ", "")
+        if not code:
+            code = new_code()
+            await self.users.create_link_code(ctx.user_key, code, CODE_TTL)
+            await ctx.reply("link_code", code=code)
+            return
+        if len(code) > 16 or not code.isalnum():
+            raise UserFacingError("link_invalid")
+        other = await self.users.redeem_link_code(code, ctx.user_key)
+        if other is None:
+            raise UserFacingError("link_invalid")
+        if other == ctx.user_key:
+            raise UserFacingError("link_same")
+        await delete_files_async(await self.adventures.take_orphan_files(), self.data_dir)
+        await ctx.reply("link_done", other=other.split(":", 1)[0].capitalize())

@@ -6,22 +6,24 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Generic, TypeVar
 
 from bot.core.clock import Clock
 from bot.core.errors import UserFacingError
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 @dataclass
-class Job:
-    """One queued unit of work."""
+class Job(Generic[T]):
+    """One queued unit of work and the future its result goes to."""
 
     user_key: str
-    fn: Callable[[], Any]
+    fn: Callable[[], T]
     enqueued_at: float
-    future: asyncio.Future = field(repr=False, default=None)  # type: ignore[assignment]
+    future: asyncio.Future[T] = field(repr=False)
     started_at: float | None = None
 
 
@@ -47,8 +49,8 @@ class JobQueue:
         self.workers = max(1, workers)
         self.max_size = max(1, max_size)
         self.timeout_s = timeout_s
-        self._pending: list[Job] = []
-        self._in_flight: dict[str, Job] = {}
+        self._pending: list[Job[object]] = []
+        self._in_flight: dict[str, Job[object]] = {}
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self.stats = QueueStats()
@@ -69,15 +71,14 @@ class JobQueue:
         """True if the user already has a job queued or running."""
         return self.position(user_key) is not None
 
-    def submit(self, user_key: str, fn: Callable[[], Any]) -> tuple[asyncio.Future, int]:
+    def submit(self, user_key: str, fn: Callable[[], T]) -> tuple[asyncio.Future[T], int]:
         """Queue `fn`; returns its future and how many jobs run or wait ahead of it."""
         if self.busy(user_key):
             raise UserFacingError("job_busy")
         if len(self._pending) >= self.max_size:
             raise UserFacingError("queue_full")
         self._ensure_workers()
-        job = Job(user_key, fn, self.clock.monotonic())
-        job.future = asyncio.get_running_loop().create_future()
+        job = Job(user_key, fn, self.clock.monotonic(), asyncio.get_running_loop().create_future())
         ahead = len(self._pending) + max(0, len(self._in_flight) - self.workers + 1)
         self._pending.append(job)
         self.stats.submitted += 1
@@ -107,7 +108,8 @@ class JobQueue:
             if len(self.stats.waits) > 10_000:
                 del self.stats.waits[:5_000]
             try:
-                result = await asyncio.wait_for(asyncio.to_thread(job.fn), self.timeout_s)
+                async with self.clock.timeout(self.timeout_s):
+                    result = await asyncio.to_thread(job.fn)
             except TimeoutError:
                 self.stats.timed_out += 1
                 log.warning("image job for %s timed out after %.0fs", job.user_key, self.timeout_s)

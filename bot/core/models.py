@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -74,14 +75,54 @@ class IncomingMessage:
     attachments: tuple[Attachment, ...] = ()
     mentions_bot: bool = False
     reply_to_bot: bool = False
+    reply_to_id: str = ""  # the message replied to, where the platform says which
     mentioned_users: tuple[User, ...] = ()
     sent_at: datetime | None = None
+    command: Command | None = None  # set by adapters whose platform sends commands already structured
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A person named in a command: the name as given, and the user when the platform resolved it."""
+
+    name: str
+    user: User | None = None
+
+
+OptionValue = str | int | Attachment | tuple[Mention, ...] | tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A parsed `/name args` command."""
+    """A structured command: its name, subcommand and typed option values (see bot.core.registry)."""
 
     name: str
     args: str = ""
     argv: tuple[str, ...] = field(default_factory=tuple)
+    sub: str | None = None
+    options: Mapping[str, OptionValue] = field(default_factory=dict)
+
+    def string(self, name: str) -> str:
+        """A text or choice option, "" when not given."""
+        value = self.options.get(name)
+        return value if isinstance(value, str) else ""
+
+    def integer(self, name: str) -> int | None:
+        """An integer option, None when not given."""
+        value = self.options.get(name)
+        return value if isinstance(value, int) else None
+
+    def attachment(self, name: str) -> Attachment | None:
+        """An attachment option, None when not given."""
+        value = self.options.get(name)
+        return value if isinstance(value, Attachment) else None
+
+    def mentions(self, name: str) -> tuple[Mention, ...]:
+        """A user option: the people named."""
+        value = self.options.get(name)
+        return tuple(v for v in value if isinstance(v, Mention)) if isinstance(value, tuple) else ()
+
+    def ids(self, name: str) -> tuple[str, ...]:
+        """A channel or role option: platform ids."""
+        value = self.options.get(name)
+        return tuple(v for v in value if isinstance(v, str)) if isinstance(value, tuple) else ()

@@ -1,15 +1,10 @@
-"""Parse `/command args` and map command names to handlers."""
+"""Normalise typed text and split `/command args` (the registry parses the arguments)."""
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from bot.core.models import Command
-
-Handler = Callable[..., Awaitable[None]]
 
 
 def normalise_text(text: str) -> str:
@@ -41,39 +36,3 @@ def parse_command(text: str) -> Command | None:
         return None
     args = args.strip()
     return Command(name=name, args=args, argv=tuple(args.split()))
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """A registered command."""
-
-    name: str
-    handler: Handler
-    aliases: tuple[str, ...] = ()
-
-
-class Router:
-    """A table of command names (and aliases) to handlers."""
-
-    def __init__(self) -> None:
-        self._routes: dict[str, Route] = {}
-
-    def add(self, name: str, handler: Handler, *aliases: str) -> None:
-        """Register `handler` for `/name` and its aliases."""
-        route = Route(name, handler, aliases)
-        for key in (name, *aliases):
-            self._routes[key] = route
-
-    def resolve(self, name: str) -> Route | None:
-        """The route for a command name, or None."""
-        return self._routes.get(name)
-
-    def suggest(self, name: str) -> str | None:
-        """The closest known command name, for typos."""
-        close = difflib.get_close_matches(name, list(self._routes), n=1, cutoff=0.6)
-        return close[0] if close else None
-
-    @property
-    def names(self) -> list[str]:
-        """Primary command names."""
-        return sorted({r.name for r in self._routes.values()})

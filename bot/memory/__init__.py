@@ -1,1 +1,1 @@
-"""Per-user memory in SQLite: `bot.memory.store.Store` (one writer task, group commit, WAL readers)."""
+"""Per-user memory: records and errors here; the SQLite backend in `bot.memory.sqlite` (ports in bot/core/ports.py)."""

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,32 +41,30 @@ class RoundResult:
 
 
 async def _child(db: Path, seed: int) -> None:
-    from bot.memory.store import Store
+    from bot.core.clock import SystemClock
+    from bot.memory.sqlite import SqliteMemory
 
     # Durability is checked against every acknowledged row, so history trimming is off here.
-    store = await Store.open(db, keep_messages=10**12)
+    memory = await SqliteMemory.open(db, clock=SystemClock(), keep_messages=10**12)
     print("ready", flush=True)
-    start = datetime(2026, 1, 1, tzinfo=UTC)
 
     async def writer(n: int) -> None:
         rng = random.Random(seed * 1000 + n)
         for i in range(10**9):
             token = f"s{seed}-w{n}-{i}"
-            at = start + timedelta(seconds=i)
             roll = rng.random()
             if roll < 0.7:
                 kind = "m"
-                row = await store.add_message(f"crash:c{n % 4}", f"crash:u{n}", "U", "user", token, at)
+                row = await memory.messages.add(f"crash:c{n % 4}", f"crash:u{n}", "U", "user", token)
             elif roll < 0.85:
                 kind = "f"
-                row = await store.add_fact(f"crash:u{n}", token, "user", at)
+                row = await memory.facts.add(f"crash:u{n}", token, "user")
             else:
                 kind = "a"
-                row = await store.add_adventure(
+                row = await memory.adventures.add(
                     user_key=f"crash:u{n}",
                     channel_key=f"crash:c{n % 4}",
                     landmark_id="paris",
-                    at=at,
                     seed=i,
                     image_path=f"/nowhere/{token}.jpg",
                     image_sha256="0" * 64,

@@ -13,12 +13,13 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from generators.dialogue.base import ChatTurn, DialogueOutput, GenerationConfig
+from generators.dialogue.decoding import AsyncTokenStreamer, complete_text
 from generators.dialogue.stops import StopScanner, cut_at_stop
 
 log = logging.getLogger(__name__)
@@ -283,6 +284,9 @@ class TransformersChat:
 
     # -- tokens -------------------------------------------------------------------------------
 
+    def _decode(self, ids: Sequence[int]) -> str:
+        return self.tokenizer.decode(ids, skip_special_tokens=True)
+
     def count_tokens(self, text: str) -> int:
         """How many tokens `text` takes (no special tokens)."""
         return len(self.tokenizer.encode(text, add_special_tokens=False))
@@ -361,7 +365,7 @@ class TransformersChat:
             raise
         new_ids = output[0, prompt_len:]
         new_tokens = int(new_ids.shape[0])
-        raw = self.tokenizer.decode(new_ids, skip_special_tokens=True)
+        raw = complete_text(self._decode, new_ids.tolist())
         text, found = cut_at_stop(raw, config.stop)
         if criterion.reason in ("timeout", "cancelled"):
             reason = criterion.reason
@@ -402,12 +406,10 @@ class TransformersChat:
 
     async def stream(self, turns: list[ChatTurn], config: GenerationConfig) -> AsyncIterator[str]:
         """Yield the reply as it is generated, cut at stop sequences; raises TimeoutError on timeout."""
-        from transformers import AsyncTextIteratorStreamer
-
         loop = asyncio.get_running_loop()
         deadline = time.monotonic() + config.timeout_s
         cancel = threading.Event()
-        streamer = AsyncTextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        streamer = AsyncTokenStreamer(self._decode)
         fut = loop.run_in_executor(
             self._executor(),
             lambda: self._run(turns, config, deadline=deadline, streamer=streamer, cancel=cancel),

@@ -433,7 +433,7 @@ class CartoonAvatarGenerator:
         import python_avatars  # noqa: F401
 
     @classmethod
-    def from_pretrained(cls, settings: Any = None) -> CartoonAvatarGenerator:
+    def from_pretrained(cls) -> CartoonAvatarGenerator:
         """Nothing to load; here for the same shape as the other generators."""
         return cls()
 

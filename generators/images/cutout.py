@@ -48,10 +48,10 @@ def _cascade_path() -> Path | None:
     return path if path.is_file() else None
 
 
-def describe_chain(settings: Any = None) -> list[tuple[str, bool, str]]:
+def describe_chain(segmentation_model: str | None = None) -> list[tuple[str, bool, str]]:
     """The cut-out chain in order as (name, available, reason), for `avatar-bot doctor`; loads nothing."""
     rows: list[tuple[str, bool, str]] = [("alpha", True, "pictures with their own transparency")]
-    model = getattr(settings, "segmentation_model", None)
+    model = segmentation_model
     if not model:
         rows.append(("transformers", False, "SEGMENTATION_MODEL not set"))
     elif importlib.util.find_spec("transformers") is None:
@@ -175,18 +175,18 @@ class AvatarCutout:
         self._lock = threading.Lock()  # the mediapipe graph is not safe to share between threads
 
     @classmethod
-    def from_pretrained(cls, settings: Any = None, *, model_selection: int = 0) -> AvatarCutout:
+    def from_pretrained(
+        cls, *, segmentation_model: str | None = None, device: str = "cpu", model_selection: int = 0
+    ) -> AvatarCutout:
         """Load every segmenter available offline; each missing one is skipped with a logged reason."""
         notes: dict[str, str] = {}
         hf = None
-        model = getattr(settings, "segmentation_model", None)
+        model = segmentation_model
         if model:
             try:
                 from transformers import pipeline
 
-                hf = pipeline(
-                    "image-segmentation", model=model, device=getattr(settings, "image_device", "cpu")
-                )
+                hf = pipeline("image-segmentation", model=model, device=device)
             except Exception as exc:
                 notes["transformers"] = f"{model} did not load: {type(exc).__name__}: {str(exc)[:200]}"
                 log.warning("cut-out: skipping segmentation model: %s", notes["transformers"])

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
 
-log = logging.getLogger(__name__)
+from generators.images.scene import Box, Scene
+from generators.images.sky import SceneLight
+from generators.landmarks import Landmark
 
-Box = tuple[int, int, int, int]
+if TYPE_CHECKING:
+    import torch
+    from diffusers import DiffusionPipeline
+
+log = logging.getLogger(__name__)
 
 TIME_PHRASES = {
     "dawn": "at dawn, soft pink and orange sunrise light, long shadows",
@@ -46,41 +51,13 @@ class DiffusionLoadError(RuntimeError):
         super().__init__(f"image model {model!r} did not load: {reason}")
 
 
-@dataclass(frozen=True)
-class EstimatedLight:
-    """Scene light estimated from pixels; same fields as the illustrated renderer's SceneLight."""
-
-    tint: tuple[int, int, int]
-    brightness: float
-    direction: float
-    is_night: bool
-
-
-@dataclass
-class SceneOutput:
-    """A generated scene and where things are in it."""
-
-    image: Image.Image
-    landmark_box: Box
-    ground_y: int
-    light: EstimatedLight
-    time_of_day: str
-    weather: str = "as prompted"
-    renderer: str = "diffusers"
-    free_zones: list[Box] = field(default_factory=list)
-    prompt: str = ""
-    negative_prompt: str = ""
-    season: str | None = None
-    seed: int = 0
-
-
 def round_size(size: int | tuple[int, int], multiple: int) -> tuple[int, int]:
     """(width, height) rounded to the nearest multiple of `multiple` (at least one multiple)."""
     w, h = (size, size) if isinstance(size, int) else size
     return tuple(max(multiple, round(v / multiple) * multiple) for v in (w, h))  # type: ignore[return-value]
 
 
-def estimate_light(image: Image.Image, time_of_day: str) -> EstimatedLight:
+def estimate_light(image: Image.Image, time_of_day: str) -> SceneLight:
     """Tint, brightness and light direction from the image's mean colour and left/right balance."""
     small = np.asarray(image.convert("RGB").resize((32, 32), Image.Resampling.BILINEAR), dtype=np.float32)
     mean = small.reshape(-1, 3).mean(axis=0)
@@ -93,7 +70,7 @@ def estimate_light(image: Image.Image, time_of_day: str) -> EstimatedLight:
     left, right = float(upper[:, :16].mean()), float(upper[:, 16:].mean())
     direction = float(np.clip(3.0 * (right - left) / max(right + left, 1.0), -1.0, 1.0))
     is_night = time_of_day == "night" or brightness < 0.22
-    return EstimatedLight(tint=tint, brightness=brightness, direction=direction, is_night=is_night)  # type: ignore[arg-type]
+    return SceneLight(tint=tint, brightness=brightness, direction=direction, is_night=is_night)  # type: ignore[arg-type]
 
 
 def estimate_landmark_box(image: Image.Image, ground_y: int) -> Box:
@@ -143,10 +120,22 @@ def _dtype_keyword() -> str:
 class DiffusionScenePipeline:
     """A text-to-image pipeline for landmark scenes and an img2img pipeline sharing its weights."""
 
-    def __init__(self, text2img: Any, img2img: Any, *, device: str = "cpu") -> None:
+    name = "diffusers"
+
+    def __init__(
+        self,
+        text2img: DiffusionPipeline,
+        img2img: DiffusionPipeline,
+        *,
+        device: str = "cpu",
+        steps: int = 20,
+        guidance: float = 7.0,
+    ) -> None:
         self.text2img = text2img
         self.img2img = img2img
         self.device = device
+        self.steps = steps
+        self.guidance = guidance
         for pipe in (text2img, img2img):
             if hasattr(pipe, "set_progress_bar_config"):
                 pipe.set_progress_bar_config(disable=True)
@@ -155,7 +144,12 @@ class DiffusionScenePipeline:
 
     @classmethod
     def from_pretrained(
-        cls, model_id_or_path: str, *, device: str = "cpu", torch_dtype: Any = None
+        cls,
+        model_id_or_path: str,
+        *,
+        device: str = "cpu",
+        steps: int = 20,
+        torch_dtype: torch.dtype | None = None,
     ) -> DiffusionScenePipeline:
         """Load a diffusers model once (text2img) and derive img2img from it; DiffusionLoadError on failure."""
         model = str(model_id_or_path)
@@ -181,10 +175,10 @@ class DiffusionScenePipeline:
         except Exception as exc:
             reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:240]
             raise DiffusionLoadError(str(model_id_or_path), reason) from exc
-        return cls(text2img, img2img, device=device)
+        return cls(text2img, img2img, device=device, steps=steps)
 
     def build_prompt(
-        self, landmark: Any, *, time_of_day: str, style: str | None = None, caption_style: str = ""
+        self, landmark: Landmark, *, time_of_day: str, style: str | None = None, caption_style: str = ""
     ) -> tuple[str, str]:
         """(prompt, negative prompt) for a landmark at a time of day in a style."""
         desc = (getattr(landmark, "description", "") or landmark.name("en")).strip().rstrip(".")
@@ -199,7 +193,7 @@ class DiffusionScenePipeline:
         parts.append("wide shot, empty foreground")
         return ", ".join(parts), NEGATIVE
 
-    def _generator(self, seed: int) -> Any:
+    def _generator(self, seed: int) -> torch.Generator:
         import torch
 
         dev = self.device if str(self.device).startswith("cuda") else "cpu"
@@ -207,17 +201,17 @@ class DiffusionScenePipeline:
 
     def __call__(
         self,
-        landmark: Any,
+        landmark: Landmark,
         *,
         now_utc: datetime,
         seed: int,
         size: int | tuple[int, int],
         style: str | None = None,
-        steps: int = 20,
-        guidance: float = 7.0,
         caption_style: str = "",
-    ) -> SceneOutput:
-        """Generate the landmark scene; the same seed gives the same image."""
+        steps: int | None = None,
+        guidance: float | None = None,
+    ) -> Scene:
+        """Generate the landmark scene; the same seed gives the same image (steps/guidance: this call only)."""
         tod = landmark.time_of_day(now_utc)
         prompt, negative = self.build_prompt(
             landmark, time_of_day=tod, style=style, caption_style=caption_style
@@ -228,8 +222,8 @@ class DiffusionScenePipeline:
             negative_prompt=negative,
             width=width,
             height=height,
-            num_inference_steps=max(1, int(steps)),
-            guidance_scale=guidance,
+            num_inference_steps=max(1, int(self.steps if steps is None else steps)),
+            guidance_scale=self.guidance if guidance is None else guidance,
             generator=self._generator(seed),
             output_type="pil",
         )
@@ -238,12 +232,13 @@ class DiffusionScenePipeline:
             image = image.resize((width, height), Image.Resampling.LANCZOS)
         ground_y = int(height * 0.82)
         box = estimate_landmark_box(image, ground_y)
-        return SceneOutput(
+        return Scene(
             image=image,
             landmark_box=box,
             ground_y=ground_y,
             light=estimate_light(image, tod),
             time_of_day=tod,
+            renderer=self.name,
             free_zones=free_zones_beside(box, image.size, ground_y),
             prompt=prompt,
             negative_prompt=negative,
@@ -251,13 +246,19 @@ class DiffusionScenePipeline:
         )
 
     def harmonise(
-        self, image: Image.Image, *, seed: int, strength: float = 0.25, steps: int = 20, prompt: str = ""
+        self,
+        image: Image.Image,
+        *,
+        seed: int,
+        strength: float = 0.25,
+        prompt: str = "",
+        steps: int | None = None,
     ) -> Image.Image:
         """A low-strength img2img pass that blends pasted avatars into the scene; keeps the size."""
         size = image.size
         strength = float(min(max(strength, 0.01), 1.0))
         # img2img runs int(steps * strength) steps; make sure at least one happens.
-        steps = max(int(steps), math.ceil(1 / strength))
+        steps = max(int(self.steps if steps is None else steps), math.ceil(1 / strength))
         work = image.convert("RGB")
         rounded = round_size(size, self.size_multiple)
         if rounded != size:

@@ -5,20 +5,21 @@ from __future__ import annotations
 import logging
 import random
 import zlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 
 from generators.images import sky
+from generators.images.scene import Box, Scene
 from generators.images.shapes import REGISTRY, Pen, draw_far, draw_ground, draw_near, generic_landmark
-from generators.images.sky import SceneLight, hex_rgb, mix, scale
+from generators.images.sky import RGB, SceneLight, hex_rgb, mix, scale
+from generators.landmarks import Landmark
 
 log = logging.getLogger(__name__)
 
-Box = tuple[int, int, int, int]
 STYLES = ("classic", "vintage", "noir", "pastel", "vivid")
 MAX_PIXELS = 4096 * 4096
 _DEFAULT_PALETTE = {
@@ -29,21 +30,6 @@ _DEFAULT_PALETTE = {
     "ground": "#6a9a58",
     "accent": "#c05040",
 }
-
-
-@dataclass
-class RenderOutput:
-    """A rendered scene and where things are in it."""
-
-    image: Image.Image
-    landmark_box: Box
-    ground_y: int
-    light: SceneLight
-    time_of_day: str
-    weather: str
-    season: str
-    free_zones: list[Box] = field(default_factory=list)
-    renderer: str = "illustrated"
 
 
 @dataclass(frozen=True)
@@ -86,11 +72,11 @@ def free_zones(box: Box, size: tuple[int, int], ground_y: int) -> list[Box]:
     return zones
 
 
-def _seed_for(landmark: Any, seed: int) -> int:
+def _seed_for(landmark: Landmark, seed: int) -> int:
     return zlib.crc32(f"{getattr(landmark, 'id', '?')}:{seed}".encode())
 
 
-def _palette(landmark: Any) -> dict[str, str]:
+def _palette(landmark: Landmark) -> dict[str, str]:
     pal = dict(_DEFAULT_PALETTE)
     pal.update(getattr(landmark, "palette", None) or {})
     return pal
@@ -99,24 +85,30 @@ def _palette(landmark: Any) -> dict[str, str]:
 class IllustratedRenderer:
     """Draws a landmark scene: sky by local time, far layer, signature landmark, near ground, weather."""
 
+    name = "illustrated"
+
     def __init__(self, *, supersample: int = 1) -> None:
         self.supersample = max(1, min(4, int(supersample)))
 
     @classmethod
-    def from_pretrained(cls, settings: Any = None) -> IllustratedRenderer:
+    def from_pretrained(cls, *, supersample: int = 1) -> IllustratedRenderer:
         """Nothing to load; present for symmetry with the diffusers pipeline."""
-        return cls()
+        return cls(supersample=supersample)
 
     def __call__(
         self,
-        landmark: Any,
+        landmark: Landmark,
         *,
         now_utc: datetime,
         seed: int,
         size: tuple[int, int] = (1024, 1024),
         style: str | None = None,
-    ) -> RenderOutput:
-        """Render one scene; identical bytes for the same landmark, seed and now_utc."""
+        caption_style: str = "",
+    ) -> Scene:
+        """Render one scene; identical bytes for the same landmark, seed and now_utc.
+
+        `caption_style` (the persona's mood) only steers diffusers prompts; a drawn scene ignores it.
+        """
         out_w, out_h = int(size[0]), int(size[1])
         if out_w < 16 or out_h < 16:
             raise ValueError(f"scene size too small: {size}")
@@ -209,15 +201,17 @@ class IllustratedRenderer:
             img = img.resize((out_w, out_h), Image.Resampling.LANCZOS)
             lbox = tuple(v // ss for v in lbox)  # type: ignore[assignment]
             ground_y //= ss
-        return RenderOutput(
+        return Scene(
             image=img,
             landmark_box=lbox,
             ground_y=ground_y,
             light=light,
             time_of_day=tod,
+            renderer=self.name,
             weather=weather,
             season=season,
             free_zones=free_zones(lbox, (out_w, out_h), ground_y),
+            seed=seed,
         )
 
 
@@ -229,7 +223,7 @@ class _Context:
     draw: ImageDraw.ImageDraw
     layout: Layout
     palette: dict[str, str]
-    lit: Any
+    lit: Callable[[RGB], RGB]
     horizon_rgb: tuple[int, int, int]
     rng: random.Random
     time_of_day: str

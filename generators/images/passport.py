@@ -6,9 +6,10 @@ import math
 import random
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+from generators.landmarks import Landmark
 
 PAGE = (1080, 1440)
 COLUMNS = 3
@@ -17,13 +18,13 @@ TITLES = {"en": "PASSPORT", "zh": "护照 · PASSPORT"}
 INK_FALLBACK = ["#1f4e79", "#8b1e3f", "#2e6b30", "#6a3d9a", "#b35900"]
 
 
-def _font(text: str, size: int) -> Any:
+def _font(text: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     from generators.images.fonts import font_for
 
     return font_for(text, size)
 
 
-def _ink(landmark: Any) -> tuple[int, int, int]:
+def _ink(landmark: Landmark) -> tuple[int, int, int]:
     hexa = (getattr(landmark, "palette", {}) or {}).get("accent") or random.Random(landmark.id).choice(
         INK_FALLBACK
     )
@@ -33,7 +34,7 @@ def _ink(landmark: Any) -> tuple[int, int, int]:
     return int(r * k), int(g * k), int(b * k)
 
 
-def _stamp(landmark: Any, when: datetime, lang: str, size: int) -> Image.Image:
+def _stamp(landmark: Landmark, when: datetime, lang: str, size: int) -> Image.Image:
     """One round stamp, slightly rotated, with the place name and the date."""
     rng = random.Random(f"{landmark.id}{when:%Y%m%d}")
     ink = _ink(landmark)
@@ -62,9 +63,11 @@ def _stamp(landmark: Any, when: datetime, lang: str, size: int) -> Image.Image:
     return im.rotate(rng.uniform(-14, 14), resample=Image.Resampling.BICUBIC, expand=False)
 
 
-def render_passport(stamps: list[tuple[Any, datetime]], *, owner: str, lang: str, out_path: Path) -> Path:
+def render_passport(
+    stamps: list[tuple[Landmark, datetime]], *, owner: str, lang: str, out_path: Path
+) -> Path:
     """Render a passport page: one stamp per distinct landmark (first visit), newest pages last."""
-    first: dict[str, tuple[Any, datetime]] = {}
+    first: dict[str, tuple[Landmark, datetime]] = {}
     for landmark, when in stamps:
         first.setdefault(landmark.id, (landmark, when))
     items = list(first.values())

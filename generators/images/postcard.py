@@ -10,16 +10,15 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
 from generators.images.fonts import font_for
+from generators.images.formats import FORMATS
+from generators.landmarks import Landmark
 
 Box = tuple[int, int, int, int]
 
-SIZES = {"1:1": (1080, 1080), "4:5": (1080, 1350), "9:16": (1080, 1920)}
-BAND = {"1:1": 210, "4:5": 250, "9:16": 300}
 BORDER = 36
 MAX_BYTES = 8 * 1024 * 1024
 PAPER = (250, 247, 240)
@@ -87,7 +86,7 @@ def _fit_text(
     *,
     bold: bool = False,
     lang: str | None = None,
-) -> tuple[str, Any]:
+) -> tuple[str, ImageFont.FreeTypeFont | ImageFont.ImageFont]:
     """Shrink the font (down to 60%) and then truncate so `text` fits `max_w` pixels."""
     for s in range(size, int(size * 0.6) - 1, -2):
         font = font_for(text, s, bold=bold, lang=lang)
@@ -98,7 +97,7 @@ def _fit_text(
     return text + "…", font
 
 
-def country_label(landmark: Any, lang: str) -> str:
+def country_label(landmark: Landmark, lang: str) -> str:
     """The landmark's country in `lang`: its own country_name(), the catalogue's table by code, or as given."""
     if hasattr(landmark, "country_name"):
         return str(landmark.country_name(lang))
@@ -115,7 +114,7 @@ def country_label(landmark: Any, lang: str) -> str:
     return raw
 
 
-def _palette_rgb(landmark: Any) -> tuple[int, int, int]:
+def _palette_rgb(landmark: Landmark) -> tuple[int, int, int]:
     pal = getattr(landmark, "palette", None) or {}
     hexa = None
     if isinstance(pal, dict):
@@ -217,7 +216,7 @@ def _encode(canvas: Image.Image, suffix: str) -> bytes:
 def make_postcard(
     scene: Image.Image,
     *,
-    landmark: Any,
+    landmark: Landmark,
     fmt: str,
     when_local: datetime,
     lang: str,
@@ -225,11 +224,11 @@ def make_postcard(
     out_path: Path,
     focus: Box | None = None,
 ) -> PostcardOutput:
-    """Render the postcard for `fmt` ("1:1", "4:5", "9:16") and write it to `out_path` (.jpg or .png)."""
-    if fmt not in SIZES:
-        raise ValueError(f"unknown postcard format {fmt!r}; expected one of {', '.join(SIZES)}")
-    width, height = SIZES[fmt]
-    band = BAND[fmt]
+    """Render the postcard for `fmt` (a name in formats.FORMATS) and write it to `out_path` (.jpg or .png)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown postcard format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    width, height = FORMATS[fmt].size
+    band = FORMATS[fmt].band
     canvas = Image.new("RGB", (width, height), PAPER)
     image_box = (BORDER, BORDER, width - BORDER, height - band)
     aw, ah = image_box[2] - image_box[0], image_box[3] - image_box[1]

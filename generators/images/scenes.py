@@ -1,4 +1,4 @@
-"""Adventure images end to end: a scene (diffusers or the offline renderer), avatars, postcard."""
+"""Adventure postcards end to end: a scene from a SceneRenderer, the avatars stood in it, the frame."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
-log = logging.getLogger(__name__)
+from generators.images.formats import FORMATS
+from generators.images.options import ImageOptions
+from generators.images.scene import Box, Harmoniser, SceneRenderer
+from generators.landmarks import Landmark
 
-FORMATS = {"1:1": (1, 1), "4:5": (4, 5), "9:16": (9, 16)}
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,13 +28,13 @@ class AdventureImage:
     height: int
     size_bytes: int
     seed: int
-    landmark_box: tuple[int, int, int, int]
-    avatar_boxes: tuple[tuple[int, int, int, int], ...]
+    landmark_box: Box
+    avatar_boxes: tuple[Box, ...]
 
 
 def scene_size(fmt: str, base: int) -> tuple[int, int]:
     """Scene pixel size for a postcard format, a multiple of 8 with `base` as the width."""
-    w, h = FORMATS.get(fmt, (1, 1))
+    w, h = FORMATS[fmt].ratio if fmt in FORMATS else (1, 1)
     width = max(64, base // 8 * 8)
     return width, max(64, round(width * h / w / 8) * 8)
 
@@ -42,63 +44,65 @@ class SceneMaker:
 
     def __init__(
         self,
-        renderer: Any,
-        diffusion: Any | None = None,
+        renderer: SceneRenderer,
         *,
+        harmoniser: Harmoniser | None = None,
         size: int = 1024,
-        steps: int = 20,
         harmonise_strength: float = 0.25,
         fallback_reason: str | None = None,
     ) -> None:
         self.renderer = renderer
-        self.diffusion = diffusion
+        self.harmoniser = harmoniser
         self.size = size
-        self.steps = steps
         self.harmonise_strength = harmonise_strength
-        self.fallback_reason = fallback_reason
+        self.fallback_reason = fallback_reason  # why diffusers is not in use, when it is not
 
     @property
     def path_name(self) -> str:
         """Which path makes images: "diffusers" or "illustrated"."""
-        return "diffusers" if self.diffusion is not None else "illustrated"
+        return self.renderer.name
 
     @classmethod
-    def from_settings(cls, settings: Any) -> SceneMaker:
+    def from_options(cls, options: ImageOptions) -> SceneMaker:
         """Load the diffusers pipeline once when configured; otherwise use the offline renderer."""
         from generators.images.illustrated import IllustratedRenderer
 
-        renderer = IllustratedRenderer()
-        diffusion, reason = None, None
-        wants = settings.image_backend
+        reason = None
+        wants = options.backend
         if wants == "illustrated":
             reason = "IMAGE_BACKEND=illustrated"
-        elif not settings.image_model:
+        elif not options.model:
             reason = "no IMAGE_MODEL configured"
         else:
             try:
                 from generators.images.diffusion import DiffusionScenePipeline
 
-                diffusion = DiffusionScenePipeline.from_pretrained(
-                    settings.image_model, device=settings.image_device
+                pipe = DiffusionScenePipeline.from_pretrained(
+                    options.model, device=options.device, steps=options.steps
                 )
             except Exception as exc:
                 why = str(getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}")
-                reason = f"IMAGE_MODEL {settings.image_model!r} did not load: {why}"[:300]
+                reason = f"IMAGE_MODEL {options.model!r} did not load: {why}"[:300]
                 log.warning("image model fallback: %s", reason)
                 if wants == "diffusers":
                     raise
+            else:
+                return cls(
+                    pipe,
+                    harmoniser=pipe,
+                    size=options.size,
+                    harmonise_strength=options.harmonise_strength,
+                )
         return cls(
-            renderer,
-            diffusion,
-            size=settings.image_size,
-            steps=settings.image_steps,
-            harmonise_strength=settings.image_harmonise_strength,
+            IllustratedRenderer(),
+            size=options.size,
+            harmonise_strength=options.harmonise_strength,
             fallback_reason=reason,
         )
 
     def __call__(
         self,
-        landmark: Any,
+        landmark: Landmark,
         avatars: list[Image.Image],
         *,
         now_utc: datetime,
@@ -114,18 +118,9 @@ class SceneMaker:
         from generators.images.postcard import make_postcard
 
         size = scene_size(fmt, self.size)
-        if self.diffusion is not None:
-            scene = self.diffusion(
-                landmark,
-                now_utc=now_utc,
-                seed=seed,
-                size=size,
-                style=style,
-                steps=self.steps,
-                caption_style=caption_style,
-            )
-        else:
-            scene = self.renderer(landmark, now_utc=now_utc, seed=seed, size=size, style=style)
+        scene = self.renderer(
+            landmark, now_utc=now_utc, seed=seed, size=size, style=style, caption_style=caption_style
+        )
         comp = composite_avatars(
             scene.image,
             avatars,
@@ -136,9 +131,9 @@ class SceneMaker:
             seed=seed,
         )
         image = comp.image
-        if self.diffusion is not None and self.harmonise_strength > 0:
-            image = self.diffusion.harmonise(
-                image, seed=seed, strength=self.harmonise_strength, steps=self.steps, prompt=scene.prompt
+        if self.harmoniser is not None and self.harmonise_strength > 0:
+            image = self.harmoniser.harmonise(
+                image, seed=seed, strength=self.harmonise_strength, prompt=scene.prompt
             )
         boxes = [tuple(scene.landmark_box), *(tuple(b) for b in comp.avatar_boxes)]
         focus = (
@@ -170,13 +165,13 @@ class SceneMaker:
         )
 
 
-def describe_scenes(settings: Any) -> str:
+def describe_scenes(options: ImageOptions) -> str:
     """Which image path is configured, for `avatar-bot doctor` (loads nothing)."""
-    if settings.image_backend == "illustrated":
+    if options.backend == "illustrated":
         return "offline illustrated renderer (IMAGE_BACKEND=illustrated)"
-    if not settings.image_model:
+    if not options.model:
         return "offline illustrated renderer (no IMAGE_MODEL configured; diffusers is used when one is)"
     return (
-        f"diffusers {settings.image_model!r} on {settings.image_device} when it loads "
+        f"diffusers {options.model!r} on {options.device} when it loads "
         "(falls back to the offline illustrated renderer otherwise)"
     )

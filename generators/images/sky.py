@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,7 +78,7 @@ def landmark_light(light: SceneLight, floodlit: bool) -> tuple[RGB, float]:
     return light.tint, min(1.0, light.brightness * 1.08)
 
 
-def tinter(tint: RGB, brightness: float):
+def tinter(tint: RGB, brightness: float) -> Callable[[RGB], RGB]:
     """A function mapping a palette colour to its lit colour (cached)."""
     cache: dict[RGB, RGB] = {}
     k = [t / 255 * brightness for t in tint]

@@ -22,6 +22,7 @@
     buffering: false,
     buffer: [],
     replying: false,
+    replyTo: "",
     typingTimer: null,
   };
   const lang = () => navigator.language || "en";
@@ -316,7 +317,8 @@
       return false;
     }
     state.ws.send(JSON.stringify({
-      type: "say", text, mention: $("mention").checked, reply: state.replying, lang: lang(),
+      type: "say", text, mention: $("mention").checked, reply: state.replying,
+      reply_to: state.replying ? state.replyTo : "", lang: lang(),
     }));
     cancelReply();
     return true;
@@ -324,6 +326,7 @@
 
   function startReply(node) {
     state.replying = true;
+    state.replyTo = node.dataset.id || "";
     const who = node.querySelector(".author")?.textContent || "the bot";
     $("reply-text").textContent = `Replying to ${who}`;
     $("reply-bar").hidden = false;
@@ -331,6 +334,7 @@
   }
   function cancelReply() {
     state.replying = false;
+    state.replyTo = "";
     $("reply-bar").hidden = true;
   }
 
@@ -428,9 +432,6 @@
     });
     $("mention").addEventListener("change", updateHint);
     $("reply-cancel").addEventListener("click", cancelReply);
-    for (const btn of document.querySelectorAll(".quick-btn[data-command]")) {
-      btn.addEventListener("click", () => say(btn.dataset.command));
-    }
     $("upload-input").addEventListener("change", (e) => {
       const file = e.target.files && e.target.files[0];
       if (file) upload(file);
@@ -464,10 +465,23 @@
     }
   }
 
+  async function loadQuickButtons() {
+    const { quick } = await (await fetch("/api/commands")).json();
+    const upload = document.querySelector(".quick .upload-btn");
+    for (const q of quick) {
+      const btn = el("button", "quick-btn", q.label);
+      btn.type = "button";
+      btn.dataset.command = q.command;
+      btn.addEventListener("click", () => say(q.command));
+      upload.before(btn);
+    }
+  }
+
   async function init() {
     wire();
     try {
       state.config = await (await fetch("/api/config")).json();
+      await loadQuickButtons();
       await loadPersonas();
     } catch (err) {
       setConn("server unreachable", "bad");

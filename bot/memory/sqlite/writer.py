@@ -1,27 +1,24 @@
-"""The single writer: one connection, one task, group commit with a SAVEPOINT per job.
+"""The single writer: its own thread, its own sqlite3 connection, group commit with a SAVEPOINT per job.
 
-Every write in the store is a job: an async function that gets a `Tx` and runs statements on
-the write connection. The writer task takes queued jobs in batches, runs them in ONE
-transaction (each inside its own SAVEPOINT, so a failing job rolls back only itself), and
-resolves each job's future only after COMMIT returned. Nothing else ever touches the write
-connection, so transactions can never interleave.
-
-A whole batch runs in one hop to aiosqlite's connection thread: the jobs are coroutines whose
-only awaits are `Tx` calls, and those run the statement at once on the raw sqlite3 connection,
-so each job is driven to completion there without a thread round trip per statement.
+Every write is a job: a plain function `job(tx) -> T` that runs statements through its `Tx`. The
+writer thread takes queued jobs in batches, runs them in ONE transaction and resolves each
+caller's future only after COMMIT returned. Nothing else ever touches the write connection, so
+transactions can never interleave. In WAL mode with synchronous=NORMAL a commit that returned
+survives the process being killed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
+import queue
 import sqlite3
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
-
-import aiosqlite
 
 from bot.memory.errors import StoreError, StoreUnwritable
 
@@ -30,6 +27,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_BATCH = 512
 _UNWRITABLE = ("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_PERM")
+Params = tuple[str | int | float | bytes | None, ...]
 
 
 def store_error(path: Path | str, exc: BaseException) -> BaseException:
@@ -43,7 +41,10 @@ def store_error(path: Path | str, exc: BaseException) -> BaseException:
 
 
 class KeyCache:
-    """Keys whose rows are known to be committed, so hot writes skip the 'ensure' statements."""
+    """Keys whose rows are known to be committed, so hot writes skip the 'ensure' statements.
+
+    Only the writer thread reads or changes it.
+    """
 
     def __init__(self) -> None:
         self.channels: set[str] = set()
@@ -57,11 +58,7 @@ class KeyCache:
 
 @dataclass
 class Tx:
-    """What a job sees: the write connection, the committed-key cache, and its own new keys.
-
-    Its methods are coroutines so jobs read as ordinary async code, but they never suspend: they
-    run on the connection's own thread while the writer drives the job there.
-    """
+    """What a job sees: the write connection, the committed-key cache, and its own new keys."""
 
     conn: sqlite3.Connection
     cache: KeyCache
@@ -76,20 +73,20 @@ class Tx:
         self.new_channels.clear()
         self.new_persons.clear()
 
-    async def one(self, sql: str, params: tuple = ()) -> sqlite3.Row | None:
+    def one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """Run a statement and return its first row."""
         rows = self.conn.execute(sql, params).fetchall()
         return rows[0] if rows else None
 
-    async def all(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+    def all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Run a statement and return all rows."""
         return self.conn.execute(sql, params).fetchall()
 
-    async def run(self, sql: str, params: tuple = ()) -> int:
+    def run(self, sql: str, params: Params = ()) -> int:
         """Run a statement; returns the number of changed rows."""
         return self.conn.execute(sql, params).rowcount
 
-    async def insert(self, sql: str, params: tuple = ()) -> int:
+    def insert(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT; returns the new rowid."""
         rowid = self.conn.execute(sql, params).lastrowid
         if rowid is None:
@@ -97,35 +94,34 @@ class Tx:
         return rowid
 
 
-def _drive(coro: Any) -> Any:
-    """Run a job coroutine that never suspends to completion, on the current thread."""
-    try:
-        coro.send(None)
-    except StopIteration as stop:
-        return stop.value
-    coro.close()
-    raise StoreError("a write job awaited something other than its Tx")
-
-
-Job = Callable[[Tx], Awaitable[T]]
+Job = Callable[[Tx], T]
 
 
 @dataclass
 class _Item(Generic[T]):
     job: Job[T]
     future: asyncio.Future[T]
+    loop: asyncio.AbstractEventLoop
     retried: bool = False
 
 
-class Writer:
-    """Owns the write connection; `submit` queues a job and waits for its commit."""
+# (item, result, error): what the writer thread hands back to the caller's event loop
+_Settled = tuple[_Item[Any], Any, BaseException | None]
 
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
-        self.db = db
+
+class Writer:
+    """Owns the write connection and the thread that uses it; `submit` queues a job and waits for its commit."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
         self.path = path
         self.cache = KeyCache()
-        self._queue: asyncio.Queue[_Item[Any] | None] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        # Jobs submitted during one event-loop turn go to the thread together (one wake-up, one
+        # batch): the same grouping the loop gives concurrent tasks that are ready at once.
+        self._pending: list[_Item[Any]] = []
+        self._queue: queue.SimpleQueue[list[_Item[Any]] | None] = queue.SimpleQueue()
+        # daemon: a store nobody closed must not keep the interpreter alive; commits are atomic anyway
+        self._thread = threading.Thread(target=self._run, name="memory-writer", daemon=True)
         self._closing = False
         self.optimistic = True
         self.batches = 0
@@ -133,68 +129,85 @@ class Writer:
         self.replays = 0
 
     def start(self) -> None:
-        """Start the writer task on the running loop."""
-        self._task = asyncio.create_task(self._run(), name="memory-writer")
+        """Start the writer thread."""
+        self._thread.start()
 
     async def submit(self, job: Job[T]) -> T:
         """Queue `job`; return its result once its transaction has committed."""
-        if self._closing or self._task is None or self._task.done():
+        if self._closing or not self._thread.is_alive():
             raise StoreError("the memory store is closed")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
         future.add_done_callback(_consume)  # a cancelled caller leaves no "exception never retrieved"
-        self._queue.put_nowait(_Item(job, future))
+        self._pending.append(_Item(job, future, loop))
+        if len(self._pending) == 1:
+            loop.call_soon(self._flush)
         # shield: a cancelled caller must not cancel a job that may already be in a transaction
         return await asyncio.shield(future)
 
+    def _flush(self) -> None:
+        items, self._pending = self._pending, []
+        if items:
+            self._queue.put(items)
+
     async def close(self) -> None:
-        """Finish queued jobs, then stop the task."""
-        if self._task is None:
+        """Finish queued jobs, then stop the thread and close the connection."""
+        if self._closing:
             return
         self._closing = True
-        self._queue.put_nowait(None)
-        await self._task
-        self._task = None
+        if self._thread.is_alive():
+            self._flush()
+            self._queue.put(None)
+            await asyncio.to_thread(self._thread.join)
+        else:
+            self.conn.close()
 
-    async def _run(self) -> None:
+    # ---- on the writer thread ------------------------------------------------------------------
+
+    def _run(self) -> None:
         stop = False
         while not stop:
-            first = await self._queue.get()
+            first = self._queue.get()
             if first is None:
                 break
-            # One loop turn lets tasks that are ready right now queue their writes into this batch:
-            # fewer, larger transactions (group commit) at the cost of a single scheduling step.
-            await asyncio.sleep(0)
-            batch = [first]
-            while len(batch) < MAX_BATCH:
+            items = list(first)
+            while len(items) < MAX_BATCH:
                 try:
-                    item = self._queue.get_nowait()
-                except asyncio.QueueEmpty:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
                     break
-                if item is None:
+                if more is None:
                     stop = True
                     break
-                batch.append(item)
-            try:
-                retry = await self._commit(batch)
-            except Exception as exc:  # never let the writer die; fail the batch instead
-                log.exception("memory writer batch failed")
-                await self._abandon()
-                _fail(batch, store_error(self.path, exc))
-                continue
-            while retry:
-                try:
-                    retry = await self._commit(retry)
-                except Exception as exc:
-                    _fail(retry, exc)
-                    retry = []
+                items += more
+            for start in range(0, len(items), MAX_BATCH):
+                self._batch(items[start : start + MAX_BATCH])
+        self._shutdown()
 
-    async def _abandon(self) -> None:
+    def _batch(self, batch: list[_Item[Any]]) -> None:
         try:
-            await self.db._execute(lambda: _rollback(self.db._conn))
-        except Exception:  # the connection itself is gone; nothing to roll back
-            log.exception("memory writer could not roll back")
+            retry = self._commit(batch)
+        except Exception as exc:  # never let the writer die; fail the batch instead
+            log.exception("memory writer batch failed")
+            _rollback(self.conn)
+            _deliver([(item, None, store_error(self.path, exc)) for item in batch])
+            return
+        while retry:
+            try:
+                retry = self._commit(retry)
+            except Exception as exc:
+                _rollback(self.conn)
+                _deliver([(item, None, exc) for item in retry])
+                retry = []
 
-    async def _commit(self, batch: list[_Item[Any]], isolate: bool | None = None) -> list[_Item[Any]]:
+    def _shutdown(self) -> None:
+        try:
+            self.conn.execute("PRAGMA optimize")
+        except sqlite3.Error:
+            log.debug("PRAGMA optimize failed", exc_info=True)
+        self.conn.close()
+
+    def _commit(self, batch: list[_Item[Any]], isolate: bool | None = None) -> list[_Item[Any]]:
         """Run one batch in one transaction. Returns jobs to run again when SQLite dropped the transaction.
 
         Fast path (`isolate` False): the jobs run without savepoints. If one fails, the whole
@@ -203,18 +216,20 @@ class Writer:
         """
         if isolate is None:
             isolate = not self.optimistic
-        out: _Outcome = await self.db._execute(self._run_batch, batch, isolate)
+        out = self._run_batch(batch, isolate)
         if out.replay:
             self.cache.clear()
             self.replays += 1
-            return await self._commit(batch, isolate=True)
+            return self._commit(batch, isolate=True)
         if out.fail_all is not None:
-            _fail(batch, out.fail_all)
+            _deliver([(item, None, out.fail_all) for item in batch])
             return []
+        failed = [(item, None, store_error(self.path, exc)) for item, exc in out.failed]
         if out.again is not None:
-            broken, exc = out.again
-            _fail_each(out.failed, self.path)
-            return _again(batch, broken, exc)
+            _broken, exc = out.again
+            again, gave_up = _again(batch, {id(item) for item, _ in out.failed}, exc)
+            _deliver(failed + gave_up)
+            return again
         self.batches += 1
         self.jobs += len(batch)
         if out.invalidated:
@@ -222,15 +237,12 @@ class Writer:
         else:
             self.cache.channels |= out.new_channels
             self.cache.persons.update(out.new_persons)
-        for item, result in out.done:
-            if not item.future.done():
-                item.future.set_result(result)
-        _fail_each(out.failed, self.path)
+        _deliver([(item, result, None) for item, result in out.done] + failed)
         return []
 
     def _run_batch(self, batch: list[_Item[Any]], isolate: bool) -> _Outcome:
-        """The transaction itself, on the connection's thread; futures are resolved by the caller."""
-        conn: sqlite3.Connection = self.db._conn  # aiosqlite's connection, on its own thread here
+        """The transaction itself; nothing is delivered to callers here."""
+        conn = self.conn
         out = _Outcome()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -242,7 +254,7 @@ class Writer:
             try:
                 if isolate:
                     conn.execute("SAVEPOINT job")
-                result = _drive(item.job(tx))
+                result = _call(item.job, tx)
                 if isolate:
                     conn.execute("RELEASE job")
             except Exception as exc:
@@ -281,7 +293,7 @@ class Writer:
 
 @dataclass
 class _Outcome:
-    """What one batch did, handed back from the connection's thread to the writer task."""
+    """What one batch did."""
 
     done: list[tuple[_Item[Any], Any]] = field(default_factory=list)
     failed: list[tuple[_Item[Any], BaseException]] = field(default_factory=list)
@@ -293,6 +305,15 @@ class _Outcome:
     fail_all: BaseException | None = None
 
 
+def _call(job: Job[T], tx: Tx) -> T:
+    """Run a job; an `async def` passed by mistake fails clearly instead of committing nothing."""
+    result = job(tx)
+    if inspect.iscoroutine(result):
+        result.close()
+        raise StoreError("write jobs are plain functions `job(tx) -> T`, not coroutines")
+    return result
+
+
 def _rollback(conn: sqlite3.Connection) -> None:
     try:
         if conn.in_transaction:
@@ -301,32 +322,45 @@ def _rollback(conn: sqlite3.Connection) -> None:
         log.exception("memory writer could not roll back")
 
 
-def _again(batch: list[_Item[Any]], broken: _Item[Any], exc: BaseException) -> list[_Item[Any]]:
-    """The batch's unresolved jobs, for one more try; jobs already retried fail instead."""
-    out = []
+def _again(
+    batch: list[_Item[Any]], failed: set[int], exc: BaseException
+) -> tuple[list[_Item[Any]], list[_Settled]]:
+    """The batch's jobs that did not fail, for one more try; those already retried fail instead."""
+    again: list[_Item[Any]] = []
+    gave_up: list[_Settled] = []
     for item in batch:
-        if item is broken or item.future.done():
+        if id(item) in failed:
             continue
         if item.retried:
-            item.future.set_exception(exc)
+            gave_up.append((item, None, exc))
         else:
             item.retried = True
-            out.append(item)
-    return out
+            again.append(item)
+    return again, gave_up
+
+
+def _deliver(settled: list[_Settled]) -> None:
+    """Hand results to their callers' event loops: one wake-up per loop, not one per job."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Settled]] = {}
+    for entry in settled:
+        by_loop.setdefault(entry[0].loop, []).append(entry)
+    for loop, entries in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, entries)
+        except RuntimeError:  # the caller's loop is closed; nobody is waiting any more
+            log.debug("memory writer: %d result(s) for a closed event loop", len(entries))
+
+
+def _settle(entries: list[_Settled]) -> None:
+    for item, result, exc in entries:
+        if item.future.done():
+            continue
+        if exc is not None:
+            item.future.set_exception(exc)
+        else:
+            item.future.set_result(result)
 
 
 def _consume(future: asyncio.Future[Any]) -> None:
     if not future.cancelled():
         future.exception()
-
-
-def _fail(items: list[_Item[Any]], exc: BaseException) -> None:
-    for item in items:
-        if not item.future.done():
-            item.future.set_exception(exc)
-
-
-def _fail_each(failed: list[tuple[_Item[Any], BaseException]], path: Path) -> None:
-    for item, exc in failed:
-        if not item.future.done():
-            item.future.set_exception(store_error(path, exc))

@@ -1,0 +1,246 @@
+"""Typed ports: the Protocols the core codes against; implementations live outside bot/core.
+
+Each section belongs to one area. The core imports these Protocols, never an implementation;
+`bot/app.py` composes the implementations and hands them in.
+"""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from bot.core.models import Channel, User
+from bot.memory.records import AdventureRecord, AvatarRecord, Fact, ForgetReport, StoredMessage
+from generators.dialogue.base import DialogueBackend
+from personas.model import Persona
+
+if TYPE_CHECKING:  # heavy modules (PIL, numpy), needed for annotations only
+    from PIL import Image
+
+    from generators.images.cartoon import CartoonOutput
+    from generators.images.cutout import CutoutOutput
+    from generators.images.scenes import AdventureImage
+    from generators.landmarks import Landmark
+
+# --- memory ---------------------------------------------------------------------------------------
+# Per-user memory, one repository per concern. Every timestamp a repository writes comes from the
+# Clock the backend was opened with; callers pass times only where they mean another moment.
+
+
+class UserRepo(Protocol):
+    """Users, channels and identity links between a person's platform accounts."""
+
+    async def upsert_user(self, user: User) -> None:
+        """Record a user's display name, locale and last-seen time."""
+        ...
+
+    async def upsert_channel(self, channel: Channel, owner_key: str | None = None) -> None:
+        """Record a channel's kind, title and server; for a direct channel, `owner_key` is whose it is."""
+        ...
+
+    async def create_link_code(self, user_key: str, code: str, ttl: timedelta) -> None:
+        """Store a one-time link code for `user_key`, valid for `ttl` (replacing its earlier codes)."""
+        ...
+
+    async def redeem_link_code(self, code: str, user_key: str) -> str | None:
+        """Link `user_key` with the code's maker; the maker's key, `user_key` for one's own code, or None."""
+        ...
+
+    async def linked_keys(self, user_key: str) -> list[str]:
+        """Every platform key of the person behind `user_key`, itself included, sorted."""
+        ...
+
+    async def forget(self, user_key: str) -> ForgetReport:
+        """Delete everything about the person behind `user_key` and every identity linked to it."""
+        ...
+
+
+class MessageRepo(Protocol):
+    """Chat turns per channel, bounded, with /reset."""
+
+    async def add(self, channel_key: str, user_key: str | None, speaker: str, role: str, text: str) -> int:
+        """Store one chat turn; returns its id once committed."""
+        ...
+
+    async def recent(self, channel_key: str, limit: int) -> list[StoredMessage]:
+        """The channel's last `limit` turns since its last /reset, oldest first."""
+        ...
+
+    async def reset_channel(self, channel_key: str) -> None:
+        """Hide the channel's earlier turns from `recent` (rows are kept until /forget)."""
+        ...
+
+
+class FactRepo(Protocol):
+    """Facts a person told the avatar, shared across linked identities."""
+
+    async def add(self, user_key: str, text: str, source: str) -> int:
+        """Remember a fact; an identical one (ignoring case and spacing) is kept once. Returns its id."""
+        ...
+
+    async def list(self, user_key: str) -> list[Fact]:
+        """The person's facts, oldest first."""
+        ...
+
+    async def delete(self, user_key: str, fact_id: int) -> bool:
+        """Delete one of the person's facts; False when it is not theirs or does not exist."""
+        ...
+
+
+class AvatarRepo(Protocol):
+    """Each person's current avatar picture."""
+
+    async def set(self, user_key: str, path: str, kind: str, method: str, sha256: str) -> str | None:
+        """Make `path` the person's avatar; returns the previous avatar's path (to delete) or None."""
+        ...
+
+    async def get(self, user_key: str) -> AvatarRecord | None:
+        """The person's current avatar, or None."""
+        ...
+
+    async def delete(self, user_key: str) -> AvatarRecord | None:
+        """Remove the person's avatar; returns the removed record (its file is the caller's to delete)."""
+        ...
+
+
+class AdventureRepo(Protocol):
+    """The travel journal, and files no record points to any more."""
+
+    async def add(
+        self,
+        *,
+        user_key: str,
+        channel_key: str,
+        landmark_id: str,
+        seed: int,
+        image_path: str,
+        image_sha256: str,
+        caption: str,
+        path_used: str,
+        format: str,
+    ) -> int:
+        """Add a trip to the person's journal; returns its id."""
+        ...
+
+    async def list(self, user_key: str, limit: int = 50) -> list[AdventureRecord]:
+        """The person's trips, newest first."""
+        ...
+
+    async def get(self, adventure_id: int) -> AdventureRecord | None:
+        """One journal entry by id, whoever made it."""
+        ...
+
+    async def take_orphan_files(self) -> builtins.list[str]:
+        """Files no record points to any more (e.g. an avatar replaced by a link); the caller deletes them."""
+        ...
+
+
+class SettingsRepo(Protocol):
+    """Scoped key/value settings and each channel's persona."""
+
+    async def get(self, scope: str, key: str) -> str | None:
+        """A setting's value, e.g. scope 'discord-space:123' or 'channel:telegram:5'."""
+        ...
+
+    async def set(self, scope: str, key: str, value: str | None) -> None:
+        """Set a setting; None deletes it."""
+        ...
+
+    async def channel_persona(self, channel_key: str) -> str | None:
+        """The persona id chosen for the channel, or None."""
+        ...
+
+    async def set_channel_persona(self, channel_key: str, persona_id: str) -> None:
+        """Choose the channel's persona."""
+        ...
+
+
+class UsageRepo(Protocol):
+    """Counted uses (cooldowns and quotas); old rows are pruned."""
+
+    async def record(self, user_key: str, kind: str) -> None:
+        """Count one use of `kind` (e.g. 'adventure') by the person, now."""
+        ...
+
+    async def count_since(self, user_key: str, kind: str, since: datetime) -> int:
+        """How many uses of `kind` the person made at or after `since`."""
+        ...
+
+    async def last(self, user_key: str, kind: str) -> datetime | None:
+        """When the person last used `kind`, or None."""
+        ...
+
+
+class Memory(Protocol):
+    """The whole memory store: one repository per concern, plus lifecycle and health."""
+
+    users: UserRepo
+    messages: MessageRepo
+    facts: FactRepo
+    avatars: AvatarRepo
+    adventures: AdventureRepo
+    settings: SettingsRepo
+    usage: UsageRepo
+
+    async def close(self) -> None:
+        """Finish queued writes and release the backend."""
+        ...
+
+    async def integrity_check(self) -> str:
+        """'ok' when the backend finds nothing wrong with its data; else what it found."""
+        ...
+
+    def stats(self) -> dict[str, int]:
+        """Backend counters (e.g. committed batches and jobs), for benchmarks and /status."""
+        ...
+
+
+# --- personas and models --------------------------------------------------------------------------
+# The dialogue backend's port is `generators.dialogue.base.DialogueBackend` (a Protocol beside its
+# implementations); it is re-exported here so features name every port from one module.
+Dialogue = DialogueBackend
+
+
+class PersonaCatalogue(Protocol):
+    """The personas a channel can talk with."""
+
+    def find(self, name_or_id: str) -> Persona | None:
+        """A persona by id or name (case-insensitive), or None."""
+        ...
+
+    def list(self) -> builtins.list[Persona]:
+        """Every persona, in a stable order."""
+        ...
+
+
+class ImageStudio(Protocol):
+    """Postcards, avatar cut-outs and cartoon avatars (built by `generators.images.studio.ImageStudio`).
+
+    Calls are blocking and CPU-heavy: features run them on the image queue's worker threads.
+    """
+
+    def postcard(
+        self,
+        landmark: Landmark,
+        avatars: builtins.list[Image.Image],
+        *,
+        now_utc: datetime,
+        seed: int,
+        fmt: str,
+        lang: str,
+        out_path: Path,
+        style: str | None = None,
+        caption_style: str = "",
+    ) -> AdventureImage:
+        """One postcard of the avatars at the landmark; deterministic for its arguments."""
+        ...
+
+    def cut_out(self, image: Image.Image) -> CutoutOutput:
+        """The person in an uploaded picture on a transparent background (or a round sticker)."""
+        ...
+
+    def cartoon(self, description: str, *, seed: int, size: int = 512) -> CartoonOutput:
+        """A cartoon avatar drawn from a description; deterministic for a seed."""
+        ...

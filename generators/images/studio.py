@@ -1,0 +1,142 @@
+"""The image studio: every image maker the adventures use, built once and handed to the feature."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from generators.images.options import ImageOptions
+
+if TYPE_CHECKING:  # the component modules pull in numpy and friends; import them when building
+    from PIL import Image
+
+    from generators.images.cartoon import CartoonAvatarGenerator, CartoonOutput
+    from generators.images.cutout import AvatarCutout, CutoutOutput
+    from generators.images.scenes import AdventureImage, SceneMaker
+    from generators.landmarks import Landmark
+
+T = TypeVar("T")
+
+
+class Lazy(Generic[T]):
+    """A component loaded by `load` on first use, once, safely across worker threads.
+
+    The studio's only lazy loading: mediapipe and diffusers cost seconds, which start-up should not pay.
+    """
+
+    def __init__(self, load: Callable[[], T]) -> None:
+        self._load: Callable[[], T] | None = load
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def built(cls, value: T) -> Lazy[T]:
+        """A component that is already built."""
+        lazy: Lazy[T] = cls(lambda: value)
+        lazy.get()
+        return lazy
+
+    @property
+    def loaded(self) -> bool:
+        """True once the component exists."""
+        return self._load is None
+
+    def get(self) -> T:
+        """The component, loading it on the first call."""
+        with self._lock:
+            if self._load is not None:
+                self._value = self._load()
+                self._load = None
+            return self._value  # type: ignore[return-value]
+
+
+class ImageStudio:
+    """Scenes and postcards, avatar cut-outs and cartoon avatars, from components built by the caller."""
+
+    def __init__(
+        self,
+        *,
+        scenes: SceneMaker | Lazy[SceneMaker],
+        cutout: AvatarCutout | Lazy[AvatarCutout],
+        cartoon: CartoonAvatarGenerator | Lazy[CartoonAvatarGenerator],
+    ) -> None:
+        self._scenes = scenes if isinstance(scenes, Lazy) else Lazy.built(scenes)
+        self._cutout = cutout if isinstance(cutout, Lazy) else Lazy.built(cutout)
+        self._cartoon = cartoon if isinstance(cartoon, Lazy) else Lazy.built(cartoon)
+
+    @classmethod
+    def from_options(cls, options: ImageOptions) -> ImageStudio:
+        """The only place image models are loaded: diffusers when a model is set, the offline renderer
+        otherwise. Each component is imported and loaded on first use, so start-up pays for none."""
+
+        def scenes() -> SceneMaker:
+            from generators.images.scenes import SceneMaker
+
+            return SceneMaker.from_options(options)
+
+        def cutout() -> AvatarCutout:
+            from generators.images.cutout import AvatarCutout
+
+            return AvatarCutout.from_pretrained(
+                segmentation_model=options.segmentation_model, device=options.device
+            )
+
+        def cartoon() -> CartoonAvatarGenerator:
+            from generators.images.cartoon import CartoonAvatarGenerator
+
+            return CartoonAvatarGenerator.from_pretrained()
+
+        return cls(scenes=Lazy(scenes), cutout=Lazy(cutout), cartoon=Lazy(cartoon))
+
+    @property
+    def loaded(self) -> frozenset[str]:
+        """Which components ("scenes", "cutout", "cartoon") exist so far."""
+        parts = {"scenes": self._scenes, "cutout": self._cutout, "cartoon": self._cartoon}
+        return frozenset(name for name, part in parts.items() if part.loaded)
+
+    @property
+    def scenes(self) -> SceneMaker:
+        """The postcard maker (loads the scene model on first use)."""
+        return self._scenes.get()
+
+    def postcard(
+        self,
+        landmark: Landmark,
+        avatars: list[Image.Image],
+        *,
+        now_utc: datetime,
+        seed: int,
+        fmt: str,
+        lang: str,
+        out_path: Path,
+        style: str | None = None,
+        caption_style: str = "",
+    ) -> AdventureImage:
+        """One postcard of the avatars at the landmark; deterministic for its arguments."""
+        return self.scenes(
+            landmark,
+            avatars,
+            now_utc=now_utc,
+            seed=seed,
+            fmt=fmt,
+            lang=lang,
+            out_path=out_path,
+            style=style,
+            caption_style=caption_style,
+        )
+
+    def cut_out(self, image: Image.Image) -> CutoutOutput:
+        """The person in an uploaded picture on a transparent background (or a round sticker)."""
+        return self._cutout.get()(image)
+
+    def cartoon(self, description: str, *, seed: int, size: int = 512) -> CartoonOutput:
+        """A cartoon avatar drawn from a description; deterministic for a seed."""
+        return self._cartoon.get()(description, seed=seed, size=size)
+
+    def close(self) -> None:
+        """Release what the loaded components hold (the MediaPipe graph)."""
+        if self._cutout.loaded:
+            self._cutout.get().close()
