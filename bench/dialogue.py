@@ -34,6 +34,7 @@ from bot.core.models import Channel, ChannelKind, IncomingMessage, User  # noqa:
 from bot.core.output import Button, SentMessage  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from generators.dialogue.checks import CHECKS, ReplySituation, check_reply  # noqa: E402
+from generators.dialogue.loader import load_dialogue  # noqa: E402
 from generators.lang import detect_language  # noqa: E402
 from personas.registry import PersonaRegistry  # noqa: E402
 
@@ -299,21 +300,24 @@ async def run(args: argparse.Namespace) -> list[Result]:
             key, _, value = item.partition("=")
             overrides[key.strip().lower()] = value.strip()
         settings = Settings(_env_file=None, avatar_data_dir=data, **overrides)
-        runtime = await build_core(settings)
+        loaded = load_dialogue(settings.dialogue_options())
+        dialogue = loaded.backend
+        runtime = await build_core(settings, dialogue=dialogue)
         core = runtime.core
-        print(f"chat model: {core.dialogue.name} ({type(core.dialogue).__name__})", file=sys.stderr)
+        print(f"chat model: {loaded.description}", file=sys.stderr)
         situations = SITUATIONS[: args.limit] if args.limit else SITUATIONS
         luna = PersonaRegistry(PERSONAS_DIR, data / "personas").get("luna")
         examples = [reply for _user, reply in luna.examples]
         results = []
         for n, sit in enumerate(situations):
-            results.append(await run_situation(core, n, sit, core.dialogue.languages, examples))
+            results.append(await run_situation(core, n, sit, dialogue.languages, examples))
             r = results[-1]
             mark = "ok " if not r.failed else "BAD"
             print(
                 f"{mark} {sit.name:<15} {r.total_s:5.2f}s {r.reply!r} {list(r.failed) or ''}", file=sys.stderr
             )
         await runtime.aclose()
+        await dialogue.aclose()
     return results
 
 
