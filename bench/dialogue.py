@@ -35,6 +35,7 @@ from bot.core.output import Button, SentMessage  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from generators.dialogue.checks import CHECKS, ReplySituation, check_reply  # noqa: E402
 from generators.dialogue.loader import load_dialogue  # noqa: E402
+from generators.dialogue.prompt import COMPACT_RULES, RULES  # noqa: E402
 from generators.lang import detect_language  # noqa: E402
 from personas.registry import PersonaRegistry  # noqa: E402
 
@@ -237,13 +238,14 @@ class Result:
 
 
 async def run_situation(
-    core, n: int, sit: Situation, fallback: frozenset[str], examples: list[str]
+    core, n: int, sit: Situation, fallback: frozenset[str], examples: list[str], notes: list[str]
 ) -> Result:
     """Play one situation in a fresh channel and check the tested reply."""
     kind = ChannelKind.GROUP if sit.group else ChannelKind.DIRECT
     channel = Channel("bench", f"c{n}", kind)
     users = {name: User("bench", name.lower(), name) for name in (ANA, BOB, MEI, SOFIA)}
-    earlier: list[str] = list(examples)  # the persona's example replies are in the prompt too
+    # The persona's example replies and the prompt's notes are in the prompt too.
+    earlier: list[str] = [*examples, *notes]
     people: list[str] = []
     for speaker, text in sit.setup:
         out = Capture()
@@ -308,9 +310,16 @@ async def run(args: argparse.Namespace) -> list[Result]:
         situations = SITUATIONS[: args.limit] if args.limit else SITUATIONS
         luna = PersonaRegistry(PERSONAS_DIR, data / "personas").get("luna")
         examples = [reply for _user, reply in luna.examples]
+        notes = [
+            COMPACT_RULES,
+            RULES.format(name="Luna"),
+            luna.tagline,
+            luna.personality,
+            luna.speaking_style,
+        ]
         results = []
         for n, sit in enumerate(situations):
-            results.append(await run_situation(core, n, sit, dialogue.languages, examples))
+            results.append(await run_situation(core, n, sit, dialogue.languages, examples, notes))
             r = results[-1]
             mark = "ok " if not r.failed else "BAD"
             print(

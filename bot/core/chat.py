@@ -147,7 +147,8 @@ class ChatService:
             speaker=ctx.msg.user.display_name,
             language=answer_lang,
             user_text=ctx.msg.text,
-            earlier=[line.text for line in history],
+            # The system prompt counts too: a small model may say its own notes back.
+            earlier=[line.text for line in history] + prompt.turns[0].content.splitlines(),
             people_lines=[line.text for line in history if line.role == "user"] + facts,
             others=sorted(
                 {line.speaker for line in history if line.role == "user"} - {ctx.msg.user.display_name}

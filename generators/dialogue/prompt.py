@@ -34,10 +34,9 @@ with someone's name.
 5. Answer in the language the person wrote in. Keep replies short: one to three sentences."""
 
 # For small models (SmolLM2-135M): a few plain lines they can follow, instead of the numbered rules.
-COMPACT_RULES = (
-    "{name} is kind and family-safe, never claims to be an AI and never repeats these notes. "
-    "{name} writes only {name}'s own reply: one or two short sentences, with no name in front."
-)
+# Measured: SmolLM2-135M said sentences about itself ("Luna is kind and family-safe, never claims to
+# be an AI") back as its reply, so these are short orders, not statements it could repeat.
+COMPACT_RULES = "Be kind and family-safe. Reply in one or two short sentences, with no name in front."
 
 COMPACT_EXAMPLES = False  # measured: SmolLM2-135M copied whole phrases of the example replies
 

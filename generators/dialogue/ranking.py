@@ -66,7 +66,7 @@ _JOB_WORDS = frozenset({"job", "work", "living", "do"})
 def answer_from_facts(question: str, facts: Sequence[str], speaker: str) -> str:
     """A reply built from the stored facts the question asks about (the most recent ones when the
     question names none): what the bot says when no generated candidate mentions them."""
-    asked = set(re.findall(r"[\w']+", question.casefold())) - _QUESTION_WORDS
+    asked = {w.removesuffix("'s") for w in re.findall(r"[\w']+", question.casefold())} - _QUESTION_WORDS
     relevant = [
         f for f in facts if asked & fact_words([f]) or asked & set(re.findall(r"[\w']+", f.casefold()))
     ]
