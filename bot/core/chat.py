@@ -177,7 +177,8 @@ class ChatService:
         """When the streamed reply fails a check, more candidates (if the engine is fast enough to
         stay within CANDIDATE_BUDGET_S), and the best by the checks. A question about the stored
         facts (`asked`) that no candidate answers is answered from the facts themselves."""
-        told = fact_words(asked)
+        # Only fact words the question does not already say count as an answer ("dog" in "my dog's name").
+        told = fact_words(asked) - fact_words([situation.user_text.replace("'s", "")])
 
         def good(text: str, failed: tuple[str, ...]) -> bool:
             usable = not failed and _usable(text, situation.language, avoid)

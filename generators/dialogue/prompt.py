@@ -196,7 +196,7 @@ def _compact_system_text(persona: Persona, name: str, speaker: str, language: st
     if persona.speaking_style.strip():
         lines.append(f"Style: {_first_sentence(persona.speaking_style)}")
     lang_name = prompt_language_name(language)
-    lines.append(f"You are chatting with {speaker}. Answer {speaker}'s last message in {lang_name}.")
+    lines.append(f"You are chatting with {speaker}. Reply now to {speaker}'s latest message, in {lang_name}.")
     lines.append(COMPACT_RULES.format(name=name))
     if p.facts:
         lines.append(f"What {name} knows about {speaker}:")
