@@ -19,7 +19,7 @@ llama_cpp = pytest.importorskip(
 from generators.dialogue.llamacpp_chat import GGUFError, LlamaCppChat, check_gguf  # noqa: E402
 
 SYSTEM = ChatTurn("system", "You are Luna, a cheerful travel guide. Reply in one or two short sentences.")
-GREEDY = GenerationConfig(max_new_tokens=24, temperature=0.0, seed=1)
+GREEDY = GenerationConfig(max_new_tokens=24, temperature=0.0, seed=1, timeout_s=600)  # a busy CI host
 
 
 @pytest.fixture(scope="module")
