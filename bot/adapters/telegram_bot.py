@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -397,11 +398,9 @@ class TelegramAdapter:
             return
         async with self._turn(update) as ours:
             if ours:
-                await self._answer_callback(query.message, update)
+                await self._answer_callback(query, query.message)
 
-    async def _answer_callback(self, message: Message, update: Update) -> None:
-        query = update.callback_query
-        assert query is not None
+    async def _answer_callback(self, query: CallbackQuery, message: Message) -> None:
         try:
             await query.answer()
         except TelegramError:
