@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base_url: str | None = None
     telegram_file_base_url: str | None = None
+    # Webhook mode with QUEUE_URL: how long an update waits for earlier ones of its chat to arrive.
+    telegram_order_window_s: float = Field(0.5, ge=0)
 
     image_model: str | None = None
     image_backend: Literal["auto", "diffusers", "illustrated"] = "auto"
