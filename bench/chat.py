@@ -1,9 +1,13 @@
 """Chat model speed: cold and warm load, time to first token, and tokens/s through the bot's path.
 
-The bot's path (prompt build + stream + stop handling + trim) is compared with a bare
-`model.generate` on the same model, prompt ids, seed and token count, in the same run.
-`--quick` uses the tiny random test model (a CI smoke of this script); the default runs the
-packaged SmolLM2-135M-Instruct, converting it into a fresh temporary cache to time the cold load.
+Both engines run in the same process, llama.cpp first (so its RSS is read before torch loads):
+- llama.cpp on the packaged GGUF: the bot's path (prompt build + stream + stops + trim) against a
+  bare `Llama.generate` on the same token ids, seed and token count; first token with a cold
+  prompt and with a reused prefix (the channel's second turn); decode tokens/s, load time, RSS.
+- transformers: the bot's path against a bare `model.generate`, as before.
+`--quick` (CI smoke) uses the tiny random model for transformers and few tokens for llama.cpp;
+the default runs the packaged SmolLM2-135M-Instruct, converting it into a fresh temporary cache
+to time transformers' cold load.
 """
 
 from __future__ import annotations
@@ -15,18 +19,22 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from common import Row, emit, peak_rss_mb
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from generators.dialogue.base import GenerationConfig  # noqa: E402
-from generators.dialogue.loader import PACKAGED_MODEL  # noqa: E402
+from generators.dialogue.base import ChatTurn, GenerationConfig  # noqa: E402
+from generators.dialogue.loader import PACKAGED_MODEL, gguf_source  # noqa: E402
 from generators.dialogue.prompt import HistoryLine, build_prompt  # noqa: E402
 from generators.dialogue.replies import trim_reply  # noqa: E402
 from generators.dialogue.transformers_chat import TransformersChat  # noqa: E402
 from personas.model import Persona  # noqa: E402
+
+if TYPE_CHECKING:
+    from generators.dialogue.llamacpp_chat import LlamaCppChat
 
 LUNA = Persona(
     id="luna",
@@ -52,7 +60,7 @@ def load(model: str, cache_dir: Path, quantize: bool) -> tuple[TransformersChat,
     return chat, time.perf_counter() - t0
 
 
-def bench_prompt(chat: TransformersChat, config: GenerationConfig):
+def bench_prompt(chat: TransformersChat | LlamaCppChat, config: GenerationConfig):
     """The same persona prompt for both paths, so they generate from identical ids."""
     return build_prompt(
         LUNA,
@@ -66,7 +74,9 @@ def bench_prompt(chat: TransformersChat, config: GenerationConfig):
     )
 
 
-async def bot_path(chat: TransformersChat, config: GenerationConfig) -> tuple[float, float, int, str]:
+async def bot_path(
+    chat: TransformersChat | LlamaCppChat, config: GenerationConfig
+) -> tuple[float, float, int, str]:
     """Prompt build + stream + trim, as the core does it: (ttft s, total s, new tokens, reply)."""
     t0 = time.perf_counter()
     prompt = bench_prompt(chat, config)
@@ -76,6 +86,7 @@ async def bot_path(chat: TransformersChat, config: GenerationConfig) -> tuple[fl
         top_p=config.top_p,
         seed=config.seed,
         stop=prompt.stop,
+        session=config.session,
     )
     ttft = 0.0
     raw = ""
@@ -111,6 +122,115 @@ def bare_generate(chat: TransformersChat, config: GenerationConfig, tokens: int)
     return time.perf_counter() - t0, int(out.shape[1] - ids.shape[1])
 
 
+async def first_token(chat: LlamaCppChat, turns: list[ChatTurn], config: GenerationConfig) -> float:
+    """Seconds until the first streamed text of a reply (the rest is read and dropped)."""
+    t0 = time.perf_counter()
+    first = 0.0
+    async for _chunk in chat.stream(turns, config):
+        first = first or time.perf_counter() - t0
+    return first
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process, in MB."""
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def llama_rows(tokens: int, reps: int) -> list[Row]:
+    """llama.cpp on the packaged GGUF: bot path vs bare Llama.generate, cold and warm first token."""
+    from generators.dialogue.llamacpp_chat import LlamaCppChat, llama_cpp_available
+
+    usable, why = llama_cpp_available()
+    if not usable:
+        return [Row("llama.cpp", "not usable", "", why[:80])]
+    source = gguf_source(PACKAGED_MODEL)
+    assert source is not None
+    before = rss_mb()
+    t0 = time.perf_counter()
+    chat = LlamaCppChat.from_pretrained(source[0], name=source[1])
+    load_s = time.perf_counter() - t0
+    llama = chat.llama
+    cold_ttft, warm_ttft, warm_eval, bot_rates, bare_rates, decode_rates, totals = [], [], [], [], [], [], []
+    prompt_tokens = 0
+    for rep in range(reps + 1):  # the first round warms up and is not counted
+        cfg = GenerationConfig(
+            max_new_tokens=tokens, temperature=0.7, top_p=0.9, seed=1234 + rep, session=f"bench{rep}"
+        )
+        chat.cache.clear()
+        llama.reset()
+        ttft, total, n, reply = asyncio.run(bot_path(chat, cfg))
+        # The same channel's next turn: its prompt starts with everything evaluated so far.
+        prompt = bench_prompt(chat, cfg)
+        follow = [*prompt.turns, ChatTurn("assistant", reply), ChatTurn("user", "Ana: Sounds lovely! When?")]
+        stream_cfg = GenerationConfig(max_new_tokens=8, temperature=0.7, seed=cfg.seed, session=cfg.session)
+        first = asyncio.run(first_token(chat, follow, stream_cfg))
+        assert chat.last_output is not None
+        ids = chat.prompt_ids(prompt.turns)
+        prompt_tokens = len(ids)
+        llama.reset()
+        llama.set_seed(cfg.seed or 0)
+        t2 = time.perf_counter()
+        got, bare_first = 0, 0.0
+        for _token in llama.generate(ids, temp=0.7, top_p=0.9, top_k=0, min_p=0.0, repeat_penalty=1.0):
+            got += 1
+            bare_first = bare_first or time.perf_counter() - t2
+            if got >= n:
+                break
+        bare_s = time.perf_counter() - t2
+        if rep == 0:
+            continue
+        cold_ttft.append(ttft)
+        warm_ttft.append(first)
+        warm_eval.append(chat.last_output.extra["evaluated_prompt_tokens"])
+        bot_rates.append(n / total)
+        bare_rates.append(got / bare_s)
+        if got > 1:
+            decode_rates.append((got - 1) / (bare_s - bare_first))
+        totals.append(total)
+    bot, bare = statistics.median(bot_rates), statistics.median(bare_rates)
+    threads = llama.context_params.n_threads
+    return [
+        Row(
+            "llama.cpp model",
+            f"{source[1]} GGUF",
+            "",
+            f"{threads} threads, {reps} replies <= {tokens} tokens",
+        ),
+        Row("llama.cpp load", load_s, "s", "no conversion"),
+        Row("llama.cpp prompt tokens", prompt_tokens, "tok", "same ids for bot and bare"),
+        Row("llama.cpp first token, cold prompt", statistics.median(cold_ttft), "s", "goal <= 1.5"),
+        Row("llama.cpp first token, reused prefix", statistics.median(warm_ttft), "s", "goal <= 0.3"),
+        Row(
+            "llama.cpp prompt tokens evaluated, 2nd turn",
+            int(statistics.median(warm_eval)),
+            "tok",
+            "the rest reused",
+        ),
+        Row("llama.cpp tokens/s, bot path", bot, "tok/s", "prompt + stream + trim, cold prompt"),
+        Row("llama.cpp tokens/s, bare Llama.generate", bare, "tok/s", "same ids, seed, token count"),
+        Row("llama.cpp bot / bare ratio (medians)", bot / bare if bare else 0.0, "x", "goal >= 0.95"),
+        Row(
+            "llama.cpp decode tokens/s",
+            statistics.median(decode_rates) if decode_rates else 0.0,
+            "tok/s",
+            "after the first token",
+        ),
+        Row(
+            "llama.cpp reply time (median)",
+            statistics.median(totals),
+            "s",
+            f"<= {tokens} tokens; goal <= 1.5 for 64",
+        ),
+        Row(
+            "llama.cpp RSS after load + replies",
+            rss_mb(),
+            "MB",
+            f"{before:.0f} MB before loading; goal < 600",
+        ),
+    ]
+
+
 def main() -> None:
     """Run the measurements and print the table."""
     ap = argparse.ArgumentParser(description=__doc__)
@@ -118,9 +238,14 @@ def main() -> None:
     ap.add_argument("--tokens", type=int, default=64, help="max new tokens per reply")
     ap.add_argument("--reps", type=int, default=5, help="replies per path, interleaved (median and best)")
     ap.add_argument("--quantize", action="store_true", help="ask for int8 (applies to models >= 300M params)")
+    ap.add_argument("--engine", choices=("both", "llama.cpp", "transformers"), default="both")
     args = ap.parse_args()
     if args.quick:
         args.tokens, args.reps = min(args.tokens, 24), min(args.reps, 2)
+    llama = llama_rows(args.tokens, args.reps) if args.engine != "transformers" else []
+    if args.engine == "llama.cpp":
+        emit("bench/chat.py", llama)
+        return
 
     with tempfile.TemporaryDirectory(prefix="bench-chat-") as tmp:
         cache = Path(tmp)
@@ -179,7 +304,7 @@ def main() -> None:
             ),
             Row("peak RSS", peak_rss_mb(), "MB", "whole run incl. cold load"),
         ]
-        emit("bench/chat.py", rows)
+        emit("bench/chat.py", llama + rows)
         if not args.quick and os.environ.get("BENCH_MACHINE") != "1":
             print("\nsample reply:", replies[0])
 

@@ -20,6 +20,7 @@ MARK = "BENCH\t"
 SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
     "core.py": ([], ["--smoke"]),
     "chat.py": ([], ["--quick"]),
+    "dialogue.py": ([], ["--smoke"]),
     "adventure.py": ([], ["--smoke"]),
     "load.py": ([], ["--smoke"]),
     "killstore.py": ([], ["--rounds", "5"]),

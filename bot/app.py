@@ -194,6 +194,8 @@ async def _load_dialogue(settings: Settings) -> DialogueBackend:
     log.info("chat model: %s", loaded.description)
     if loaded.fallback_reason:
         log.warning("chat model fallback: %s", loaded.fallback_reason)
+    if loaded.engine_reason:
+        log.warning("chat engine: transformers instead of llama.cpp: %s", loaded.engine_reason)
     return loaded.backend
 
 

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 60.0
     llm_temperature: float = 0.3  # the packaged 135M model loops and drifts off-language at 0.7
     llm_quantize: bool = True
+    llm_engine: Literal["auto", "llama.cpp", "transformers"] = "auto"  # auto: llama.cpp for GGUF models
+    llm_threads: int | None = Field(default=None, ge=1)  # llama.cpp threads; unset follows the cores
+    llm_prefix_cache_mb: int = Field(default=256, ge=0)  # evaluated prompt prefixes kept for reuse
+    llm_min_p: float = 0.1
+    llm_repeat_penalty: float = 1.15
+    llm_prompt_style: Literal["auto", "full", "compact"] = "auto"  # auto: compact for the packaged model
+    llm_candidates: int = Field(default=3, ge=1)  # best-of-N when a reply fails the checks (fast engines)
 
     default_persona: str = "luna"
     max_message_chars: int = 4000
@@ -59,6 +66,8 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base_url: str | None = None
     telegram_file_base_url: str | None = None
+    # Webhook mode with QUEUE_URL: how long an update waits for earlier ones of its chat to arrive.
+    telegram_order_window_s: float = Field(0.5, ge=0)
 
     image_model: str | None = None
     image_backend: Literal["auto", "diffusers", "illustrated"] = "auto"
@@ -140,4 +149,7 @@ class Settings(BaseSettings):
             api_key=self.llm_api_key.get_secret_value() if self.llm_api_key else None,
             quantize=self.llm_quantize,
             context_tokens=self.llm_context_tokens,
+            engine=self.llm_engine,
+            threads=self.llm_threads,
+            prefix_cache_mb=self.llm_prefix_cache_mb,
         )

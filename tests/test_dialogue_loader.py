@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.settings import Settings
+from generators.dialogue.llamacpp_chat import llama_cpp_available
 from generators.dialogue.loader import DialogueOptions, describe_dialogue, load_dialogue
 from generators.dialogue.openai_http import OpenAIChat
 from generators.dialogue.transformers_chat import (
@@ -80,3 +81,16 @@ def test_incomplete_caches_and_dead_temp_dirs(tmp_path: Path):
     _remove_stale_temp_dirs(tmp_path, "smollm2-135m-instruct")
     assert not dead.exists() and live.exists()
     assert not cache_is_complete(live)
+
+
+def test_describe_says_which_engine_runs_a_gguf_model_and_why(tmp_path: Path):
+    usable, why = llama_cpp_available()
+    text = describe_dialogue(settings(tmp_path))
+    if usable:
+        assert f"engine: llama.cpp ({why}" in text and "threads" in text
+    else:
+        assert f"engine: transformers, because {why}" in text and "make llama" in text
+    forced = describe_dialogue(settings(tmp_path, llm_engine="transformers"))
+    assert "engine: transformers (LLM_ENGINE=transformers)" in forced
+    missing = describe_dialogue(settings(tmp_path, llm_model=str(tmp_path / "none.gguf")))
+    assert "unusable: GGUF file not found" in missing and "falls back to the packaged model" in missing

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
@@ -41,6 +45,9 @@ from bot.core.registry import Registry
 from bot.core.router import normalise_text
 from bot.core.streaming import INDICATOR, split_text
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.adapters.telegram_order import RedisChatOrder
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +257,14 @@ class TelegramAdapter:
         self.app = builder.build()
         self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
         self._publish: asyncio.Task | None = None
+        # Webhook posts may reach several processes: with Redis, each chat's updates take turns.
+        self.order: RedisChatOrder | None = None
+        if settings.telegram_webhook_url and settings.queue_url:
+            from bot.adapters.telegram_order import RedisChatOrder  # redis: the `scale` extra
+
+            self.order = RedisChatOrder(
+                settings.queue_url.get_secret_value(), window_s=settings.telegram_order_window_s
+            )
         self.app.add_handler(CallbackQueryHandler(self._on_callback))
         self.app.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, self._on_message))
         self.app.add_error_handler(self._on_error)
@@ -376,24 +391,40 @@ class TelegramAdapter:
         )
 
     # -------------------------------------------------------------- handlers
+    @contextlib.asynccontextmanager
+    async def _turn(self, update: Update) -> AsyncIterator[bool]:
+        """Wait for the update's turn in its chat (across processes); False: another took it."""
+        chat = update.effective_chat
+        if self.order is None or chat is None:
+            yield True
+            return
+        async with self.order.turn(chat.id, update.update_id) as ours:
+            yield ours
+
     async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is None or message.from_user is None:
             return
         if message.from_user.is_bot and not _is_anonymous_admin(message):
             return
-        incoming = await self.to_incoming(message)
-        await self.core.handle(incoming, self.output_for(message))
+        async with self._turn(update) as ours:
+            if ours:
+                incoming = await self.to_incoming(message)
+                await self.core.handle(incoming, self.output_for(message))
 
     async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None or query.message is None or not isinstance(query.message, Message):
             return
+        async with self._turn(update) as ours:
+            if ours:
+                await self._answer_callback(query, query.message)
+
+    async def _answer_callback(self, query: CallbackQuery, message: Message) -> None:
         try:
             await query.answer()
         except TelegramError:
             log.debug("answering a callback query failed", exc_info=True)
-        message = query.message
         user = to_user(query.from_user, is_admin=message.chat.type == ChatType.PRIVATE)
         incoming = IncomingMessage(
             user=user, channel=to_channel(message), text="", message_id=str(message.message_id)
@@ -466,3 +497,5 @@ class TelegramAdapter:
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
+        if self.order is not None:
+            await self.order.aclose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from bot.core.clock import Clock
@@ -14,12 +15,17 @@ from bot.core.ports import Memory
 from bot.core.streaming import StreamRelay
 from bot.settings import Settings
 from generators.dialogue.base import ChatTurn, DialogueBackend, GenerationConfig
+from generators.dialogue.checks import ReplySituation
+from generators.dialogue.history_window import HistoryWindow
 from generators.dialogue.prompt import HistoryLine, PromptOutput, build_prompt
-from generators.dialogue.replies import first_paragraph, is_degenerate, trim_reply
+from generators.dialogue.ranking import answer_from_facts, fact_hits, fact_words, is_memory_question, rank
+from generators.dialogue.replies import clean_reply, is_degenerate
 from generators.errors import InputError
 from generators.lang import detect_language, language_name
 
 log = logging.getLogger(__name__)
+# More candidates are generated only while the whole reply stays within this (fast engines only).
+CANDIDATE_BUDGET_S = 2.5
 
 
 def _norm(text: str) -> str:
@@ -51,6 +57,12 @@ class ChatService:
         self.memory = memory
         self.journal_provider = journal
         self._notified: set[tuple[str, str]] = set()
+        style = settings.llm_prompt_style
+        self.prompt_style = (
+            ("compact" if settings.uses_packaged_model else "full") if style == "auto" else style
+        )
+        lines = min(settings.recent_turns, 6) if self.prompt_style == "compact" else settings.recent_turns
+        self._window = HistoryWindow(max_lines=lines, keep_lines=max(2, lines // 2))
 
     def reply_language(self, text: str, ui_lang: str) -> str:
         """The language the reply should be written in (the user's, when the model can write it)."""
@@ -70,11 +82,15 @@ class ChatService:
         # Others may have spoken since, so it is dropped by id, not by position.
         history_rows = [r for r in history_rows if r.id != stored_id][-self.settings.recent_turns :]
         # A looping reply left in the history would be copied by the model, so it is not shown again.
-        history = [
-            HistoryLine(speaker=r.speaker, role=r.role, text=r.text)
-            for r in history_rows
-            if not (r.role == "assistant" and is_degenerate(r.text))
-        ]
+        # The window only grows between turns, so an engine can reuse the evaluated prompt prefix.
+        history = self._window.select(
+            ctx.channel_key,
+            [
+                (r.id, HistoryLine(speaker=r.speaker, role=r.role, text=r.text))
+                for r in history_rows
+                if not (r.role == "assistant" and is_degenerate(r.text))
+            ],
+        )
         facts = [f.text for f in await memory.facts.list(ctx.user_key)]
         journal = await self.journal_provider(ctx.user_key, answer_lang) if self.journal_provider else []
 
@@ -89,6 +105,7 @@ class ChatService:
                 count_tokens=self.dialogue.count_tokens,
                 budget_tokens=max(256, self.dialogue.context_tokens - self.settings.llm_max_new_tokens),
                 journal=journal,
+                style=self.prompt_style,
             )
 
         prompt = prompt_for(history)
@@ -99,7 +116,11 @@ class ChatService:
             temperature=self.settings.llm_temperature,
             stop=prompt.stop,
             timeout_s=self.settings.llm_timeout_s,
+            min_p=self.settings.llm_min_p,
+            repeat_penalty=self.settings.llm_repeat_penalty,
+            session=ctx.channel_key,
         )
+        started = time.monotonic()
         await ctx.out.typing()
         relay = StreamRelay(ctx.out, self.clock)
         raw = ""
@@ -120,7 +141,21 @@ class ChatService:
             log.exception("dialogue backend failed")
             await self._fail(relay, ctx, "model_failed")
             raise UserFacingError("handled") from exc
-        final = first_paragraph(trim_reply(raw, prompt.stop, names=(ctx.persona.name,)))
+        final = clean_reply(raw, prompt.stop, ctx.persona.name)
+        situation = ReplySituation(
+            persona=ctx.persona.name,
+            speaker=ctx.msg.user.display_name,
+            language=answer_lang,
+            user_text=ctx.msg.text,
+            # The system prompt counts too: a small model may say its own notes back.
+            earlier=[line.text for line in history] + prompt.turns[0].content.splitlines(),
+            people_lines=[line.text for line in history if line.role == "user"] + facts,
+            others=sorted(
+                {line.speaker for line in history if line.role == "user"} - {ctx.msg.user.display_name}
+            ),
+        )
+        asked = facts if facts and is_memory_question(ctx.msg.text) else []
+        final = await self._best_of(prompt, config, final, situation, asked, avoid, started)
         if not _usable(final, answer_lang, avoid):
             # The retry sees only what people said, so there is no earlier reply to copy.
             people_only = prompt_for([line for line in history if line.role != "assistant"])
@@ -128,6 +163,52 @@ class ChatService:
         await relay.finish(final)
         await memory.messages.add(ctx.channel_key, None, ctx.persona.name, "assistant", final)
         return final
+
+    async def _best_of(
+        self,
+        prompt: PromptOutput,
+        config: GenerationConfig,
+        first: str,
+        situation: ReplySituation,
+        asked: list[str],
+        avoid: set[str],
+        started: float,
+    ) -> str:
+        """When the streamed reply fails a check, more candidates (if the engine is fast enough to
+        stay within CANDIDATE_BUDGET_S), and the best by the checks. A question about the stored
+        facts (`asked`) that no candidate answers is answered from the facts themselves."""
+        # Only fact words the question does not already say count as an answer ("dog" in "my dog's name").
+        told = fact_words(asked) - fact_words([situation.user_text.replace("'s", "")])
+
+        def good(text: str, failed: tuple[str, ...]) -> bool:
+            usable = not failed and _usable(text, situation.language, avoid)
+            return usable and (not told or fact_hits(text, told) > 0)
+
+        if good(first, rank([first], situation, told)[0][1].failed):
+            return first
+        one = time.monotonic() - started
+        candidates = [first]
+        for i in range(1, self.settings.llm_candidates):
+            if time.monotonic() - started + one > CANDIDATE_BUDGET_S:
+                break
+            seed = None if config.seed is None else config.seed + i
+            shorter = dataclasses.replace(config, seed=seed, max_new_tokens=min(config.max_new_tokens, 64))
+            try:
+                out = await self.dialogue.generate(prompt.turns, shorter)
+            except Exception:
+                log.warning("extra candidate failed", exc_info=True)
+                break
+            candidates.append(clean_reply(out.text, prompt.stop, situation.persona))
+            if good(candidates[-1], rank(candidates[-1:], situation, told)[0][1].failed):
+                return candidates[-1]
+        ranked = rank([c for c in candidates if _usable(c, situation.language, avoid)], situation, told)
+        if told:
+            # A memory answer that misses the fact, or says it as the person's own line, is worse
+            # than the fact told back.
+            return answer_from_facts(situation.user_text, asked, situation.speaker) or (
+                ranked[0][0] if ranked else first
+            )
+        return ranked[0][0] if ranked else first
 
     async def _second_try(
         self,
@@ -147,7 +228,7 @@ class ChatService:
         except Exception:
             log.warning("second try failed", exc_info=True)
         else:
-            again = first_paragraph(trim_reply(out.text, config.stop, names=(ctx.persona.name,)))
+            again = clean_reply(out.text, config.stop, ctx.persona.name)
             if _usable(again, language, avoid):
                 return again
         return ctx.persona.greeting or "…"

@@ -28,6 +28,9 @@ class GenerationConfig:
     seed: int | None = None
     stop: tuple[str, ...] = ()
     timeout_s: float = 60.0
+    min_p: float = 0.0  # drop tokens below min_p x the top token's probability (llama.cpp)
+    repeat_penalty: float = 1.0  # >1 discourages tokens already in the context (llama.cpp)
+    session: str | None = None  # who the prompt belongs to (a channel): prefix reuse is kept per session
 
 
 @dataclass(frozen=True, slots=True)

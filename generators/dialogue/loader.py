@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 from generators.dialogue.base import DialogueBackend
 from generators.dialogue.transformers_chat import (
@@ -31,15 +32,20 @@ class DialogueOptions:
     api_key: str | None = field(default=None, repr=False)
     quantize: bool = True
     context_tokens: int = 2048
+    engine: Literal["auto", "llama.cpp", "transformers"] = "auto"  # auto: llama.cpp for GGUF files
+    threads: int | None = None  # llama.cpp threads; None follows the cores this process may use
+    prefix_cache_mb: int = 256  # evaluated prompt prefixes kept for reuse (llama.cpp)
 
 
 @dataclass(frozen=True, slots=True)
 class LoadedDialogue:
-    """The chat backend in use, a one-line description, and why a fallback was taken (if one was)."""
+    """The chat backend in use, a one-line description, why a fallback model was taken (if one was),
+    and why a GGUF model runs on transformers instead of llama.cpp (if it does)."""
 
     backend: DialogueBackend
     description: str
     fallback_reason: str | None = None
+    engine_reason: str | None = None
 
 
 def _load_transformers(model: str, options: DialogueOptions) -> DialogueBackend:
@@ -54,10 +60,67 @@ def _load_transformers(model: str, options: DialogueOptions) -> DialogueBackend:
     )
 
 
-def load_dialogue(options: DialogueOptions) -> LoadedDialogue:
-    """Build the configured backend: OpenAI-compatible HTTP, a transformers model, or the packaged default.
+def gguf_source(model: str) -> tuple[Path, str, frozenset[str]] | None:
+    """The GGUF file behind a model setting (packaged key or a path ending in .gguf), its display
+    name and languages; None for Hugging Face ids and transformers folders."""
+    if model.startswith(PACKAGED_PREFIX):
+        key = model[len(PACKAGED_PREFIX) :]
+        return packaged_gguf(key), PACKAGED[key][1], guess_languages(key)
+    if model.lower().endswith(".gguf"):
+        path = Path(model).expanduser()
+        return path, path.stem, guess_languages(path.name)
+    return None
 
-    A custom transformers model that fails to load falls back to the packaged model, with the reason.
+
+def _load_llama_cpp(
+    gguf: Path, name: str, languages: frozenset[str], options: DialogueOptions
+) -> LoadedDialogue:
+    from generators.dialogue.llamacpp_chat import LlamaCppChat, default_threads
+
+    threads = options.threads or default_threads()
+    backend = LlamaCppChat.from_pretrained(
+        gguf,
+        name=name,
+        languages=languages,
+        context_tokens=options.context_tokens,
+        threads=threads,
+        cache_bytes=options.prefix_cache_mb * 1024 * 1024,
+    )
+    langs = ", ".join(sorted(backend.languages))
+    how = "set by LLM_THREADS" if options.threads else "the cores this process may use"
+    return LoadedDialogue(
+        backend,
+        f"llama.cpp {name} ({gguf.name}), {threads} threads ({how}), context {backend.context_tokens} "
+        f"tokens, prompt-prefix reuse up to {options.prefix_cache_mb} MB, writes: {langs}",
+    )
+
+
+def _load_local(model: str, options: DialogueOptions) -> LoadedDialogue:
+    """One local model: llama.cpp for a GGUF file when it is usable, transformers otherwise."""
+    from generators.dialogue.llamacpp_chat import llama_cpp_available
+
+    source = gguf_source(model)
+    engine_reason = None
+    if source is not None:
+        usable, why = llama_cpp_available()
+        if options.engine == "transformers":
+            engine_reason = "LLM_ENGINE=transformers"
+        elif usable:
+            return _load_llama_cpp(*source, options)
+        else:
+            engine_reason = why
+        if not model.startswith(PACKAGED_PREFIX):
+            raise RuntimeError(f"a GGUF file needs llama.cpp: {engine_reason}")
+        log.warning("packaged chat model on transformers, not llama.cpp: %s", engine_reason)
+    backend = _load_transformers(model, options)
+    return LoadedDialogue(backend, _transformers_description(backend, options), engine_reason=engine_reason)
+
+
+def load_dialogue(options: DialogueOptions) -> LoadedDialogue:
+    """Build the configured backend: OpenAI-compatible HTTP, a GGUF file on llama.cpp, a transformers
+    model, or the packaged default (llama.cpp when it is installed, transformers otherwise).
+
+    A custom model that fails to load falls back to the packaged model, with the reason.
     """
     if options.base_url:
         from generators.dialogue.openai_http import OpenAIChat
@@ -67,17 +130,28 @@ def load_dialogue(options: DialogueOptions) -> LoadedDialogue:
         )
         return LoadedDialogue(backend, f"OpenAI-compatible server {backend.name}")
     try:
-        backend = _load_transformers(options.model, options)
-        return LoadedDialogue(backend, _transformers_description(backend, options))
+        return _load_local(options.model, options)
     except Exception as exc:
-        if options.model == PACKAGED_MODEL:
+        if options.model != PACKAGED_MODEL:
+            reason = f"could not load chat model {options.model!r} ({type(exc).__name__}: {exc}); using the packaged model"
+        elif options.engine != "transformers":
+            # A broken packaged GGUF on llama.cpp: transformers may still read it.
+            reason = f"llama.cpp could not load the packaged model ({type(exc).__name__}: {exc})"
+            log.warning("%s; trying transformers", reason)
+            try:
+                backend = _load_transformers(options.model, options)
+            except Exception as exc2:
+                raise RuntimeError(
+                    f"could not load the packaged chat model: {type(exc2).__name__}: {exc2}"
+                ) from exc2
+            return LoadedDialogue(backend, _transformers_description(backend, options), engine_reason=reason)
+        else:
             raise RuntimeError(
                 f"could not load the packaged chat model: {type(exc).__name__}: {exc}"
             ) from exc
-        reason = f"could not load chat model {options.model!r} ({type(exc).__name__}: {exc}); using the packaged model"
         log.warning("%s", reason)
-    backend = _load_transformers(PACKAGED_MODEL, options)
-    return LoadedDialogue(backend, _transformers_description(backend, options), fallback_reason=reason)
+    loaded = _load_local(PACKAGED_MODEL, options)
+    return replace(loaded, fallback_reason=reason)
 
 
 def _transformers_description(backend: DialogueBackend, options: DialogueOptions) -> str:
@@ -92,6 +166,17 @@ def describe_dialogue(options: DialogueOptions) -> str:
         return f"OpenAI-compatible server at {options.base_url}, model {options.model!r} ({auth})"
     quant = "int8 dynamic quantisation (models over 300M parameters)" if options.quantize else "fp32"
     model = options.model
+    engine = _describe_engine(options)
+    if model.lower().endswith(".gguf") and not model.startswith(PACKAGED_PREFIX):
+        path = Path(model).expanduser()
+        try:
+            from generators.dialogue.llamacpp_chat import check_gguf
+
+            check_gguf(path)
+            state = f"GGUF file {path.resolve()}"
+        except ValueError as exc:
+            state = f"unusable: {exc}"
+        return f"{state}; engine: {engine}; falls back to the packaged model"
     if model.startswith(PACKAGED_PREFIX):
         key = model[len(PACKAGED_PREFIX) :]
         if key not in PACKAGED:
@@ -109,7 +194,7 @@ def describe_dialogue(options: DialogueOptions) -> str:
         )
         langs = ", ".join(sorted(guess_languages(key)))
         # 135M parameters is under QUANTIZE_MIN_PARAMS, so the packaged model always runs in fp32.
-        return f"packaged {display} ({gguf}); {state}; fp32; writes: {langs}"
+        return f"packaged {display} ({gguf}); engine: {engine}; transformers fallback: {state}, fp32; writes: {langs}"
     langs = ", ".join(sorted(guess_languages(model)))
     if Path(model).exists():
         where = f"local folder {Path(model).resolve()}"
@@ -118,3 +203,17 @@ def describe_dialogue(options: DialogueOptions) -> str:
     return (
         f"transformers model {model!r} ({where}); {quant}; writes: {langs}; falls back to the packaged model"
     )
+
+
+def _describe_engine(options: DialogueOptions) -> str:
+    """Which engine a GGUF model gets, and why."""
+    from generators.dialogue.llamacpp_chat import default_threads, llama_cpp_available
+
+    if options.engine == "transformers":
+        return "transformers (LLM_ENGINE=transformers)"
+    usable, why = llama_cpp_available()
+    if not usable:
+        return f"transformers, because {why}"
+    threads = options.threads or default_threads()
+    how = "LLM_THREADS" if options.threads else "cores available"
+    return f"llama.cpp ({why}, {threads} threads from {how}, prompt-prefix reuse up to {options.prefix_cache_mb} MB)"

@@ -126,3 +126,25 @@ def first_paragraph(text: str, max_sentences: int = 3) -> str:
         text = head
     pieces = [m.group(0) for m in _SENTENCE_PIECE.finditer(text) if m.group(0).strip()]
     return "".join(pieces[:max_sentences]).strip() or text
+
+
+_GREETING = r"(?:hi|hello|hey|oh|thanks|thank you|dear|well|yes|wow)"
+
+
+def drop_self_address(text: str, name: str) -> str:
+    """Remove the persona talking to itself: "Luna, what a day!" -> "What a day!",
+    "Hello Luna! I hope..." -> "Hello! I hope...". Small models copy the way people address it."""
+    if not name.strip():
+        return text
+    n = re.escape(name.strip())
+    out = re.sub(rf"\b({_GREETING}),?\s+{n}\b\s*", r"\1", text, flags=re.I)
+    out = re.sub(rf"(^|[.!?…]\s+){n}\s*,\s*", r"\1", out, flags=re.I)
+    out = re.sub(rf",\s*{n}\s*([.!?])", r"\1", out, flags=re.I)
+    out = re.sub(r"(^|[.!?…]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), out)
+    return out.strip() or text
+
+
+def clean_reply(raw: str, stop: tuple[str, ...], persona_name: str) -> str:
+    """What the bot shows of a generated reply: cut and trimmed, its first paragraph, and without
+    the persona addressing itself."""
+    return drop_self_address(first_paragraph(trim_reply(raw, stop, names=(persona_name,))), persona_name)
