@@ -219,3 +219,16 @@ async def test_the_terminal_writes_the_file_and_prints_its_path(make_core) -> No
     m = re.search(r"\[voice saved: (\S+\.ogg) \((\d+\.\d) s\)\]\n(.+)", stdout.getvalue())
     assert m is not None, stdout.getvalue()
     assert is_ogg_opus(Path(m.group(1)).read_bytes()) and "AI-generated" in m.group(3)
+
+
+async def test_forget_deletes_the_persons_voice_notes(make_core) -> None:
+    core = await make_core()
+    dm = Channel("web", "dm-ana", ChannelKind.DIRECT)
+    mine = (await say(core, ANA, "/say Remember the Pantheon at dawn.", dm)).voices[0][0].path
+    theirs = (await say(core, ADMIN, "/say Meet me at the Colosseum.")).voices[0][0].path
+    assert mine.is_file() and theirs.is_file()
+    await say(core, ANA, "/forget", dm)
+    done = await say(core, ANA, "yes", dm)
+    assert "forgotten" in done.text.lower()
+    assert not mine.exists(), "/forget removes the person's voice notes"
+    assert theirs.is_file(), "and only theirs"

@@ -225,17 +225,17 @@ class Voices(Feature):
         except Exception as err:  # SpeechEngineError, or anything the engine raised
             log.warning("voice engine failed: %s", err, exc_info=not isinstance(err, RuntimeError))
             raise UserFacingError("voice_failed") from err
-        path = await asyncio.to_thread(self._save, out.audio)
+        path = self.dir / f"{uuid.uuid4().hex}.ogg"
+        await self.adventures.own_file(ctx.user_key, str(path))  # recorded first, so /forget finds it
+        await asyncio.to_thread(self._save, path, out.audio)
         caption = ctx.text("voice_label", persona=ctx.persona.name)
         if out.truncated:
             caption += "\n" + ctx.text("voice_truncated", chars=len(out.text))
         await ctx.out.send_voice(VoiceNote(path, out.duration_s, out.mime), caption)
 
-    def _save(self, audio: bytes) -> Path:
+    def _save(self, path: Path, audio: bytes) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
-        path = self.dir / f"{uuid.uuid4().hex}.ogg"
         path.write_bytes(audio)
         old = sorted(self.dir.glob("*.ogg"), key=lambda p: p.stat().st_mtime)[:-KEEP_FILES]
         for stale in old:
             stale.unlink(missing_ok=True)
-        return path
