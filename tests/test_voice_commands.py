@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import AsyncIterator
 
 import pytest
 import soundfile as sf
@@ -14,6 +15,7 @@ from bot.adapters.telegram_bot import TelegramAdapter
 from bot.core.clock import FakeClock
 from bot.core.i18n import t
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
+from generators.dialogue.base import ChatTurn, DialogueOutput, GenerationConfig
 from generators.voice.ogg import is_ogg_opus
 from generators.voice.openai_http import OpenAISpeech
 from generators.voice.pipeline import VoicePipeline
@@ -37,6 +39,39 @@ async def say(core, user: User, text: str, channel: Channel = ROOM) -> Recording
 
 def _seconds(audio: bytes) -> float:
     return sf.info(io.BytesIO(audio)).duration
+
+
+class PlainChat:
+    """A chat backend with clean English replies, so the spoken reply does not depend on what the
+    tiny random model happens to write (its loops fall back to a bilingual greeting)."""
+
+    name = "plain-replies"
+    languages = frozenset({"en"})
+    context_tokens = 2048
+    REPLIES = (
+        "The Louvre at opening time is lovely.",
+        "Say hello to the river for me.",
+        "Rome has the best gelato.",
+    )
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def _next(self) -> str:
+        self.calls += 1
+        return self.REPLIES[(self.calls - 1) % len(self.REPLIES)]
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 4 + 1
+
+    async def stream(self, turns: list[ChatTurn], config: GenerationConfig) -> AsyncIterator[str]:
+        yield self._next()
+
+    async def generate(self, turns: list[ChatTurn], config: GenerationConfig) -> DialogueOutput:
+        return DialogueOutput(text=self._next())
+
+    async def aclose(self) -> None:
+        return None
 
 
 async def test_say_sends_a_labelled_voice_note_in_the_persona_voice(make_core) -> None:
@@ -74,7 +109,7 @@ async def test_long_text_is_capped_and_the_user_is_told(make_core) -> None:
 
 
 async def test_voice_on_makes_chat_replies_speak_and_off_stops_it(make_core) -> None:
-    core = await make_core()
+    core = await make_core(dialogue=PlainChat())
     on = await say(core, ANA, "/voice on")
     assert on.text == t("voice_on", "en", persona="Luna")
     chat = await say(core, ANA, "Luna, what should I see in Paris?")
