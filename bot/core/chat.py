@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from bot.core.clock import Clock
@@ -120,7 +119,7 @@ class ChatService:
             repeat_penalty=self.settings.llm_repeat_penalty,
             session=ctx.channel_key,
         )
-        started = time.monotonic()
+        started = self.clock.monotonic()
         await ctx.out.typing()
         relay = StreamRelay(ctx.out, self.clock)
         raw = ""
@@ -186,10 +185,10 @@ class ChatService:
 
         if good(first, rank([first], situation, told)[0][1].failed):
             return first
-        one = time.monotonic() - started
+        one = self.clock.monotonic() - started
         candidates = [first]
         for i in range(1, self.settings.llm_candidates):
-            if time.monotonic() - started + one > CANDIDATE_BUDGET_S:
+            if self.clock.monotonic() - started + one > CANDIDATE_BUDGET_S:
                 break
             seed = None if config.seed is None else config.seed + i
             shorter = dataclasses.replace(config, seed=seed, max_new_tokens=min(config.max_new_tokens, 64))
