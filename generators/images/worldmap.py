@@ -12,8 +12,8 @@ import io
 import math
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -428,8 +428,8 @@ def _place_labels(
     for number, tip, head, label in pins:
         text = _short(label)
         font = font_for(text, font_size, lang=lang)
-        l, t, r, b = d.textbbox((0, 0), text, font=font)
-        w, h = r - l, b - t
+        left, t, r, b = d.textbbox((0, 0), text, font=font)
+        w, h = r - left, b - t
         hx, hy = head
         gap = PIN_R + 5
         for x, y in (
@@ -446,7 +446,7 @@ def _place_labels(
             inside = cand[0] >= box[0] and cand[1] >= box[1] and cand[2] <= box[2] and cand[3] <= box[3]
             if inside and not any(_overlaps(cand, o) for o in taken):
                 taken.append(cand)
-                placed[number] = ((int(x) - l, int(y) - t, int(x + w) - l, int(y + h) - t), font, text)
+                placed[number] = ((int(x) - left, int(y) - t, int(x + w) - left, int(y + h) - t), font, text)
                 break
     return placed
 
