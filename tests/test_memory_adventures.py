@@ -43,3 +43,30 @@ async def test_an_entry_by_id_whoever_made_it(memory: Memory, memory_clock: Manu
     )
     assert await memory.adventures.get(trip + 1000) is None
     assert await memory.adventures.take_orphan_files() == [], "nothing is orphaned by adding trips"
+
+
+async def test_a_channels_trips_are_everyones_there_and_only_there(
+    memory: Memory, memory_clock: ManualClock
+) -> None:
+    other = "web:elsewhere"
+    await memory.users.upsert_user(ANA)  # Ben was never seen: his name comes back empty
+    for n, (who, channel) in enumerate(
+        [(ANA.key, ROOM.key), (BEN.key, ROOM.key), (ANA.key, other), (ANA.key, ROOM.key)], 1
+    ):
+        memory_clock.set(n)
+        await add_trip(memory, who, n, channel=channel)
+    trips = await memory.adventures.list_channel(ROOM.key)
+    assert [(t.trip.landmark_id, t.trip.user_key, t.traveller) for t in trips] == [
+        ("place4", ANA.key, "Ana"),
+        ("place2", BEN.key, ""),
+        ("place1", ANA.key, "Ana"),
+    ]
+    assert trips[0].trip.at == at(4) and trips[0].trip.channel_key == ROOM.key
+    assert [t.trip.landmark_id for t in await memory.adventures.list_channel(ROOM.key, limit=2)] == [
+        "place4",
+        "place2",
+    ]
+    assert [t.trip.landmark_id for t in await memory.adventures.list_channel(other)] == ["place3"]
+    assert await memory.adventures.list_channel("web:nobody") == []
+    await memory.users.forget(BEN.key)
+    assert [t.trip.user_key for t in await memory.adventures.list_channel(ROOM.key)] == [ANA.key, ANA.key]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.core.context import Context
 from bot.core.models import Channel, User
 from bot.core.output import Button
-from bot.memory.records import AdventureRecord, AvatarRecord, Fact, ForgetReport, StoredMessage
+from bot.memory.records import AdventureRecord, AvatarRecord, ChannelTrip, Fact, ForgetReport, StoredMessage
 from generators.dialogue.base import DialogueBackend
 from generators.voice.style import VoiceStyle
 from personas.model import Persona
@@ -138,6 +138,10 @@ class AdventureRepo(Protocol):
 
     async def get(self, adventure_id: int) -> AdventureRecord | None:
         """One journal entry by id, whoever made it."""
+        ...
+
+    async def list_channel(self, channel_key: str, limit: int = 100) -> builtins.list[ChannelTrip]:
+        """Everyone's trips made in one channel, newest first, with each traveller's display name."""
         ...
 
     async def own_file(self, user_key: str, path: str) -> None:

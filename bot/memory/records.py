@@ -59,6 +59,14 @@ class AdventureRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelTrip:
+    """A trip made in a channel, with the traveller's display name (for a channel's travel map)."""
+
+    trip: AdventureRecord
+    traveller: str
+
+
+@dataclass(frozen=True, slots=True)
 class ForgetReport:
     """What /forget removed. The caller deletes `files` (avatars, postcards) from disk."""
 

@@ -7,7 +7,7 @@ import builtins
 import asyncpg
 
 from bot.memory.postgres.base import PgShared, ensure_person
-from bot.memory.records import AdventureRecord
+from bot.memory.records import AdventureRecord, ChannelTrip
 from bot.memory.sqlite.adventures import PATHS_USED
 
 
@@ -69,6 +69,17 @@ class PgAdventures:
         """One journal entry by id, whoever made it (e.g. for a reroll button pressed by someone else)."""
         row = await self._db.fetchrow("SELECT * FROM adventures WHERE id = $1", int(adventure_id))
         return _record(row) if row else None
+
+    async def list_channel(self, channel_key: str, limit: int = 100) -> builtins.list[ChannelTrip]:
+        """Everyone's trips made in one channel, newest first, with each traveller's display name."""
+        rows = await self._db.fetch(
+            "SELECT a.*, COALESCE(u.display_name, '') AS traveller FROM adventures a "
+            "LEFT JOIN users u ON u.key = a.user_key WHERE a.channel_key = $1 "
+            "ORDER BY a.at DESC, a.id DESC LIMIT $2",
+            channel_key,
+            max(0, limit),
+        )
+        return [ChannelTrip(_record(r), r["traveller"]) for r in rows]
 
     async def own_file(self, user_key: str, path: str) -> None:
         """Record a file made for the person before it is written, so /forget finds it."""

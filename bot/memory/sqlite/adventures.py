@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import sqlite3
 
-from bot.memory.records import AdventureRecord
+from bot.memory.records import AdventureRecord, ChannelTrip
 from bot.memory.sqlite.base import Shared, ensure_person, parse_time
 from bot.memory.sqlite.writer import Tx
 
@@ -61,6 +61,16 @@ class SqliteAdventures:
         """One journal entry by id, whoever made it (e.g. for a reroll button pressed by someone else)."""
         row = await self._db.row("SELECT * FROM adventures WHERE id = ?", (int(adventure_id),))
         return _record(row) if row else None
+
+    async def list_channel(self, channel_key: str, limit: int = 100) -> builtins.list[ChannelTrip]:
+        """Everyone's trips made in one channel, newest first, with each traveller's display name."""
+        rows = await self._db.rows(
+            "SELECT a.*, COALESCE(u.display_name, '') AS traveller FROM adventures a "
+            "LEFT JOIN users u ON u.key = a.user_key WHERE a.channel_key = ? "
+            "ORDER BY a.at DESC, a.id DESC LIMIT ?",
+            (channel_key, max(0, limit)),
+        )
+        return [ChannelTrip(_record(r), r["traveller"]) for r in rows]
 
     async def own_file(self, user_key: str, path: str) -> None:
         """Record a file made for the person before it is written, so /forget finds it."""

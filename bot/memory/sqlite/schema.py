@@ -123,5 +123,8 @@ M3_PERSON_FILES: Migration = (
     "CREATE INDEX person_files_person ON person_files(person_id)",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (M1_CORE, M2_FEATURES, M3_PERSON_FILES)
+# 4: a channel's trips, newest first (/map channel).
+M4_CHANNEL_TRIPS: Migration = ("CREATE INDEX adventures_channel ON adventures(channel_key, at, id)",)
+
+MIGRATIONS: tuple[Migration, ...] = (M1_CORE, M2_FEATURES, M3_PERSON_FILES, M4_CHANNEL_TRIPS)
 SCHEMA_VERSION = len(MIGRATIONS)
