@@ -29,6 +29,7 @@ from bot.core.known import KnownIdentities
 from bot.core.memories import Memories
 from bot.core.ports import Speaker
 from bot.core.registry import Registry
+from bot.core.travel_map import TravelMaps
 from bot.core.voice import Voices
 from bot.health import Operations, OpsServer, StoreProbe
 from bot.memory.backend import open_memory
@@ -138,10 +139,11 @@ async def _compose(
         data_dir,
         unavailable_reason=unavailable,
     )
+    catalogue = Catalogue.load()
     adventures = Adventures(
         memory,
         dialogue,
-        Catalogue.load(),
+        catalogue,
         images,
         image_queue,
         settings,
@@ -162,6 +164,7 @@ async def _compose(
             ),
             Admin(memory.settings, personas, settings.default_persona),
             voices,
+            TravelMaps(memory.adventures, catalogue.get, data_dir),
             *features,
         ),
     )

@@ -394,7 +394,8 @@ class Adventures(Feature):
             await asyncio.to_thread(
                 render_passport, stamps, owner=ctx.msg.user.display_name, lang=ctx.lang, out_path=out
             )
-            await ctx.out.send_image(out, ctx.text("passport_caption", count=len({s[0].id for s in stamps})))
+            caption = ctx.text("passport_caption", count=len({s[0].id for s in stamps}))
+            await ctx.out.send_image(out, caption, (Button(ctx.text("button_map"), "map:me"),))
             return
         lines = []
         for i, rec in enumerate(recs[:20], 1):
