@@ -35,21 +35,19 @@ TEXTS: dict[str, dict[str, str]] = {
     "map_title_me": {"en": "{name}'s travel map", "zh": "{name}的旅行地图"},
     "map_title_channel": {"en": "Travel map of {channel}", "zh": "{channel}的旅行地图"},
     "map_this_channel": {"en": "this channel", "zh": "本频道"},
-    "map_subtitle": {
-        "en": "{trips} trips · {places} places · {dates}",
-        "zh": "{trips} 次旅行 · {places} 个地方 · {dates}",
-    },
-    "map_subtitle_channel": {
-        "en": "{travellers} travellers · {trips} trips · {dates}",
-        "zh": "{travellers} 位旅行者 · {trips} 次旅行 · {dates}",
-    },
+    "map_trips": {"en": "{n} trips", "zh": "{n} 次旅行"},
+    "map_trips_one": {"en": "1 trip", "zh": "1 次旅行"},
+    "map_places": {"en": "{n} places", "zh": "{n} 个地方"},
+    "map_places_one": {"en": "1 place", "zh": "1 个地方"},
+    "map_travellers": {"en": "{n} travellers", "zh": "{n} 位旅行者"},
+    "map_travellers_one": {"en": "1 traveller", "zh": "1 位旅行者"},
     "map_caption": {
-        "en": "🗺 Your trips in order, {places} places. /map channel shows everyone's trips here.",
-        "zh": "🗺 按顺序排列的旅行，共 {places} 个地方。/map channel 可以看本频道所有人的旅行。",
+        "en": "🗺 Your trips in order: {places}. /map channel shows everyone's trips here.",
+        "zh": "🗺 按顺序排列的旅行：{places}。/map channel 可以看本频道所有人的旅行。",
     },
     "map_caption_channel": {
-        "en": "🗺 Everyone's trips from this channel: {travellers} travellers, {trips} trips.",
-        "zh": "🗺 本频道所有人的旅行：{travellers} 位旅行者，{trips} 次旅行。",
+        "en": "🗺 Everyone's trips from this channel: {travellers}, {trips}.",
+        "zh": "🗺 本频道所有人的旅行：{travellers}，{trips}。",
     },
     "map_latest": {
         "en": "(The newest {shown} trips are on the map.)",
@@ -71,6 +69,11 @@ def date_span(first: datetime, last: datetime, lang: str) -> str:
 
     a, b = one(first), one(last)
     return a if a == b else f"{a} – {b}"
+
+
+def counted(ctx: Context, key: str, n: int) -> str:
+    """'1 trip' or '3 trips' (`map_trips_one` / `map_trips`)."""
+    return ctx.text(f"{key}_one") if n == 1 else ctx.text(key, n=n)
 
 
 class TravelMaps(Feature):
@@ -175,15 +178,17 @@ class TravelMaps(Feature):
         places = len({(s.who, round(s.lat, 2), round(s.lon, 2)) for s in stops})
         dates = date_span(stops[0].when, stops[-1].when, lang)
         travellers = len({s.who for s in stops})
+        trips = counted(ctx, "map_trips", len(stops))
         if channel:
             room = ctx.msg.channel.title.strip()
             title = ctx.text("map_title_channel", channel=room or ctx.text("map_this_channel"))
-            subtitle = ctx.text("map_subtitle_channel", travellers=travellers, trips=len(stops), dates=dates)
-            caption = ctx.text("map_caption_channel", travellers=travellers, trips=len(stops))
+            who = counted(ctx, "map_travellers", travellers)
+            subtitle = " · ".join((who, trips, dates))
+            caption = ctx.text("map_caption_channel", travellers=who, trips=trips)
         else:
             title = ctx.text("map_title_me", name=ctx.msg.user.display_name)
-            subtitle = ctx.text("map_subtitle", trips=len(stops), places=places, dates=dates)
-            caption = ctx.text("map_caption", places=places)
+            subtitle = " · ".join((trips, counted(ctx, "map_places", places), dates))
+            caption = ctx.text("map_caption", places=counted(ctx, "map_places", places))
         if total >= (MAX_CHANNEL_TRIPS if channel else MAX_TRIPS):
             caption += "\n" + ctx.text("map_latest", shown=total)
         out = self.map_dir / f"map-{uuid.uuid4().hex}.jpg"

@@ -417,14 +417,16 @@ def _overlaps(a: Box, b: Box) -> bool:
 
 def _place_labels(
     d: ImageDraw.ImageDraw, pins: list[tuple[int, Point, Point, str]], box: Box, font_size: int, lang: str
-) -> dict[int, tuple[Box, Font, str]]:
-    """Greedy label placement around each pin head, avoiding heads, places and earlier labels."""
+) -> dict[int, tuple[Box, Point, Font, str]]:
+    """Greedy label placement around each pin head, avoiding heads, places and earlier labels.
+
+    Returns, per pin number, the label's box on the page, where to draw it, its font and text."""
     taken: list[Box] = []
     for _, tip, head, _ in pins:
         r = PIN_R + 2
         taken.append((int(head[0] - r), int(head[1] - r), int(head[0] + r), int(head[1] + r)))
         taken.append((int(tip[0] - 4), int(tip[1] - 4), int(tip[0] + 4), int(tip[1] + 4)))
-    placed: dict[int, tuple[Box, Font, str]] = {}
+    placed: dict[int, tuple[Box, Point, Font, str]] = {}
     for number, tip, head, label in pins:
         text = _short(label)
         font = font_for(text, font_size, lang=lang)
@@ -446,7 +448,7 @@ def _place_labels(
             inside = cand[0] >= box[0] and cand[1] >= box[1] and cand[2] <= box[2] and cand[3] <= box[3]
             if inside and not any(_overlaps(cand, o) for o in taken):
                 taken.append(cand)
-                placed[number] = ((int(x) - left, int(y) - t, int(x + w) - left, int(y + h) - t), font, text)
+                placed[number] = ((int(x), int(y), int(x + w), int(y + h)), (x - left, y - t), font, text)
                 break
     return placed
 
@@ -627,8 +629,8 @@ def render_travel_map(
     font_size = 19 if len(places) <= 12 else 16
     pin_rows = [(n, tuple(tips[i]), tuple(heads[i]), s.label) for i, (n, s) in enumerate(places)]
     labels = _place_labels(d, pin_rows, frame.box, font_size, lang)
-    for box, font, text in labels.values():
-        d.text(box[:2], text, fill=INK, font=font, stroke_width=3, stroke_fill=(250, 246, 234))
+    for _box, origin, font, text in labels.values():
+        d.text(origin, text, fill=INK, font=font, stroke_width=3, stroke_fill=(250, 246, 234))
 
     # Title and subtitle, the stamp, the attribution.
     title_text, tfont = _fit(d, title, 50, width - 300, lang, serif=True)
