@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from common import Row, emit, peak_rss_mb, percentile
@@ -34,6 +34,32 @@ def time_path(maker, avatar, n: int, out_dir: Path) -> list[float]:
         maker(lm, [avatar], now_utc=NOW, seed=i, fmt="1:1", lang="en", out_path=out_dir / f"{i}.jpg")
         times.append(time.perf_counter() - t0)
     return times
+
+
+def time_map(n: int, stops: int, out_dir: Path) -> tuple[float, list[float]]:
+    """Seconds for the first travel map (outlines and paper loaded) and for `n` more of `stops` trips."""
+    from generators.images.worldmap import MapStop, render_travel_map
+
+    cat = Catalogue.load().all()
+
+    def trips(start: int) -> list[MapStop]:
+        picked = [cat[(start + k) % len(cat)] for k in range(stops)]
+        return [
+            MapStop(lm.lat, lm.lon, lm.name("en"), NOW - timedelta(days=stops - k))
+            for k, lm in enumerate(picked)
+        ]
+
+    t0 = time.perf_counter()
+    render_travel_map(trips(0), title="Bench", subtitle="cold", lang="en", out_path=out_dir / "map-cold.jpg")
+    cold = time.perf_counter() - t0
+    times = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        render_travel_map(
+            trips(i), title="Bench", subtitle=str(i), lang="en", out_path=out_dir / f"map{i}.jpg"
+        )
+        times.append(time.perf_counter() - t0)
+    return cold, times
 
 
 async def queue_throughput(users: int, per_user: int) -> tuple[float, int, float, float]:
@@ -96,6 +122,12 @@ def main() -> None:
                 "1024 px scene -> 1080 px postcard",
             ),
             Row("offline postcard p95", percentile(times, 95) * 1000, "ms", f"{a.n} landmarks"),
+        ]
+        cold, times = time_map(a.n, 30, out)
+        rows += [
+            Row("travel map p50", percentile(times, 50) * 1000, "ms", "30 stops, 1440x1080 JPEG"),
+            Row("travel map p95", percentile(times, 95) * 1000, "ms", "target < 500 ms"),
+            Row("travel map first", cold * 1000, "ms", "reads the Natural Earth outlines once"),
         ]
         from generators.images.diffusion import DiffusionScenePipeline
         from tests.tiny_diffusers import save_tiny_pipeline

@@ -48,9 +48,10 @@ INKS = (
     (160, 40, 120),
     (96, 96, 30),
 )
+STAMP = (104, 72, 50)  # a channel's stamp: no traveller's colour
 PIN_R = 14  # pin head radius, final pixels
 STEM = 24  # from the place to the pin head's centre
-PLACES_WORD = {"en": "PLACES", "zh": "个地方"}
+PLACES_WORD = {"en": ("PLACE", "PLACES"), "zh": ("个地方", "个地方")}
 MORE_WORD = {"en": "+{n} more", "zh": "另有 {n} 处"}
 MAX_LABEL = 22
 ITEM_SIZE = 18  # legend and itinerary text
@@ -141,17 +142,17 @@ class View:
 
 
 def choose_view(stops: list[MapStop], aspect: float) -> View:
-    """The region around clustered stops (at least ~30 degrees wide), else the whole world."""
+    """The region around clustered stops (at least ~56 degrees of longitude wide), else the whole world."""
     if stops:
         lons = np.array([s.lon for s in stops])
         lats = np.array([s.lat for s in stops])
         span_lon, span_lat = float(np.ptp(lons)), float(np.ptp(lats))
-        if span_lon <= 110 and span_lat <= 60:
+        if span_lon <= 130 and span_lat <= 80:
             mid_lon = (lons.max() + lons.min()) / 2
             mid_lat = float(np.clip((lats.max() + lats.min()) / 2, -70, 70))
             k = max(0.35, math.cos(math.radians(mid_lat)))
-            half_w = max(span_lon / 2 * 1.3 + 5, 16) * k
-            half_h = max(span_lat / 2 * 1.3 + 4, 9)
+            half_w = max(span_lon / 2 * 1.3 + 5, 28) * k
+            half_h = max(span_lat / 2 * 1.3 + 4, 14)
             if half_w / half_h < aspect:
                 half_w = half_h * aspect
             else:
@@ -284,15 +285,13 @@ def _draw_map(canvas: Image.Image, frame: Frame) -> None:
 
 # ---------------------------------------------------------------- route and pins
 def _arc(a: Point, b: Point) -> list[Point]:
-    """A flight-like arc from a to b, bulging towards the top of the page."""
+    """A flight-like arc from a to b, bulging to the left of the way travelled (north when going east)."""
     (ax, ay), (bx, by) = a, b
     dx, dy = bx - ax, by - ay
     dist = math.hypot(dx, dy)
     if dist < 1:
         return [a, b]
-    nx, ny = -dy / dist, dx / dist
-    if ny > 0:
-        nx, ny = -nx, -ny
+    nx, ny = dy / dist, -dx / dist  # to the left of the way travelled: a return leg is a separate arc
     bulge = min(0.22 * dist, 160 * SS)
     cx, cy = (ax + bx) / 2 + nx * bulge, (ay + by) / 2 + ny * bulge
     n = max(12, int(dist / (6 * SS)))
@@ -470,7 +469,7 @@ def _stamp(canvas: Image.Image, at: tuple[int, int], count: int, lang: str, colo
     num = str(count)
     font = font_for(num, 46 if count < 100 else 34, bold=True)
     d.text((w / 2, h / 2 - 12), num, fill=(255, 250, 240, 255), font=font, anchor="mm")
-    word = PLACES_WORD.get(lang, PLACES_WORD["en"])
+    word = PLACES_WORD.get(lang, PLACES_WORD["en"])[count != 1]
     d.text(
         (w / 2, h - 30),
         word,
@@ -637,7 +636,7 @@ def render_travel_map(
     d.text((56, int(height * 0.035)), title_text, fill=INK, font=tfont)
     sub_text, sfont = _fit(d, subtitle, 24, width - 300, lang)
     d.text((58, int(height * 0.035) + 66), sub_text, fill=INK_SOFT, font=sfont)
-    stamp_colour = INKS[0] if len(travellers) <= 1 else INKS[1]
+    stamp_colour = INKS[0] if len(travellers) <= 1 else STAMP
     _stamp(page, (width - 158, 12), len(places), lang, stamp_colour)
     credit = "Natural Earth"
     cf = font_for(credit, 12)
