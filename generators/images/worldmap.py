@@ -240,9 +240,14 @@ def _pts(x: np.ndarray, y: np.ndarray) -> list[Point]:
 
 def _project_rings(frame: Frame) -> list[list[float]]:
     """Every land ring in supersampled pixels, as flat [x0, y0, x1, y1, ...] lists (closed)."""
-    rings = land_rings()
+    rings = list(land_rings())
     if not rings:
         return []
+    view = frame.view
+    if view.kind == "region":  # a region across the antimeridian also shows the land beyond it
+        west, east = view.x0 / view.k, view.x1 / view.k
+        shifts = [d for d, beyond in ((360.0, east > 180), (-360.0, west < -180)) if beyond]
+        rings += [r + np.array([d, 0.0]) for d in shifts for r in rings]
     x, y = frame.to_px(*np.concatenate(rings).T, SS)
     xy = np.stack([x, y], axis=1)
     cuts = np.cumsum([len(r) for r in rings])[:-1]
