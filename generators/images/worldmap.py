@@ -192,9 +192,9 @@ def fit_frame(view: View, area: Box) -> Frame:
 
 
 # ---------------------------------------------------------------- paper and sea
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=1)
 def _paper(size: tuple[int, int]) -> Image.Image:
-    """Warm paper with soft mottling, made once per size (callers copy it; it is never drawn on)."""
+    """Warm paper with soft mottling (low-frequency noise, so it compresses well); cached, never drawn on."""
     w, h = size
     rng = np.random.default_rng(1913)
     small = rng.normal(0, 1, (h // 48 + 2, w // 48 + 2)).astype(np.float32)
@@ -203,7 +203,7 @@ def _paper(size: tuple[int, int]) -> Image.Image:
     edge = ((xx / w - 0.5) ** 2 + (yy / h - 0.5) ** 2).astype(np.float32) * 22  # a slightly darker rim
     shade = blot * 3.2 - edge
     rgb = np.clip(np.array(PAPER, np.float32) + shade[..., None] * np.array([1, 1, 1.3], np.float32), 0, 255)
-    return Image.fromarray(rgb.astype(np.uint8), "RGB").resize((w * SS, h * SS), Image.Resampling.BILINEAR)
+    return Image.fromarray(rgb.astype(np.uint8), "RGB")
 
 
 def _outline_ring(view: View, n: int = 90) -> tuple[np.ndarray, np.ndarray]:
@@ -254,6 +254,16 @@ def _project_rings(frame: Frame) -> list[list[float]]:
     return [np.concatenate([part, part[:1]]).ravel().tolist() for part in np.split(xy, cuts)]
 
 
+@lru_cache(maxsize=2)
+def _base(size: tuple[int, int], frame: Frame) -> Image.Image:
+    """Paper with the map drawn on it, supersampled; cached (the world view is the same for every world
+    map), so callers draw on a copy."""
+    w, h = size
+    canvas = _paper(size).resize((w * SS, h * SS), Image.Resampling.NEAREST)  # smooth already: no blur needed
+    _draw_map(canvas, frame)
+    return canvas
+
+
 def _draw_map(canvas: Image.Image, frame: Frame) -> None:
     """Sea, graticule, land and coasts inside the frame (on the supersampled canvas)."""
     bx0, by0, bx1, by1 = (v * SS for v in frame.box)
@@ -278,9 +288,12 @@ def _draw_map(canvas: Image.Image, frame: Frame) -> None:
         d.polygon(pts, fill=LAND)
     for pts in rings:
         d.line(pts, fill=BORDERS, width=SS)
-    mask = Image.new("L", (w, h), 0)
-    ImageDraw.Draw(mask).polygon(_pts(*local.to_px(*_outline_ring(frame.view), SS)), fill=255)
-    canvas.paste(sea, (bx0, by0), mask)
+    if frame.view.kind == "world":  # Robinson's rounded edge: paper outside it
+        mask = Image.new("L", (w, h), 0)
+        ImageDraw.Draw(mask).polygon(_pts(*local.to_px(*_outline_ring(frame.view), SS)), fill=255)
+        canvas.paste(sea, (bx0, by0), mask)
+    else:
+        canvas.paste(sea, (bx0, by0))
     edge = _pts(*frame.to_px(*_outline_ring(frame.view), SS))
     ImageDraw.Draw(canvas).line(edge + edge[:1], fill=INK, width=2 * SS, joint="curve")
     if frame.view.kind == "region":  # a second, thin rule outside the first
@@ -591,8 +604,7 @@ def render_travel_map(
     area = (48, top, width - 48, max(top + int(height * 0.55), height - legend_h))
     view = choose_view(stops, (area[2] - area[0]) / (area[3] - area[1]))
     frame = fit_frame(view, area)
-    canvas = _paper((width, height)).copy()
-    _draw_map(canvas, frame)
+    canvas = _base((width, height), frame).copy()
 
     if places:
         lon = np.array([s.lon for _, s in places])
