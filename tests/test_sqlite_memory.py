@@ -51,6 +51,14 @@ def _tables(db: Path) -> set[str]:
         con.close()
 
 
+def _indexes(db: Path) -> set[str]:
+    con = sqlite3.connect(db)
+    try:
+        return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    finally:
+        con.close()
+
+
 def _pragma(db: Path, name: str) -> object:
     con = sqlite3.connect(db)
     try:
@@ -67,17 +75,18 @@ async def test_migrations_from_empty_and_idempotent_reopen(tmp_path: Path) -> No
     store = await _open(db)
     await store.facts.add(ANA.key, "likes tea", "user")
     await store.close()
-    assert _pragma(db, "user_version") == SCHEMA_VERSION == len(MIGRATIONS) == 3
+    assert _pragma(db, "user_version") == SCHEMA_VERSION == len(MIGRATIONS) == 4
     assert _pragma(db, "journal_mode") == "wal"
     assert {"persons", "users", "channels", "messages", "facts"} <= _tables(db)
     assert {"avatars", "adventures", "link_codes", "identity_links", "settings", "usage"} <= _tables(db)
     assert "person_files" in _tables(db)
+    assert "adventures_channel" in _indexes(db)
     for _ in range(2):
         store = await _open(db)
         assert [f.text for f in await store.facts.list(ANA.key)] == ["likes tea"]
         assert await store.integrity_check() == "ok"
         await store.close()
-    assert _pragma(db, "user_version") == 3
+    assert _pragma(db, "user_version") == 4
 
 
 async def test_version_1_database_is_upgraded_keeping_its_data(tmp_path: Path) -> None:
@@ -105,7 +114,7 @@ async def test_version_1_database_is_upgraded_keeping_its_data(tmp_path: Path) -
         assert avatar is not None and avatar.path == "/a.png"
     finally:
         await store.close()
-    assert _pragma(db, "user_version") == 3
+    assert _pragma(db, "user_version") == 4
 
 
 async def test_newer_schema_is_refused_clearly(tmp_path: Path) -> None:
