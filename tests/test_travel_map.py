@@ -189,15 +189,16 @@ async def test_chinese_labels_use_a_cjk_font(make_core, tmp_path: Path) -> None:
             assert len(ink) > 20, f"the label {pin.label} is drawn"
 
 
-async def test_same_trips_same_map_bytes(make_core) -> None:
+async def test_same_trips_same_map_bytes_and_unknown_places_are_skipped(make_core) -> None:
     clock = FakeClock(wall=T0)
     core = await make_core(clock=clock)
     await say(core, ANA, "/help")
-    for lid in ("statue_of_liberty", "golden_gate", "machu_picchu", "christ_the_redeemer"):
-        await trip(core, clock, ANA, lid)
+    for lid in ("statue_of_liberty", "golden_gate", "geo:0", "machu_picchu", "christ_the_redeemer"):
+        await trip(core, clock, ANA, lid)  # geo:0 is a place no catalogue knows: left off the map
     a, b = await say(core, ANA, "/map me"), await say(core, ANA, "/map")
-    (pa, _), (pb, _) = a.images[0], b.images[0]
+    (pa, caption), (pb, _) = a.images[0], b.images[0]
     assert pa != pb and sha(pa) == sha(pb)
+    assert "4 places" in caption
 
 
 async def test_passport_page_has_a_map_button_and_forget_deletes_the_map(make_core) -> None:
