@@ -1,8 +1,9 @@
 """A travel map in the postcard style: a numbered pin per place, the route in order, offline outlines.
 
 The map zooms to the region when the stops are clustered (equirectangular around their middle
-latitude), else shows the whole world in the Robinson projection. Outlines are Natural Earth's
-(`geodata.py`). Geometry is drawn at twice the size and reduced, text is drawn at the final size.
+latitude), else shows the whole world in the Robinson projection (`projection.py`); the paper, sea
+and Natural Earth land are `basemap.py`'s. Geometry is drawn at twice the size and reduced, text is
+drawn at the final size.
 """
 
 from __future__ import annotations
@@ -13,30 +14,20 @@ import math
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
+from generators.images.basemap import INK, INK_SOFT, SS, as_points, base_map
 from generators.images.fonts import DEJAVU_DIRS, covers, font_for
-from generators.images.geodata import land_rings
+from generators.images.projection import choose_view, fit_frame
 
 Box = tuple[int, int, int, int]
 Point = tuple[float, float]
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 SIZE = (1440, 1080)
-SS = 2  # geometry is drawn at SS times the size, then reduced (Pillow does not antialias polygons)
-PAPER = (246, 240, 224)
-INK = (74, 52, 36)
-INK_SOFT = (128, 102, 80)
-OCEAN = (176, 208, 216)
-OCEAN_SHORE = (212, 230, 228)
-GRATICULE = (154, 190, 200)
-LAND = (239, 228, 199)
-BORDERS = (206, 188, 152)
-COAST = (112, 98, 80)
 # One ink per traveller on a channel's map, in order of their first trip.
 INKS = (
     (178, 34, 52),
@@ -55,30 +46,6 @@ PLACES_WORD = {"en": ("PLACE", "PLACES"), "zh": ("个地方", "个地方")}
 MORE_WORD = {"en": "+{n} more", "zh": "另有 {n} 处"}
 MAX_LABEL = 22
 ITEM_SIZE = 18  # legend and itinerary text
-# Robinson's table: latitude (degrees), parallel length X, distance from the equator Y.
-ROBINSON = np.array(
-    [
-        (0, 1.0000, 0.0000),
-        (5, 0.9986, 0.0620),
-        (10, 0.9954, 0.1240),
-        (15, 0.9900, 0.1860),
-        (20, 0.9822, 0.2480),
-        (25, 0.9730, 0.3100),
-        (30, 0.9600, 0.3720),
-        (35, 0.9427, 0.4340),
-        (40, 0.9216, 0.4958),
-        (45, 0.8962, 0.5571),
-        (50, 0.8679, 0.6176),
-        (55, 0.8350, 0.6769),
-        (60, 0.7986, 0.7346),
-        (65, 0.7597, 0.7903),
-        (70, 0.7186, 0.8435),
-        (75, 0.6732, 0.8936),
-        (80, 0.6213, 0.9394),
-        (85, 0.5722, 0.9761),
-        (90, 0.5322, 1.0000),
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -120,187 +87,6 @@ class TravelMap:
 
 
 # ---------------------------------------------------------------- projection
-@dataclass(frozen=True)
-class View:
-    """A projection and the part of it shown: `world` (Robinson) or `region` (equirectangular)."""
-
-    kind: str
-    x0: float
-    x1: float
-    y0: float
-    y1: float
-    k: float = 1.0  # region: cos(middle latitude), so shapes keep their proportions
-
-    def project(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Projected (x, y), y pointing north."""
-        if self.kind == "world":
-            a = np.abs(np.clip(lat, -90, 90))
-            px = np.interp(a, ROBINSON[:, 0], ROBINSON[:, 1])
-            py = np.interp(a, ROBINSON[:, 0], ROBINSON[:, 2])
-            return 0.8487 * px * np.radians(lon), 1.3523 * py * np.sign(lat)
-        return lon * self.k, lat
-
-
-def choose_view(stops: list[MapStop], aspect: float) -> View:
-    """The region around clustered stops (at least ~56 degrees of longitude wide), else the whole world."""
-    if stops:
-        lons = np.array([s.lon for s in stops])
-        lats = np.array([s.lat for s in stops])
-        span_lon, span_lat = float(np.ptp(lons)), float(np.ptp(lats))
-        if span_lon <= 130 and span_lat <= 80:
-            mid_lon = (lons.max() + lons.min()) / 2
-            mid_lat = float(np.clip((lats.max() + lats.min()) / 2, -70, 70))
-            k = max(0.35, math.cos(math.radians(mid_lat)))
-            half_w = max(span_lon / 2 * 1.3 + 5, 28) * k
-            half_h = max(span_lat / 2 * 1.3 + 4, 14)
-            if half_w / half_h < aspect:
-                half_w = half_h * aspect
-            else:
-                half_h = half_w / aspect
-            cy = float(np.clip(mid_lat, -88 + half_h, 88 - half_h)) if half_h < 88 else 0.0
-            return View("region", mid_lon * k - half_w, mid_lon * k + half_w, cy - half_h, cy + half_h, k)
-    xm, ym = 0.8487 * math.pi, 1.3523
-    return View("world", -xm, xm, -ym, ym)
-
-
-@dataclass(frozen=True)
-class Frame:
-    """Where a view lands on the page: final-pixel box and scale."""
-
-    view: View
-    box: Box
-
-    @property
-    def scale(self) -> float:
-        """Pixels per projected unit."""
-        return (self.box[2] - self.box[0]) / (self.view.x1 - self.view.x0)
-
-    def to_px(self, lon: np.ndarray, lat: np.ndarray, ss: int = 1) -> tuple[np.ndarray, np.ndarray]:
-        """Page pixels (times `ss`) of geographic points."""
-        x, y = self.view.project(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
-        s = self.scale
-        return (self.box[0] + (x - self.view.x0) * s) * ss, (self.box[1] + (self.view.y1 - y) * s) * ss
-
-
-def fit_frame(view: View, area: Box) -> Frame:
-    """The largest box of the view's aspect centred in `area`."""
-    aw, ah = area[2] - area[0], area[3] - area[1]
-    aspect = (view.x1 - view.x0) / (view.y1 - view.y0)
-    w, h = (aw, aw / aspect) if aw / ah < aspect else (ah * aspect, ah)
-    x0, y0 = area[0] + (aw - w) / 2, area[1] + (ah - h) / 2
-    return Frame(view, (round(x0), round(y0), round(x0 + w), round(y0 + h)))
-
-
-# ---------------------------------------------------------------- paper and sea
-@lru_cache(maxsize=1)
-def _paper(size: tuple[int, int]) -> Image.Image:
-    """Warm paper with soft mottling (low-frequency noise, so it compresses well); cached, never drawn on."""
-    w, h = size
-    rng = np.random.default_rng(1913)
-    small = rng.normal(0, 1, (h // 48 + 2, w // 48 + 2)).astype(np.float32)
-    blot = np.asarray(Image.fromarray(small, "F").resize((w, h), Image.Resampling.BICUBIC))
-    yy, xx = np.ogrid[0:h, 0:w]
-    edge = ((xx / w - 0.5) ** 2 + (yy / h - 0.5) ** 2).astype(np.float32) * 22  # a slightly darker rim
-    shade = blot * 3.2 - edge
-    rgb = np.clip(np.array(PAPER, np.float32) + shade[..., None] * np.array([1, 1, 1.3], np.float32), 0, 255)
-    return Image.fromarray(rgb.astype(np.uint8), "RGB")
-
-
-def _outline_ring(view: View, n: int = 90) -> tuple[np.ndarray, np.ndarray]:
-    """The map's edge as (lon, lat) points: Robinson's rounded outline, or the region's rectangle."""
-    if view.kind == "world":
-        lat = np.linspace(-90, 90, n)
-        lon = np.concatenate([np.full(n, -180.0), np.full(n, 180.0)])
-        return lon, np.concatenate([lat, lat[::-1]])
-    lon = np.array([view.x0, view.x1, view.x1, view.x0]) / view.k
-    return lon, np.array([view.y0, view.y0, view.y1, view.y1])
-
-
-def _graticule(view: View) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Meridians and parallels as (lon, lat) polylines."""
-    if view.kind == "world":
-        step, lon_range, lat_range = 30, (-180, 180), (-90, 90)
-    else:
-        span = view.x1 / view.k - view.x0 / view.k
-        step = 5 if span < 45 else 10 if span < 110 else 20
-        lon_range, lat_range = (view.x0 / view.k, view.x1 / view.k), (max(-90, view.y0), min(90, view.y1))
-    lines = []
-    t_lat = np.linspace(lat_range[0], lat_range[1], 60)
-    t_lon = np.linspace(lon_range[0], lon_range[1], 120)
-    for lon in range(math.ceil(lon_range[0] / step) * step, math.floor(lon_range[1]) + 1, step):
-        lines.append((np.full_like(t_lat, lon), t_lat))
-    for lat in range(math.ceil(lat_range[0] / step) * step, math.floor(lat_range[1]) + 1, step):
-        lines.append((t_lon, np.full_like(t_lon, lat)))
-    return lines
-
-
-def _pts(x: np.ndarray, y: np.ndarray) -> list[Point]:
-    return list(zip(x.tolist(), y.tolist(), strict=True))
-
-
-def _project_rings(frame: Frame) -> list[list[float]]:
-    """Every land ring in supersampled pixels, as flat [x0, y0, x1, y1, ...] lists (closed)."""
-    rings = list(land_rings())
-    if not rings:
-        return []
-    view = frame.view
-    if view.kind == "region":  # a region across the antimeridian also shows the land beyond it
-        west, east = view.x0 / view.k, view.x1 / view.k
-        shifts = [d for d, beyond in ((360.0, east > 180), (-360.0, west < -180)) if beyond]
-        rings += [r + np.array([d, 0.0]) for d in shifts for r in rings]
-    x, y = frame.to_px(*np.concatenate(rings).T, SS)
-    xy = np.stack([x, y], axis=1)
-    cuts = np.cumsum([len(r) for r in rings])[:-1]
-    return [np.concatenate([part, part[:1]]).ravel().tolist() for part in np.split(xy, cuts)]
-
-
-@lru_cache(maxsize=2)
-def _base(size: tuple[int, int], frame: Frame) -> Image.Image:
-    """Paper with the map drawn on it, supersampled; cached (the world view is the same for every world
-    map), so callers draw on a copy."""
-    w, h = size
-    canvas = _paper(size).resize((w * SS, h * SS), Image.Resampling.NEAREST)  # smooth already: no blur needed
-    _draw_map(canvas, frame)
-    return canvas
-
-
-def _draw_map(canvas: Image.Image, frame: Frame) -> None:
-    """Sea, graticule, land and coasts inside the frame (on the supersampled canvas)."""
-    bx0, by0, bx1, by1 = (v * SS for v in frame.box)
-    w, h = bx1 - bx0, by1 - by0
-    local = Frame(frame.view, (0, 0, frame.box[2] - frame.box[0], frame.box[3] - frame.box[1]))
-    sea = Image.new("RGB", (w, h), OCEAN)
-    d = ImageDraw.Draw(sea)
-    for lon, lat in _graticule(frame.view):
-        d.line(_pts(*local.to_px(lon, lat, SS)), fill=GRATICULE, width=SS)
-    land = Image.new("L", (w, h), 0)
-    dl = ImageDraw.Draw(land)
-    rings = _project_rings(local)
-    for pts in rings:
-        dl.polygon(pts, fill=255)
-    # Shallow water: the sea lightens near every coast, as on old school maps.
-    glow = land.reduce(4).filter(ImageFilter.GaussianBlur(5)).resize((w, h), Image.Resampling.BILINEAR)
-    sea = Image.composite(Image.new("RGB", (w, h), OCEAN_SHORE), sea, glow.point(lambda v: min(255, v * 3)))
-    d = ImageDraw.Draw(sea)
-    for pts in rings:  # dark coast: the outer half of a thick line survives the fill below
-        d.line(pts, fill=COAST, width=3 * SS)
-    for pts in rings:
-        d.polygon(pts, fill=LAND)
-    for pts in rings:
-        d.line(pts, fill=BORDERS, width=SS)
-    if frame.view.kind == "world":  # Robinson's rounded edge: paper outside it
-        mask = Image.new("L", (w, h), 0)
-        ImageDraw.Draw(mask).polygon(_pts(*local.to_px(*_outline_ring(frame.view), SS)), fill=255)
-        canvas.paste(sea, (bx0, by0), mask)
-    else:
-        canvas.paste(sea, (bx0, by0))
-    edge = _pts(*frame.to_px(*_outline_ring(frame.view), SS))
-    ImageDraw.Draw(canvas).line(edge + edge[:1], fill=INK, width=2 * SS, joint="curve")
-    if frame.view.kind == "region":  # a second, thin rule outside the first
-        g = 6 * SS
-        ImageDraw.Draw(canvas).rectangle((bx0 - g, by0 - g, bx1 + g, by1 + g), outline=INK_SOFT, width=SS)
-
-
 # ---------------------------------------------------------------- route and pins
 def _arc(a: Point, b: Point) -> list[Point]:
     """A flight-like arc from a to b, bulging to the left of the way travelled (north when going east)."""
@@ -316,7 +102,7 @@ def _arc(a: Point, b: Point) -> list[Point]:
     t = np.linspace(0, 1, n)
     x = (1 - t) ** 2 * ax + 2 * (1 - t) * t * cx + t**2 * bx
     y = (1 - t) ** 2 * ay + 2 * (1 - t) * t * cy + t**2 * by
-    return _pts(x, y)
+    return as_points(x, y)
 
 
 def _dashed(
@@ -586,7 +372,8 @@ def render_travel_map(
     out_path: Path,
     size: tuple[int, int] = SIZE,
 ) -> TravelMap:
-    """Draw the stops (oldest first) as numbered pins joined by a dashed route, and write a PNG."""
+    """Draw the stops as numbered pins joined by a dashed route in the order travelled; writes a JPEG
+    (a PNG for a `.png` path). Same stops and texts, same bytes."""
     width, height = size
     stops = sorted(stops, key=lambda s: s.when)
     travellers = tuple(dict.fromkeys(s.who for s in stops if s.who))
@@ -602,9 +389,9 @@ def render_travel_map(
     legend_h = min(lines, 4) * (ITEM_SIZE + 14) + (40 if legend else 0) + 50
     top = int(height * 0.14)
     area = (48, top, width - 48, max(top + int(height * 0.55), height - legend_h))
-    view = choose_view(stops, (area[2] - area[0]) / (area[3] - area[1]))
+    view = choose_view([(s.lon, s.lat) for s in stops], (area[2] - area[0]) / (area[3] - area[1]))
     frame = fit_frame(view, area)
-    canvas = _base((width, height), frame).copy()
+    canvas = base_map((width, height), frame).copy()
 
     if places:
         lon = np.array([s.lon for _, s in places])
