@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from generators.images.basemap import INK, INK_SOFT, SS, as_points, base_map
 from generators.images.fonts import DEJAVU_DIRS, covers, font_for
-from generators.images.projection import choose_view, fit_frame
+from generators.images.projection import Frame, choose_view, fit_frame
 
 Box = tuple[int, int, int, int]
 Point = tuple[float, float]
@@ -103,6 +103,19 @@ def _arc(a: Point, b: Point) -> list[Point]:
     x = (1 - t) ** 2 * ax + 2 * (1 - t) * t * cx + t**2 * bx
     y = (1 - t) ** 2 * ay + 2 * (1 - t) * t * cy + t**2 * by
     return as_points(x, y)
+
+
+def _leg(frame: Frame, a: MapStop, b: MapStop, pa: Point, pb: Point) -> list[list[Point]]:
+    """The route from a to b: one arc, or on the world map the short way over the Pacific, leaving at one
+    edge and coming back at the other (Tokyo to San Francisco does not cross Europe)."""
+    gap = b.lon - a.lon
+    if frame.view.kind != "world" or abs(gap) <= 180:
+        return [_arc(pa, pb)]
+    edge = 180.0 if gap < 0 else -180.0  # the edge a leaves by
+    span = 360 - abs(gap)
+    lat = a.lat + (b.lat - a.lat) * (180 - abs(a.lon)) / span if span else a.lat
+    (x1, y1), (x2, y2) = (frame.to_px(np.array([e]), np.array([lat]), SS) for e in (edge, -edge))
+    return [_arc(pa, (float(x1[0]), float(y1[0]))), _arc((float(x2[0]), float(y2[0])), pb)]
 
 
 def _dashed(
@@ -414,10 +427,11 @@ def render_travel_map(
         for a, b in zip(seq, seq[1:], strict=False):
             if a == b:
                 continue
-            pts = _arc(tuple(tips[a] * SS), tuple(tips[b] * SS))
-            d.line(pts, fill=(255, 252, 244, 150), width=7 * SS, joint="curve")
-            _dashed(d, pts, dark, 3 * SS, 11 * SS, 7 * SS)
-            _arrow(d, pts, dark)
+            pieces = _leg(frame, places[a][1], places[b][1], tuple(tips[a] * SS), tuple(tips[b] * SS))
+            for pts in pieces:
+                d.line(pts, fill=(255, 252, 244, 150), width=7 * SS)
+                _dashed(d, pts, dark, 3 * SS, 11 * SS, 7 * SS)
+            _arrow(d, max(pieces, key=len), dark)
     order = sorted(range(len(places)), key=lambda i: -tips[i][1])  # southern pins last: on top
     for i in order:
         colour = ink_of.get(places[i][1].who, INKS[0])
