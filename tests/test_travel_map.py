@@ -286,3 +286,22 @@ def test_thirty_stops_render_with_pin_heads_apart(tmp_path: Path) -> None:
         if (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 < (1.6 * PIN_R) ** 2
     ]
     assert not close, "pin heads are pushed apart so every number can be read"
+
+
+def test_a_leg_across_the_pacific_leaves_by_one_edge_and_returns_by_the_other(tmp_path: Path) -> None:
+    drawn = render_travel_map(
+        _stops(["tokyo_tower", "golden_gate"]), title="P", subtitle="", lang="en", out_path=tmp_path / "p.png"
+    )
+    assert drawn.view == "world"
+    route = tuple(int(c * 0.8) for c in INKS[0])
+    x0, y0, x1, y1 = drawn.map_box
+    tokyo, golden_gate = drawn.pins
+
+    def dashes(left: int, right: int) -> int:
+        with Image.open(drawn.path) as im:
+            band = im.convert("RGB").crop((left, y0, right, int(tokyo.y) + 40))
+            return sum(near(px, route, 24) for px in band.getdata())
+
+    assert dashes(int(tokyo.x) + 20, x1) > 20, "from Tokyo east to the right edge"
+    assert dashes(x0, int(golden_gate.x) - 20) > 20, "and in from the left edge to San Francisco"
+    assert dashes(int(golden_gate.x) + 60, int(tokyo.x) - 60) == 0, "not back across the Atlantic and Asia"
