@@ -140,7 +140,7 @@ class ChatService:
             log.exception("dialogue backend failed")
             await self._fail(relay, ctx, "model_failed")
             raise UserFacingError("handled") from exc
-        final = clean_reply(raw, prompt.stop, ctx.persona.name)
+        final = clean_reply(raw, prompt.stop, ctx.persona.name, ctx.msg.text)
         situation = ReplySituation(
             persona=ctx.persona.name,
             speaker=ctx.msg.user.display_name,
@@ -197,7 +197,7 @@ class ChatService:
             except Exception:
                 log.warning("extra candidate failed", exc_info=True)
                 break
-            candidates.append(clean_reply(out.text, prompt.stop, situation.persona))
+            candidates.append(clean_reply(out.text, prompt.stop, situation.persona, situation.user_text))
             if good(candidates[-1], rank(candidates[-1:], situation, told)[0][1].failed):
                 return candidates[-1]
         ranked = rank([c for c in candidates if _usable(c, situation.language, avoid)], situation, told)
@@ -227,7 +227,7 @@ class ChatService:
         except Exception:
             log.warning("second try failed", exc_info=True)
         else:
-            again = clean_reply(out.text, config.stop, ctx.persona.name)
+            again = clean_reply(out.text, config.stop, ctx.persona.name, ctx.msg.text)
             if _usable(again, language, avoid):
                 return again
         return ctx.persona.greeting or "…"
