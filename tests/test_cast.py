@@ -248,6 +248,8 @@ async def test_the_cast_holds_five_and_only_admins_change_it(make_core, tmp_path
         await core.handle(said(f"/cast remove {member}", user=ADMIN), out)
     await core.handle(said("/cast remove mango", user=ADMIN), out)
     assert out.messages[-1] == t("cast_last", "en")
+    await core.handle(said("/cast invite mango", user=ADMIN), out)
+    assert out.messages[-1] == t("cast_usage", "en")
     await core.handle(said("/cast add nobody", user=ADMIN), out)
     assert out.messages[-1].startswith(t("persona_unknown", "en", id="nobody", available="")[:20])
 
@@ -439,3 +441,11 @@ async def test_playground_frames_carry_the_persona_and_its_colour(make_app) -> N
     finally:
         await client.close()
         await pg.stop()
+
+
+async def test_an_over_long_message_to_a_cast_member_is_refused_aloud(make_core) -> None:
+    core = await cast_core(make_core, CastEcho(), "mango", max_message_chars=50)
+    out = RecordingOutput()
+    await core.handle(said("Mango, " + "tell me more " * 10), out)
+    await core.handle(said("nobody in particular " * 10), out)
+    assert out.messages == [t("message_too_long", "en", length=137, limit=50)]

@@ -109,6 +109,11 @@ class Conversation(Feature):
             return
         await self._cast_turn(ctx, cast, member or ctx.persona, stored_id)
 
+    async def addresses_cast(self, msg: IncomingMessage, primary: Persona) -> bool:
+        """Whether a message speaks to another persona of the channel's cast."""
+        cast = await self.cast.members(msg.channel.key, primary)
+        return len(cast) > 1 and addressed_member(msg, cast, self.spoken) is not None
+
     async def _cast_turn(self, ctx: Context, cast: list[Persona], speaker: Persona, stored_id: int) -> None:
         """`speaker` answers; a cast member its reply names may answer that once (never more per message)."""
         answer = await self._speak(ctx, cast, speaker, stored_id, from_persona=False)
