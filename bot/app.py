@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry
 from bot.adapters.supervisor import Platform, Supervisor, write_status
 from bot.core.admin import Admin
 from bot.core.adventures import Adventures
+from bot.core.cast import Cast
 from bot.core.chat import ChatService
 from bot.core.clock import Clock, SystemClock
 from bot.core.confirm import Confirmations
@@ -150,7 +151,9 @@ async def _compose(
         voice=voices,
     )
     chat = ChatService(settings, dialogue, clock, memory, journal=adventures.journal_lines)
-    conversation = Conversation(chat, memory, personas, registry, voice=voices)
+    conversation = Conversation(
+        chat, memory, personas, registry, voice=voices, avatar_url=settings.persona_avatar_url
+    )
     install(
         registry,
         (
@@ -161,6 +164,7 @@ async def _compose(
                 memory.users, memory.adventures, memory.usage, memory.settings, confirmations, clock, data_dir
             ),
             Admin(memory.settings, personas, settings.default_persona),
+            Cast(memory.settings, personas),
             voices,
             *features,
         ),
