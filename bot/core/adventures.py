@@ -176,7 +176,7 @@ class Adventures(Feature):
         ):
             raise UserFacingError("quota", quota=s.image_daily_quota)
 
-    async def avatar_for(self, user_key: str) -> tuple[AvatarRecord | None, bool]:
+    async def avatar_for(self, user_key: str) -> tuple[AvatarRecord, bool]:
         """The person's avatar, drawing them a cartoon one when they have none; (avatar, drawn now)."""
         avatar = await self.memory.avatars.get(user_key)
         if avatar is not None and Path(avatar.path).is_file():
@@ -184,9 +184,10 @@ class Adventures(Feature):
         seed = int.from_bytes(hashlib.sha256(user_key.encode()).digest()[:4], "big")
         path, digest, _ = await asyncio.to_thread(self._make_cartoon, "", seed)
         await self._store_avatar(user_key, path, "cartoon", "cartoon", digest)
-        return await self.memory.avatars.get(user_key), True
+        drawn = AvatarRecord(user_key, path, "cartoon", "cartoon", digest, self.clock.now())
+        return await self.memory.avatars.get(user_key) or drawn, True
 
-    async def _own_avatar(self, ctx: Context) -> AvatarRecord | None:
+    async def _own_avatar(self, ctx: Context) -> AvatarRecord:
         avatar, drawn = await self.avatar_for(ctx.user_key)
         if drawn:
             await ctx.reply("avatar_auto")

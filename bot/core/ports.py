@@ -310,7 +310,7 @@ class Travel(Protocol):
         """Free the hold `reserve` took."""
         ...
 
-    async def avatar_for(self, user_key: str) -> tuple[AvatarRecord | None, bool]:
+    async def avatar_for(self, user_key: str) -> tuple[AvatarRecord, bool]:
         """The person's avatar, drawing them a cartoon one when they have none; (avatar, drawn now)."""
         ...
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.core.adventure_args import PLACE
 from bot.core.captions import names_together
@@ -112,10 +114,9 @@ class Boarding:
     message: SentMessage
     deadline: float  # the clock's monotonic time when boarding closes
     travellers: list[Traveller] = field(default_factory=list)
-    go: asyncio.Event = field(default_factory=asyncio.Event)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    closed: bool = False
-    task: asyncio.Task[None] | None = None
+    closed: bool = False  # boarding is over: the trip is leaving or has left
+    timer: asyncio.Task[None] | None = None
 
     def names(self) -> list[str]:
         """The travellers' names, organiser first."""
@@ -184,9 +185,7 @@ class Trips(Feature):
             del self._open[ctx.channel_key]
             self.travel.release(ctx.user_key)
             raise
-        trip.task = asyncio.create_task(self._board(trip), name=f"trip-{trip.id}")
-        self._tasks.add(trip.task)
-        trip.task.add_done_callback(self._tasks.discard)
+        trip.timer = self._spawn(self._board(trip), f"trip-{trip.id}-boarding")
 
     async def action_trip(self, ctx: Context, arg: str) -> None:
         """A button under a boarding call, pressed by anyone: it acts for the one who pressed it."""
@@ -218,8 +217,9 @@ class Trips(Feature):
             trip.travellers.append(Traveller(person, ctx.user_key, ctx.msg.user.display_name))
             count = len(trip.travellers)
             if count >= MAX_TRAVELLERS:
-                trip.go.set()
-        await self._show(trip)
+                self._leave_now(trip)
+        if not trip.closed:
+            await self._show(trip)
         await ctx.reply(
             "trip_joined", name=ctx.msg.user.display_name, place=place, count=count, max=MAX_TRAVELLERS
         )
@@ -250,7 +250,8 @@ class Trips(Feature):
         organiser = trip.travellers[0]
         if await self._person(ctx.user_key) != organiser.person:
             raise UserFacingError("trip_organiser_only", name=organiser.name)
-        trip.go.set()
+        async with trip.lock:
+            self._leave_now(trip)
         await ctx.reply(
             "trip_departed",
             names=names_together(trip.names(), ctx.lang),
@@ -260,21 +261,43 @@ class Trips(Feature):
         )
 
     # ------------------------------------------------------------ departure
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
     async def _board(self, trip: Boarding) -> None:
-        """Wait for boarding to end (time up, full, or sent off), then travel."""
+        """Wait out the boarding time on the clock, then leave (filling up or "Depart now" cancel this wait)."""
         try:
             async with self.clock.timeout(max(0.0, trip.deadline - self.clock.monotonic())):
-                await trip.go.wait()
+                # Only parks the task: the clock's deadline above ends it (a test's clock moves that one).
+                await asyncio.sleep(BOARDING_S * 2)
         except TimeoutError:
             pass
+        async with trip.lock:
+            if trip.closed:
+                return
+            self._close(trip)
         await self._depart(trip)
 
+    def _leave_now(self, trip: Boarding) -> None:
+        """Close boarding and leave at once (full, or sent off); the caller holds the trip's lock."""
+        if trip.closed:
+            return
+        self._close(trip)
+        if trip.timer is not None:
+            trip.timer.cancel()
+        self._spawn(self._depart(trip), f"trip-{trip.id}-departure")
+
+    def _close(self, trip: Boarding) -> None:
+        trip.closed = True
+        if self._open.get(trip.ctx.channel_key) is trip:
+            del self._open[trip.ctx.channel_key]
+
     async def _depart(self, trip: Boarding) -> None:
-        async with trip.lock:
-            trip.closed = True
-            if self._open.get(trip.ctx.channel_key) is trip:
-                del self._open[trip.ctx.channel_key]
-            travellers = list(trip.travellers)
+        """Draw everyone on board into one postcard, record it in each journal, charge each person once."""
+        travellers = list(trip.travellers)
         ctx, lang = trip.ctx, trip.ctx.lang
         keys = [tr.user_key for tr in travellers]
         names = [tr.name for tr in travellers]
@@ -282,8 +305,7 @@ class Trips(Feature):
             paths, drawn = [], []
             for tr in travellers:
                 avatar, new = await self.travel.avatar_for(tr.user_key)
-                if avatar is not None:
-                    paths.append(avatar.path)
+                paths.append(avatar.path)
                 if new:
                     drawn.append(tr.name)
             text = t(
@@ -326,7 +348,7 @@ class Trips(Feature):
     async def wait_departures(self) -> None:
         """Wait for every trip whose boarding is over (time up, full or sent off) to arrive."""
         now = self.clock.monotonic()
-        boarding = {b.task for b in self._open.values() if not (b.go.is_set() or b.deadline <= now)}
+        boarding = {b.timer for b in self._open.values() if b.deadline > now}
         await asyncio.gather(*(task for task in self._tasks if task not in boarding), return_exceptions=True)
 
     async def aclose(self) -> None:
