@@ -22,6 +22,7 @@ ROOM = Channel("web", "lobby", ChannelKind.GROUP)
 HALL = Channel("web", "hall", ChannelKind.GROUP)
 PEOPLE = [User("web", f"p{i}", name) for i, name in enumerate(["Ana", "Ben", "Chen", "Dana", "Eli", "Fay"])]
 ANA, BEN, CHEN, DANA = PEOPLE[:4]
+LI = User("web", "li", "Li", locale="zh-CN")
 
 
 async def say(core, user: User, text: str, channel: Channel = ROOM) -> RecordingOutput:
@@ -71,7 +72,7 @@ async def test_boarding_departs_at_sixty_seconds_and_not_before(make_app) -> Non
     assert len(call.images) == 1, "one postcard for the whole group"
     path, caption = call.images[0]
     assert "Ana, Ben & Chen" in caption and "Eiffel Tower" in caption
-    assert "off to the Eiffel Tower" in call.messages[0] or "off to Eiffel Tower" in call.messages[0]
+    assert "Ana, Ben & Chen (3/8) are off to the Eiffel Tower!" in call.messages[0]
     with Image.open(path) as im:
         assert im.size == (1080, 1080)
     after = await press(core, DANA, buttons["join"])
@@ -95,10 +96,13 @@ async def test_one_boarding_call_per_channel_and_limits_per_person(make_app) -> 
     assert trip_buttons(second)["join"] == buttons["join"], "the second /trip shows the open call's buttons"
     refused = await press(core, DANA, buttons["join"])
     assert "try again in" in refused.text and "Dana" not in call.messages[0]
-    elsewhere = await say(core, CHEN, "/trip rome", channel=HALL)
-    assert "Colosseum" in elsewhere.messages[0], "another channel has its own boarding call"
-    busy = await press(core, CHEN, buttons["join"])
-    assert "still on its way" in busy.text, "one trip at a time"
+    elsewhere = await say(core, LI, "/trip 罗马", channel=HALL)
+    assert "旅行团" in elsewhere.messages[0] and "罗马斗兽场" in elsewhere.messages[0], (
+        "in the caller's language"
+    )
+    assert [b.label for b in elsewhere.buttons[0]] == ["加入旅行团", "下车", "立即出发"]
+    busy = await press(core, LI, buttons["join"])
+    assert "请一次一个" in busy.text, "one trip at a time, even in another channel"
 
     await press(core, BEN, buttons["join"])
     left = await press(core, BEN, buttons["leave"])
@@ -126,7 +130,7 @@ async def test_a_full_trip_leaves_at_once_and_a_ninth_is_refused(make_app) -> No
         await press(core, p, join)
     assert "(8/8)" in call.messages[0] or "8" in call.messages[0]
     ninth = await press(core, people[-1], join)
-    assert "full" in ninth.text or "already left" in ninth.text
+    assert "the trip to the Sydney Opera House is full (8 travellers)" in ninth.text
     await app.trips.wait_departures()
     assert len(call.images) == 1
     assert "No avatar yet" in call.messages[0], "those without an avatar got a drawn one"
@@ -254,7 +258,7 @@ async def test_eight_travellers_across_discord_and_telegram_on_one_store(make_ap
                 answer = await tg.press(join, board, user_id=uid, name=f"Tg{uid}")
                 assert f"Tg{uid} is on board" in answer and f"({uid}/8)" in answer
             ninth = await tg.press(join, board, user_id=9, name="Tg9")
-            assert "full" in ninth or "already left" in ninth
+            assert "the trip to the Eiffel Tower is full (8 travellers)" in ninth
             await app.trips.wait_departures()
             (photo,) = tg.api.of("sendPhoto")
             caption = photo.params["caption"]

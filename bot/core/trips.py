@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 TRIP = "trip"  # the button action: trip:join:ID, trip:leave:ID, trip:go:ID
 MAX_TRAVELLERS = 8
 BOARDING_S = 60.0
+KEEP_LEFT = 64  # trips that left and are remembered (in memory) to answer a late press
 
 TEXTS: dict[str, dict[str, str]] = {
     "trip_boarding": {
@@ -135,6 +136,7 @@ class Trips(Feature):
         self.users = users
         self.clock = clock
         self._open: dict[str, Boarding] = {}  # by channel key: one boarding call per channel
+        self._left: dict[str, Boarding] = {}  # the latest trips that left, by id, so their buttons can say so
         self._tasks: set[asyncio.Task[None]] = set()
 
     def commands(self) -> list[CommandSpec]:
@@ -190,7 +192,9 @@ class Trips(Feature):
     async def action_trip(self, ctx: Context, arg: str) -> None:
         """A button under a boarding call, pressed by anyone: it acts for the one who pressed it."""
         what, _, trip_id = arg.partition(":")
-        trip = next((b for b in self._open.values() if b.id == trip_id), None)
+        trip = next((b for b in self._open.values() if b.id == trip_id), None) or self._left.get(trip_id)
+        if trip is not None and trip.closed and what == "join" and len(trip.travellers) >= MAX_TRAVELLERS:
+            raise UserFacingError("trip_full", place=trip.landmark.in_sentence(ctx.lang), max=MAX_TRAVELLERS)
         if trip is None or trip.closed:
             raise UserFacingError("trip_closed")
         if what == "join":
@@ -204,7 +208,7 @@ class Trips(Feature):
 
     async def _join(self, ctx: Context, trip: Boarding) -> None:
         person = await self._person(ctx.user_key)
-        place = trip.landmark.name(ctx.lang)
+        place = trip.landmark.in_sentence(ctx.lang)
         async with trip.lock:
             if trip.closed:
                 raise UserFacingError("trip_closed")
@@ -241,7 +245,7 @@ class Trips(Feature):
         await ctx.reply(
             "trip_got_off",
             name=traveller.name,
-            place=trip.landmark.name(ctx.lang),
+            place=trip.landmark.in_sentence(ctx.lang),
             count=count,
             max=MAX_TRAVELLERS,
         )
@@ -257,7 +261,7 @@ class Trips(Feature):
             names=names_together(trip.names(), ctx.lang),
             count=len(trip.travellers),
             max=MAX_TRAVELLERS,
-            place=trip.landmark.name(ctx.lang),
+            place=trip.landmark.in_sentence(ctx.lang),
         )
 
     # ------------------------------------------------------------ departure
@@ -294,6 +298,9 @@ class Trips(Feature):
         trip.closed = True
         if self._open.get(trip.ctx.channel_key) is trip:
             del self._open[trip.ctx.channel_key]
+        self._left[trip.id] = trip
+        while len(self._left) > KEEP_LEFT:
+            del self._left[next(iter(self._left))]
 
     async def _depart(self, trip: Boarding) -> None:
         """Draw everyone on board into one postcard, record it in each journal, charge each person once."""
@@ -314,7 +321,7 @@ class Trips(Feature):
                 names=names_together(names, lang),
                 count=len(names),
                 max=MAX_TRAVELLERS,
-                place=trip.landmark.name(lang),
+                place=trip.landmark.in_sentence(lang),
             )
             if drawn:
                 text += "\n" + t("trip_drawn", lang, names=names_together(drawn, lang))
@@ -360,6 +367,7 @@ class Trips(Feature):
             for tr in trip.travellers:
                 self.travel.release(tr.user_key)
         self._open.clear()
+        self._left.clear()
 
     # ------------------------------------------------------------ helpers
     async def _person(self, user_key: str) -> str:
@@ -369,7 +377,7 @@ class Trips(Feature):
     @staticmethod
     def _summary(trip: Boarding, lang: str) -> dict[str, object]:
         return {
-            "place": trip.landmark.name(lang),
+            "place": trip.landmark.in_sentence(lang),
             "names": ", ".join(trip.names()),
             "count": len(trip.travellers),
             "max": MAX_TRAVELLERS,
@@ -381,7 +389,7 @@ class Trips(Feature):
             "trip_boarding",
             lang,
             organiser=trip.travellers[0].name,
-            place=trip.landmark.name(lang),
+            place=trip.landmark.in_sentence(lang),
             city=trip.landmark.city_name(lang),
             seconds=int(BOARDING_S),
             max=MAX_TRAVELLERS,
