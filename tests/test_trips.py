@@ -91,6 +91,8 @@ async def test_one_boarding_call_per_channel_and_limits_per_person(make_app) -> 
     await say(core, DANA, "/adventure rome")  # Dana is on cooldown now
     call = await say(core, ANA, "/trip tokyo")
     buttons = trip_buttons(call)
+    assert "Where to? e.g. /trip paris" in (await say(core, BEN, "/trip")).text
+    assert "Did you mean" in (await say(core, BEN, "/trip atlantis")).text
     second = await say(core, BEN, "/trip rome")
     assert "already boarding here" in second.text and "Tokyo" in second.text
     assert trip_buttons(second)["join"] == buttons["join"], "the second /trip shows the open call's buttons"

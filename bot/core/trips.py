@@ -46,6 +46,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "🧳 {organiser} 发起了去{city}{place}的旅行团！请在 {seconds} 秒内点“加入旅行团”，"
         "最多 {max} 人。\n已上车（{count}/{max}）：{names}",
     },
+    "trip_usage": {
+        "en": "Where to? e.g. /trip paris: friends tap “Join the trip” within 60 s, and up to {max} of you "
+        "land in one postcard. See /landmarks for the places.",
+        "zh": "想去哪里？例如 /trip 巴黎：朋友们在 60 秒内点“加入旅行团”，最多 {max} 人合影一张明信片。"
+        "用 /landmarks 查看所有地点。",
+    },
     "trip_departed": {
         "en": "🛫 Boarding closed: {names} ({count}/{max}) are off to {place}!",
         "zh": "🛫 停止登车：{names}（{count}/{max}）出发去{place}了！",
@@ -164,6 +170,8 @@ class Trips(Feature):
     async def cmd_trip(self, ctx: Context) -> None:
         """Open a boarding call here, with the caller on board; or show the one already open."""
         place = " ".join(ctx.command.string("place").split()) if ctx.command else ""
+        if not place:
+            raise UserFacingError("trip_usage", max=MAX_TRAVELLERS)
         landmark = self.travel.find_landmark(place, ctx.lang)
         current = self._open.get(ctx.channel_key)
         if current is not None:
