@@ -6,7 +6,8 @@ postcard goes through the adventure feature's pipeline and into every traveller'
 
 Boarding calls live in this process's memory only, and nothing about them is stored: if the bot
 restarts while one is open, that trip is simply gone (nobody was charged for it), and its buttons
-answer that it has left.
+answer that it has left. With several bot processes a call lives in the one that opened it (a Discord
+guild's presses reach its own shard); a press that another process handles finds no trip there.
 """
 
 from __future__ import annotations
