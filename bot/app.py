@@ -30,6 +30,7 @@ from bot.core.known import KnownIdentities
 from bot.core.memories import Memories
 from bot.core.ports import Speaker
 from bot.core.registry import Registry
+from bot.core.trips import Trips
 from bot.core.voice import Voices
 from bot.health import Operations, OpsServer, StoreProbe
 from bot.memory.backend import open_memory
@@ -56,6 +57,7 @@ class Runtime:
     stack: AsyncExitStack
     metrics: Metrics
     store_probe: StoreProbe
+    trips: Trips
 
     async def aclose(self) -> None:
         """Stop the image queue, close the store and models."""
@@ -150,6 +152,8 @@ async def _compose(
         remote=postcards,
         voice=voices,
     )
+    trips = Trips(adventures, memory.users, clock)
+    stack.push_async_callback(trips.aclose)  # open boarding calls end before the queue and store close
     chat = ChatService(settings, dialogue, clock, memory, journal=adventures.journal_lines)
     conversation = Conversation(
         chat, memory, personas, registry, voice=voices, avatar_url=settings.persona_avatar_url
@@ -166,6 +170,7 @@ async def _compose(
             Admin(memory.settings, personas, settings.default_persona),
             Cast(memory.settings, personas),
             voices,
+            trips,
             *features,
         ),
     )
@@ -187,7 +192,9 @@ async def _compose(
         # A real write through the port, so it proves the store (SQLite or Postgres) takes writes.
         await memory.settings.set("health", "probe", "ok")
 
-    return Runtime(core=core, adventures=adventures, stack=stack, metrics=metrics, store_probe=store_probe)
+    return Runtime(
+        core=core, adventures=adventures, stack=stack, metrics=metrics, store_probe=store_probe, trips=trips
+    )
 
 
 async def _load_dialogue(settings: Settings) -> DialogueBackend:
