@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry
 from bot.adapters.supervisor import Platform, Supervisor, write_status
 from bot.core.admin import Admin
 from bot.core.adventures import Adventures
+from bot.core.cast import Cast
 from bot.core.chat import ChatService
 from bot.core.clock import Clock, SystemClock
 from bot.core.confirm import Confirmations
@@ -30,6 +31,7 @@ from bot.core.memories import Memories
 from bot.core.ports import Speaker
 from bot.core.registry import Registry
 from bot.core.travel_map import TravelMaps
+from bot.core.trips import Trips
 from bot.core.voice import Voices
 from bot.health import Operations, OpsServer, StoreProbe
 from bot.memory.backend import open_memory
@@ -56,6 +58,7 @@ class Runtime:
     stack: AsyncExitStack
     metrics: Metrics
     store_probe: StoreProbe
+    trips: Trips
 
     async def aclose(self) -> None:
         """Stop the image queue, close the store and models."""
@@ -151,8 +154,12 @@ async def _compose(
         remote=postcards,
         voice=voices,
     )
+    trips = Trips(adventures, memory.users, clock)
+    stack.push_async_callback(trips.aclose)  # open boarding calls end before the queue and store close
     chat = ChatService(settings, dialogue, clock, memory, journal=adventures.journal_lines)
-    conversation = Conversation(chat, memory, personas, registry, voice=voices)
+    conversation = Conversation(
+        chat, memory, personas, registry, voice=voices, avatar_url=settings.persona_avatar_url
+    )
     install(
         registry,
         (
@@ -163,8 +170,10 @@ async def _compose(
                 memory.users, memory.adventures, memory.usage, memory.settings, confirmations, clock, data_dir
             ),
             Admin(memory.settings, personas, settings.default_persona),
+            Cast(memory.settings, personas),
             voices,
             TravelMaps(memory.adventures, catalogue.get, data_dir),
+            trips,
             *features,
         ),
     )
@@ -186,7 +195,9 @@ async def _compose(
         # A real write through the port, so it proves the store (SQLite or Postgres) takes writes.
         await memory.settings.set("health", "probe", "ok")
 
-    return Runtime(core=core, adventures=adventures, stack=stack, metrics=metrics, store_probe=store_probe)
+    return Runtime(
+        core=core, adventures=adventures, stack=stack, metrics=metrics, store_probe=store_probe, trips=trips
+    )
 
 
 async def _load_dialogue(settings: Settings) -> DialogueBackend:

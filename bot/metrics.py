@@ -13,7 +13,7 @@ from prometheus_client.registry import Collector
 from bot.adapters.supervisor import AdapterState, AdapterStatus
 from bot.core.jobs import JobQueue
 from bot.core.meter import MessageWatch
-from bot.core.output import Button, ChatOutput, SentMessage
+from bot.core.output import Button, ChatOutput, PersonaIdentity, SentMessage
 from generators.dialogue.base import ChatTurn, DialogueBackend, DialogueOutput, GenerationConfig
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -143,6 +143,14 @@ class _CountingOutput:
     async def send(self, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage:
         """Send and count."""
         sent = await self._inner.send(text, buttons)
+        self._sent()
+        return sent
+
+    async def send_as(
+        self, speaker: PersonaIdentity, text: str, buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Send as a persona and count."""
+        sent = await self._inner.send_as(speaker, text, buttons)
         self._sent()
         return sent
 

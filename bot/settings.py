@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     llm_candidates: int = Field(default=3, ge=1)  # best-of-N when a reply fails the checks (fast engines)
 
     default_persona: str = "luna"
+    # A public picture per persona for Discord webhooks (which take only a URL), e.g.
+    # https://example.org/avatars/{id}.png; unset: a persona posts under its name with the webhook's picture.
+    persona_avatar_url: str = ""
     max_message_chars: int = 4000
     recent_turns: int = 16
     history_keep_messages: int = Field(5000, ge=100)

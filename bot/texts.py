@@ -8,7 +8,7 @@ from bot.core.i18n import Catalogue
 def build_catalogue() -> Catalogue:
     """The catalogue of every bot text; a key declared twice or missing a language is an error."""
     from bot.adapters import web_texts
-    from bot.core import admin, i18n, identity, memories, texts_adventure, travel_map, voice
+    from bot.core import admin, cast, i18n, identity, memories, texts_adventure, travel_map, trips, voice
     from bot.memory import errors as memory_errors
     from personas import messages as persona_messages
 
@@ -17,9 +17,11 @@ def build_catalogue() -> Catalogue:
         memories.TEXTS,  # /forget's buttons
         identity.TEXTS,  # /link
         admin.TEXTS,  # /config
+        cast.TEXTS,  # /cast: several personas in a channel
         texts_adventure.TEXTS,  # avatars, adventures, landmarks, journal
         voice.TEXTS,  # /say, /voice, spoken postcards
         travel_map.TEXTS,  # /map
+        trips.TEXTS,  # /trip, group postcards
         memory_errors.TEXTS,  # the store
         persona_messages.TEXTS,  # persona files and character cards
         web_texts.TEXTS,  # the playground

@@ -51,6 +51,7 @@ def _char_class(ranges: tuple[Range, ...]) -> re.Pattern[str]:
 
 _HAN_RE = _char_class(HAN)
 _CJK_RE = _char_class(CJK)
+_CJK_RUN_RE = re.compile(_CJK_RE.pattern + "+")
 _SCRIPT_TABLE: tuple[tuple[int, int, str], ...] = tuple(
     (lo, hi, lang) for lang, ranges in SCRIPT_LANGUAGES for lo, hi in ranges
 )
@@ -74,6 +75,11 @@ def count_han(text: str) -> int:
 def count_cjk(text: str) -> int:
     """How many Chinese characters, kana and hangul `text` holds."""
     return len(_CJK_RE.findall(text))
+
+
+def cjk_runs(text: str) -> list[str]:
+    """The unbroken runs of Chinese characters, kana and hangul in `text`."""
+    return _CJK_RUN_RE.findall(text)
 
 
 def script_language(ch: str) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
 
 from generators.voice.style import VoiceStyle
@@ -43,3 +45,19 @@ class Persona:
     lorebook: tuple[LoreEntry, ...] = ()
     voice: VoiceStyle = VoiceStyle()
     source: str = "builtin"
+    colour: str = ""  # "#rrggbb" shown with the name where several personas share a channel
+
+    @property
+    def shown_colour(self) -> str:
+        """The persona's colour: its own, else one derived from its id (the same on every run)."""
+        return self.colour or default_colour(self.id)
+
+
+COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Readable on light and dark backgrounds; a persona without a colour gets one of these by its id.
+PALETTE = ("#8e44ad", "#27ae60", "#e67e22", "#2980b9", "#c0392b", "#16a085", "#d4ac0d", "#7f8c8d")
+
+
+def default_colour(persona_id: str) -> str:
+    """A colour from PALETTE chosen by a hash of the id (stable across runs and machines)."""
+    return PALETTE[hashlib.sha256(persona_id.encode()).digest()[0] % len(PALETTE)]

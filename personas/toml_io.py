@@ -8,7 +8,7 @@ from pathlib import Path
 
 from generators.voice.style import VoiceStyle
 from personas import fields as F
-from personas.model import LoreEntry, Persona
+from personas.model import COLOUR_PATTERN, LoreEntry, Persona
 
 _TEXT_FIELDS = (
     "description",
@@ -32,6 +32,7 @@ _KNOWN = {
     "lorebook",
     "voice",
     "source",
+    "colour",
     *_TEXT_FIELDS,
 }
 USER_SOURCES = ("user", "toml", "card_v1", "card_v2", "card_v3")
@@ -61,6 +62,9 @@ def persona_from_dict(
     examples = _examples(check, data.get("examples"), warnings)
     lorebook = _lorebook(check, data.get("lorebook"), warnings)
     voice = voice_from_dict(check, data.get("voice"), warnings)
+    colour = check.text(data.get("colour"), "colour", 7)
+    if colour and not COLOUR_PATTERN.match(colour):
+        raise check.fail("colour must look like #rrggbb (for example #8e44ad)")
     if source == "user" and data.get("source") in USER_SOURCES:
         source = data["source"]
     persona = Persona(
@@ -74,6 +78,7 @@ def persona_from_dict(
         lorebook=lorebook,
         voice=voice,
         source=source,
+        colour=colour.lower(),
         **texts,
     )
     return persona, warnings
@@ -198,6 +203,8 @@ def dumps(persona: Persona) -> str:
     lines.append(f"languages = [{', '.join(_s(x) for x in persona.languages)}]")
     lines.append(f"hashtags = [{', '.join(_s(x) for x in persona.hashtags)}]")
     lines.append(f"source = {_s(persona.source)}")
+    if persona.colour:
+        lines.append(f"colour = {_s(persona.colour)}")
     lines += ["", "[catchphrases]"]
     for lang, phrases in persona.catchphrases.items():
         lines.append(f"{_s(lang)} = [{', '.join(_s(p) for p in phrases)}]")

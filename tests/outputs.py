@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.clock import FakeClock
-from bot.core.output import Button, SentMessage, VoiceNote
+from bot.core.output import Button, PersonaIdentity, SentMessage, VoiceNote
 
 
 @dataclass
@@ -21,6 +21,7 @@ class RecordingOutput:
     voices: list[tuple[VoiceNote, str]] = field(default_factory=list)
     buttons: list[tuple[Button, ...]] = field(default_factory=list)
     log: list[tuple[str, float, int]] = field(default_factory=list)
+    speakers: dict[int, PersonaIdentity] = field(default_factory=dict)  # message index -> persona shown
     fail_edits: int = 0
     typing_calls: int = 0
 
@@ -30,6 +31,13 @@ class RecordingOutput:
         self.buttons.append(buttons)
         self.log.append(("send", self.clock.monotonic() if self.clock else 0, len(self.messages) - 1))
         return SentMessage(id=str(len(self.messages) - 1))
+
+    async def send_as(
+        self, speaker: PersonaIdentity, text: str, buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        sent = await self.send(text, buttons)
+        self.speakers[int(sent.id)] = speaker
+        return sent
 
     async def edit(self, message: SentMessage, text: str) -> None:
         assert len(text) <= self.max_len

@@ -170,3 +170,79 @@ def test_real_illustrated_scenes_keep_the_landmark_clear(landmark_id: str) -> No
     for box in out.avatar_boxes:
         assert overlap(box, r.landmark_box) <= 0.01 * (box[2] - box[0]) * (box[3] - box[1])
         assert 0 <= box[0] and box[2] <= 512 and box[3] <= 640
+
+
+def _rows(out) -> tuple[list, list]:
+    """(front row, back row) boxes: the front row's feet are the lowest."""
+    feet = max(b[3] for b in out.avatar_boxes)
+    return [b for b in out.avatar_boxes if b[3] == feet], [b for b in out.avatar_boxes if b[3] < feet]
+
+
+def _check_group(out, n: int, landmark, size) -> None:
+    w, h = size
+    assert len(out.avatar_boxes) == n
+    front, back = _rows(out)
+    assert len(front) == (n + 1) // 2 and len(back) == n // 2, "two rows, the front one as full as the back"
+    for box in out.avatar_boxes:
+        bw, bh = box[2] - box[0], box[3] - box[1]
+        assert 0 <= box[0] < box[2] <= w and 0 <= box[1] < box[3] <= h
+        assert box[3] >= landmark[3], "everyone stands on the ground, none in the air"
+        assert overlap(box, landmark) <= 0.16 * bw * bh, "nobody covers the landmark much"
+    for row in (front, back):
+        for i, box in enumerate(row):
+            assert all(overlap(box, other) == 0 for other in row[i + 1 :]), "a row stands side by side"
+    assert min(b[3] - b[1] for b in front) > max(b[3] - b[1] for b in back), "the back row is further away"
+    for box in back:  # every face shows: the top of a back-row figure is not hidden by the front row
+        head = (box[0], box[1], box[2], box[1] + (box[3] - box[1]) // 4)
+        hidden = sum(overlap(head, f) for f in front)
+        assert hidden <= 0.25 * (head[2] - head[0]) * (head[3] - head[1])
+
+
+@pytest.mark.parametrize("n", [5, 6, 7, 8])
+def test_a_group_of_up_to_eight_stands_in_two_staggered_rows(n: int) -> None:
+    out = composite_avatars(
+        scene(),
+        [avatar((30 * i, 200, 60)) for i in range(n)],
+        landmark_box=LANDMARK,
+        ground_y=GROUND,
+        light=Light(),
+        free_zones=[],
+        seed=1,
+        max_avatars=8,
+    )
+    _check_group(out, n, LANDMARK, (W, H))
+    assert max(b[3] - b[1] for b in out.avatar_boxes) < 0.30 * H
+
+
+def test_a_group_keeps_eight_and_the_default_keeps_one_line_of_four() -> None:
+    args = dict(landmark_box=LANDMARK, ground_y=GROUND, light=Light(), free_zones=[], seed=2)
+    many = [avatar() for _ in range(10)]
+    assert len(composite_avatars(scene(), many, max_avatars=8, **args).avatar_boxes) == 8
+    four = composite_avatars(scene(), many[:4], max_avatars=8, **args)
+    assert four.avatar_boxes == place(4, seed=2).avatar_boxes, "one to four stand as they always did"
+
+
+@pytest.mark.parametrize(
+    ("landmark_id", "size"),
+    [("eiffel_tower", (512, 512)), ("great_wall", (512, 640)), ("burj_khalifa", (512, 912))],
+)
+def test_real_illustrated_scenes_hold_a_group_of_eight(landmark_id: str, size: tuple[int, int]) -> None:
+    from datetime import UTC, datetime
+
+    from generators.images.illustrated import IllustratedRenderer
+    from generators.landmarks.catalogue import Catalogue
+
+    lm = Catalogue.load().get(landmark_id)
+    r = IllustratedRenderer()(lm, now_utc=datetime(2026, 6, 1, 2, 0, tzinfo=UTC), seed=4, size=size)
+    out = composite_avatars(
+        r.image,
+        [avatar((30 * i, 120, 200)) for i in range(8)],
+        landmark_box=r.landmark_box,
+        ground_y=r.ground_y,
+        light=r.light,
+        free_zones=r.free_zones,
+        seed=4,
+        max_avatars=8,
+    )
+    _check_group(out, 8, r.landmark_box, size)
+    assert out.scale >= 0.15, "eight still fit at a size where faces read"

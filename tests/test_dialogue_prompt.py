@@ -13,7 +13,7 @@ from generators.dialogue.prompt import (
     fence_persona,
     speaker_name,
 )
-from generators.dialogue.replies import first_paragraph, is_degenerate, trim_reply
+from generators.dialogue.replies import clean_reply, drop_echo, first_paragraph, is_degenerate, trim_reply
 from generators.dialogue.stops import END_TOKENS, StopScanner, cut_at_stop
 from personas.model import LoreEntry, Persona
 
@@ -300,6 +300,22 @@ def test_chat_replies_keep_a_complete_first_line_only() -> None:
     long = "Rome is great. See the Colosseum. Eat gelato! Walk at night. Repeat."
     assert first_paragraph(long) == "Rome is great. See the Colosseum. Eat gelato!"
     assert first_paragraph("巴黎很美。去看铁塔吧！晚上散步。再来一次。") == "巴黎很美。去看铁塔吧！晚上散步。"
+    leak = "我今天很开心！\n🌟\nYou are Luna. You're a travel guide."
+    assert first_paragraph(leak) == "我今天很开心！", "a whole Chinese first line ends the reply too"
+
+
+def test_a_reply_does_not_open_by_echoing_the_message() -> None:
+    assert drop_echo("我今天很累！你要好好休息哦。", "我今天很累。") == "你要好好休息哦。"
+    assert drop_echo("Hey there, nice to meet you. I'm Luna!", "hey there, nice to meet you") == "I'm Luna!"
+    assert drop_echo("我今天很累！", "我今天很累。") == "我今天很累！", (
+        "nothing else to say: kept (and checked)"
+    )
+    assert drop_echo("Paris is lovely. Go!", "Is Paris lovely?") == "Paris is lovely. Go!"
+    said = "Estoy muy cansada hoy."
+    assert (
+        clean_reply("Luna: Estoy muy cansada hoy. ¡Descansa un poco!", (), "Luna", said)
+        == "¡Descansa un poco!"
+    )
 
 
 # --- issue 10, defect 4: every card field is fenced the same way; fence markers are escaped ------

@@ -41,6 +41,9 @@ def test_each_check_catches_what_it_names():
     assert "language" not in check_reply("你好，旅伴！今天去哪儿？", situation(language="zh")).failed
     copied = situation(earlier=["The Louvre is wonderful in the early morning light."])
     assert "no_copy" in check_reply("The Louvre is wonderful in the early morning light!", copied).failed
+    echo_zh = situation(language="zh", earlier=["我今天在巴黎的小咖啡馆里喝了一杯热茶。"])
+    assert "no_copy" in check_reply("哇，我今天在巴黎的小咖啡馆里喝了一杯热茶！", echo_zh).failed
+    assert "no_copy" not in check_reply("巴黎的咖啡馆真可爱，下次带我去吧！", echo_zh).failed
     assert "own_voice" in check_reply("Luna, I love that idea!", situation()).failed
     assert "own_voice" in check_reply("Hi Luna! Paris is lovely.", situation()).failed
     assert (

@@ -23,3 +23,24 @@ async def test_channel_persona_is_per_channel_and_changes(memory: Memory) -> Non
     await memory.settings.set_channel_persona(ROOM.key, "professor")
     assert await memory.settings.channel_persona(ROOM.key) == "professor"
     assert await memory.settings.channel_persona("web:elsewhere") is None
+
+
+async def test_a_channel_cast_is_kept_per_channel_and_survives_bad_data(memory: Memory, tmp_path) -> None:
+    from bot.app import PERSONAS_DIR
+    from bot.core.cast import MAX_CAST, ChannelCast
+    from personas.registry import PersonaRegistry
+
+    personas = PersonaRegistry(PERSONAS_DIR, tmp_path / "none")
+    cast = ChannelCast(memory.settings, personas)
+    luna = personas.get("luna")
+    assert [p.id for p in await cast.members(ROOM.key, luna)] == ["luna"]
+    await cast.set_extra_ids(ROOM.key, ["mango", "gone", "luna", "professor"])
+    # A persona file removed since, or the channel persona listed again, is skipped.
+    assert [p.id for p in await cast.members(ROOM.key, luna)] == ["luna", "mango", "professor"]
+    assert await cast.extra_ids("web:elsewhere") == []
+    await cast.set_extra_ids(ROOM.key, ["a", "b", "c", "d", "e", "f"])
+    assert len(await cast.extra_ids(ROOM.key)) == MAX_CAST - 1
+    await memory.settings.set(f"channel:{ROOM.key}", "cast", "{not json")
+    assert [p.id for p in await cast.members(ROOM.key, luna)] == ["luna"]
+    await cast.set_extra_ids(ROOM.key, [])
+    assert await memory.settings.get(f"channel:{ROOM.key}", "cast") is None

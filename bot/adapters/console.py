@@ -11,7 +11,7 @@ from typing import TextIO
 
 from bot.core.engine import BotCore
 from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
-from bot.core.output import Button, SentMessage, VoiceNote
+from bot.core.output import Button, PersonaIdentity, SentMessage, VoiceNote
 from bot.core.streaming import INDICATOR
 
 MAX_LOCAL_FILE = 50 * 1024 * 1024
@@ -27,6 +27,7 @@ class ConsoleOutput:
     min_edit_interval: float = 0.05
     texts: list[str] = field(default_factory=list)
     buttons: list[tuple[Button, ...]] = field(default_factory=list)
+    labels: dict[int, str] = field(default_factory=dict)  # reply index -> the persona name in front
 
     async def send(self, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage:
         """Start a new reply message."""
@@ -37,9 +38,18 @@ class ConsoleOutput:
             self.stream.flush()
         return SentMessage(id=str(len(self.texts) - 1))
 
+    async def send_as(
+        self, speaker: PersonaIdentity, text: str, buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Start a reply under a persona's name (a terminal has no colour to rely on)."""
+        sent = await self.send(f"{speaker.name}: {text}", buttons)
+        self.labels[int(sent.id)] = f"{speaker.name}: "
+        return sent
+
     async def edit(self, message: SentMessage, text: str) -> None:
         """Replace a reply's text; on a TTY, print what was appended."""
         i = int(message.id)
+        text = self.labels.get(i, "") + text
         old = self.texts[i].removesuffix(INDICATOR)
         self.texts[i] = text
         if self.live and i == len(self.texts) - 1:

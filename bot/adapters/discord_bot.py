@@ -27,7 +27,7 @@ from bot.core.models import (
     OptionValue,
     User,
 )
-from bot.core.output import Button, SentMessage, VoiceNote
+from bot.core.output import Button, PersonaIdentity, SentMessage, VoiceNote
 from bot.core.registry import CommandSpec, clean_text
 from bot.core.streaming import split_text
 from bot.settings import Settings
@@ -140,6 +140,58 @@ def _is_expired(exc: discord.HTTPException) -> bool:
     return exc.status == 401 or exc.code in (10015, 10062, 50027)
 
 
+WEBHOOK_NAME = "Avatar Adventures"
+
+
+def _may_manage_webhooks(channel: Any) -> bool:
+    """Whether the bot may post through a webhook here: a server text channel with Manage Webhooks."""
+    guild = getattr(channel, "guild", None)
+    if not isinstance(channel, discord.TextChannel) or guild is None or guild.me is None:
+        return False
+    return channel.permissions_for(guild.me).manage_webhooks
+
+
+def persona_label(speaker: PersonaIdentity) -> str:
+    """The bold name in front of a persona's message where no webhook can show it."""
+    return f"**{discord.utils.escape_markdown(speaker.name)}:** "
+
+
+@dataclass
+class Webhooks:
+    """One webhook per channel through which the personas of a cast post under their own names;
+    found or made on first use, where the bot may manage webhooks."""
+
+    _hooks: dict[int, discord.Webhook] = field(default_factory=dict)
+    _locks: dict[int, asyncio.Lock] = field(default_factory=dict)
+
+    async def get(self, channel: Any) -> discord.Webhook | None:
+        """The channel's webhook; None without Manage Webhooks (or when Discord refuses)."""
+        if not _may_manage_webhooks(channel):
+            return None
+        if (hook := self._hooks.get(channel.id)) is not None:
+            return hook
+        async with self._locks.setdefault(channel.id, asyncio.Lock()):
+            if (hook := self._hooks.get(channel.id)) is not None:
+                return hook
+            me = channel.guild.me
+            try:
+                ours = [
+                    h
+                    for h in await channel.webhooks()
+                    if h.token and h.user is not None and h.user.id == me.id
+                ]
+                hook = ours[0] if ours else await channel.create_webhook(name=WEBHOOK_NAME)
+            except discord.HTTPException:
+                log.warning("no webhook in channel %s; personas are shown by name", channel.id, exc_info=True)
+                return None
+            self._hooks[channel.id] = hook
+            return hook
+
+    def forget(self, channel_id: int) -> None:
+        """Drop a webhook Discord no longer takes (deleted, or the permission was removed)."""
+        self._hooks.pop(channel_id, None)
+
+
 @dataclass
 class ChannelOutput:
     """ChatOutput that answers in a channel, replying to one message.
@@ -154,8 +206,10 @@ class ChannelOutput:
     max_len: int = MAX_TEXT
     min_edit_interval: float = EDIT_INTERVAL
     mention: str = ""
+    webhooks: Webhooks | None = None
     _messages: dict[str, discord.Message] = field(default_factory=dict)
     _prefixes: dict[str, str] = field(default_factory=dict)
+    _hooked: dict[str, discord.Webhook] = field(default_factory=dict)  # persona messages -> their webhook
 
     def _common(self, buttons: tuple[Button, ...]) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
@@ -174,15 +228,46 @@ class ChannelOutput:
 
     async def send(self, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage:
         """Send a message (the first one replies to the user's message)."""
-        prefix = self._prefix(text)
+        return await self._post(text, buttons)
+
+    async def _post(self, text: str, buttons: tuple[Button, ...], label: str = "") -> SentMessage:
+        prefix = self._prefix(label + text) + label
         kwargs = self._common(buttons)
         msg = await self.channel.send(content=(prefix + text)[: self.max_len], **kwargs)
         self._messages[str(msg.id)] = msg
         self._prefixes[str(msg.id)] = prefix
         return SentMessage(id=str(msg.id))
 
+    async def send_as(
+        self, speaker: PersonaIdentity, text: str, buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Post as a persona through the channel's webhook (its name and avatar); without Manage
+        Webhooks, or when Discord refuses, a normal message with the name in bold in front."""
+        hook = await self.webhooks.get(self.channel) if self.webhooks is not None and not buttons else None
+        if hook is not None:
+            extra: dict[str, Any] = {"avatar_url": speaker.avatar_url} if speaker.avatar_url else {}
+            try:
+                msg = await hook.send(
+                    content=text[: self.max_len],
+                    username=speaker.name[:80],
+                    wait=True,
+                    allowed_mentions=discord.AllowedMentions(everyone=False, roles=False),
+                    **extra,
+                )
+            except discord.HTTPException as exc:
+                log.warning("webhook post failed (%s); showing the persona by name", exc.status)
+                if isinstance(exc, discord.Forbidden | discord.NotFound) and self.webhooks is not None:
+                    self.webhooks.forget(self.channel.id)
+            else:
+                self._hooked[str(msg.id)] = hook
+                return SentMessage(id=str(msg.id))
+        return await self._post(text, buttons, persona_label(speaker))
+
     async def edit(self, message: SentMessage, text: str) -> None:
-        """Edit a message this output sent."""
+        """Edit a message this output sent (a persona's through its webhook)."""
+        if (hook := self._hooked.get(message.id)) is not None:
+            await hook.edit_message(int(message.id), content=text[: self.max_len])
+            return
         prefix = self._prefixes.get(message.id, "")
         if len(prefix) + len(text) > self.max_len:
             prefix = ""
@@ -247,6 +332,7 @@ class InteractionOutput:
     min_edit_interval: float = EDIT_INTERVAL
     _messages: dict[str, Any] = field(default_factory=dict)
     _fallback: ChannelOutput | None = None
+    _labels: dict[str, str] = field(default_factory=dict)
 
     async def _fallback_output(self) -> ChannelOutput:
         if self._fallback is None:
@@ -294,8 +380,18 @@ class InteractionOutput:
         self._messages[str(msg.id)] = msg
         return SentMessage(id=str(msg.id))
 
+    async def send_as(
+        self, speaker: PersonaIdentity, text: str, buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """A follow-up with the persona's name in bold in front (interactions have no webhook identity)."""
+        label = persona_label(speaker)
+        sent = await self.send(label + text, buttons)
+        self._labels[sent.id] = label
+        return sent
+
     async def edit(self, message: SentMessage, text: str) -> None:
         """Edit a follow-up (or its fallback message)."""
+        text = self._labels.get(message.id, "") + text
         target = self._messages[message.id]
         if isinstance(target, ChannelOutput):
             await target.edit(message, text)
@@ -438,6 +534,7 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             self.tree = app_commands.CommandTree(self)
             self.sync_task: asyncio.Task | None = None
             build_tree(self.tree, core.registry, self.run_slash, self.suggest)
+            self.webhooks = Webhooks()
 
         async def setup_hook(self) -> None:
             await self.tree.set_translator(Translator())
@@ -480,9 +577,8 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             if not _may_speak(message.channel):
                 return  # no point thinking about a reply nobody can see
             incoming = await self.to_incoming(message)
-            await self.core.handle(
-                incoming, ChannelOutput(message.channel, reference=message, clock=self.clock)
-            )
+            out = ChannelOutput(message.channel, reference=message, clock=self.clock, webhooks=self.webhooks)
+            await self.core.handle(incoming, out)
 
         async def to_incoming(self, message: discord.Message) -> IncomingMessage:
             """Translate a channel message into the core's IncomingMessage."""

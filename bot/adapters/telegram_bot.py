@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import re
 import secrets
@@ -24,7 +25,7 @@ from telegram import (
     Update,
 )
 from telegram import User as TgUser
-from telegram.constants import ChatAction, ChatMemberStatus, ChatType
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
@@ -40,7 +41,7 @@ from bot.adapters.supervisor import TokenRejected, best_effort
 from bot.core.clock import Clock, SystemClock
 from bot.core.engine import BotCore
 from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
-from bot.core.output import Button, SentMessage, VoiceNote
+from bot.core.output import Button, PersonaIdentity, SentMessage, VoiceNote, colour_dot
 from bot.core.registry import Registry
 from bot.core.router import normalise_text
 from bot.core.streaming import INDICATOR, split_text
@@ -68,6 +69,11 @@ def menu_commands(registry: Registry, lang: str) -> list[tuple[str, str]]:
     return [(spec.name, spec.description.get(lang)[:256]) for spec in registry.menu(PLATFORM)]
 
 
+def persona_label(speaker: PersonaIdentity) -> str:
+    """A persona's name as Telegram HTML: its colour's emoji dot, then the name in bold."""
+    return f"{colour_dot(speaker.colour)} <b>{html.escape(speaker.name, quote=False)}</b>: "
+
+
 def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     """Buttons as an inline keyboard; callback data carries the core's action string."""
     if not buttons:
@@ -89,6 +95,7 @@ class TelegramOutput:
     max_len: int = MAX_TEXT
     min_edit_interval: float = PRIVATE_EDIT_INTERVAL
     sent: list[int] = field(default_factory=list)
+    labels: dict[int, tuple[str, int]] = field(default_factory=dict)  # message id -> persona label, room
 
     def __post_init__(self) -> None:
         self.min_edit_interval = GROUP_EDIT_INTERVAL if self.is_group else PRIVATE_EDIT_INTERVAL
@@ -140,14 +147,37 @@ class TelegramOutput:
         self.sent.append(msg.message_id)
         return SentMessage(id=str(msg.message_id))
 
+    async def send_as(
+        self, speaker: PersonaIdentity, text: str, buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Send under a persona's name in bold, after an emoji dot of its colour (Telegram colours no text)."""
+        label = persona_label(speaker)
+        msg = await self._call(
+            self.app.bot.send_message,
+            chat_id=self.chat_id,
+            text=label + html.escape(text[: self.max_len - len(speaker.name) - 8], quote=False),
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(buttons),
+            reply_parameters=self._reply_params(),
+            idempotent=False,
+        )
+        self.sent.append(msg.message_id)
+        self.labels[msg.message_id] = (label, len(speaker.name) + 8)
+        return SentMessage(id=str(msg.message_id))
+
     async def edit(self, message: SentMessage, text: str) -> None:
-        """Edit a sent message; 'not modified' is fine."""
+        """Edit a sent message (a persona's keeps its name); 'not modified' is fine."""
+        label, room = self.labels.get(int(message.id), ("", 0))
+        shown = (
+            label + html.escape(text[: self.max_len - room], quote=False) if label else text[: self.max_len]
+        )
         try:
             await self._call(
                 self.app.bot.edit_message_text,
                 chat_id=self.chat_id,
                 message_id=int(message.id),
-                text=text[: self.max_len],
+                text=shown,
+                parse_mode=ParseMode.HTML if label else None,
                 must_deliver=not text.endswith(INDICATOR),
             )
         except BadRequest as exc:

@@ -19,7 +19,7 @@ from aiohttp import WSMsgType, web
 from bot.core.engine import BotCore
 from bot.core.i18n import t, ui_language
 from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, User
-from bot.core.output import Button, SentMessage, VoiceNote
+from bot.core.output import Button, PersonaIdentity, SentMessage, VoiceNote
 from bot.health import Operations
 from generators.lang import clean_name
 
@@ -138,6 +138,16 @@ class WebChatOutput:
         await self.playground.broadcast(
             self.channel_id, self.playground.bot_event(mid, text, buttons, self.author)
         )
+        return SentMessage(id=mid)
+
+    async def send_as(
+        self, speaker: PersonaIdentity, text: str, buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Broadcast a bot message under a persona's name, which the page shows in its colour."""
+        mid = self.playground.new_id()
+        event = self.playground.bot_event(mid, text, buttons, speaker.name)
+        event["colour"] = speaker.colour
+        await self.playground.broadcast(self.channel_id, event)
         return SentMessage(id=mid)
 
     async def edit(self, message: SentMessage, text: str) -> None:
@@ -478,6 +488,9 @@ class Playground:
     async def _history(self, request: web.Request) -> web.Response:
         _, channel = self._from_query(request)
         rows = await self.core.memory.messages.recent(channel.key, HISTORY_LIMIT)
+        cast = await self.core.conversation.cast.members(channel.key, await self.core.persona_for(channel))
+        # Only a channel with several personas colours their names, as its live messages do.
+        colours = {p.name: p.shown_colour for p in cast} if len(cast) > 1 else {}
         return web.json_response(
             [
                 {
@@ -485,6 +498,11 @@ class Playground:
                     "author": row.speaker or "",
                     "text": row.text,
                     "at": row.at.isoformat(),
+                    **(
+                        {"colour": colours[row.speaker]}
+                        if row.role == "assistant" and row.speaker in colours
+                        else {}
+                    ),
                 }
                 for row in rows
             ]

@@ -8,13 +8,14 @@ import hashlib
 import logging
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.core.admin import may_use_images
 from bot.core.adventure_args import ADVENTURE_OPTIONS, SEED, AdventureArgs
-from bot.core.captions import make_caption, relative_when
+from bot.core.captions import make_caption, names_together, relative_when
 from bot.core.clock import Clock
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
@@ -160,7 +161,8 @@ class Adventures(Feature):
                 lines.append(f"{lm.name('en')} in {lm.city_name('en')} ({relative_when(rec.at, now, 'en')})")
         return lines
 
-    async def _check_limits(self, ctx: Context) -> None:
+    async def check_limits(self, ctx: Context) -> None:
+        """Refuse the speaker another postcard here: images not allowed, on cooldown, or over the daily quota."""
         memory, s, now = self.memory, self.settings, self.clock.now()
         if not await may_use_images(self.memory.settings, ctx.msg.user, ctx.msg.channel):
             raise UserFacingError("images_not_allowed")
@@ -174,15 +176,22 @@ class Adventures(Feature):
         ):
             raise UserFacingError("quota", quota=s.image_daily_quota)
 
-    async def _own_avatar(self, ctx: Context) -> AvatarRecord | None:
-        avatar = await self.memory.avatars.get(ctx.user_key)
+    async def avatar_for(self, user_key: str) -> tuple[AvatarRecord, bool]:
+        """The person's avatar, drawing them a cartoon one when they have none; (avatar, drawn now)."""
+        avatar = await self.memory.avatars.get(user_key)
         if avatar is not None and Path(avatar.path).is_file():
-            return avatar
-        seed = int.from_bytes(hashlib.sha256(ctx.user_key.encode()).digest()[:4], "big")
+            return avatar, False
+        seed = int.from_bytes(hashlib.sha256(user_key.encode()).digest()[:4], "big")
         path, digest, _ = await asyncio.to_thread(self._make_cartoon, "", seed)
-        await self._store_avatar(ctx.user_key, path, "cartoon", "cartoon", digest)
-        await ctx.reply("avatar_auto")
-        return await self.memory.avatars.get(ctx.user_key)
+        await self._store_avatar(user_key, path, "cartoon", "cartoon", digest)
+        drawn = AvatarRecord(user_key, path, "cartoon", "cartoon", digest, self.clock.now())
+        return await self.memory.avatars.get(user_key) or drawn, True
+
+    async def _own_avatar(self, ctx: Context) -> AvatarRecord:
+        avatar, drawn = await self.avatar_for(ctx.user_key)
+        if drawn:
+            await ctx.reply("avatar_auto")
+        return avatar
 
     async def _friends(self, ctx: Context, named: tuple[Mention, ...]) -> list[tuple[str, AvatarRecord]]:
         """The friends' avatars: the people named, else everyone the message mentions."""
@@ -201,18 +210,22 @@ class Adventures(Feature):
             await ctx.reply("friend_not_found", names=", ".join("@" + m.name for m in named))
         return found[:3]
 
+    def find_landmark(self, place: str, lang: str) -> Landmark:
+        """The landmark a typed place names; a usage hint or suggestions (as errors) otherwise."""
+        if not place:
+            examples = ", ".join(lm.name(lang) for lm in self.catalogue.all()[:5])
+            raise UserFacingError("adventure_usage", examples=examples)
+        match = self.catalogue.match(place)
+        if match.landmark is None:
+            names = ", ".join(lm.name(lang) for lm in match.suggestions) or "Paris, Tokyo, Rio"
+            raise UserFacingError("place_unknown", place=place[:60], suggestions=names)
+        return match.landmark
+
     async def adventure(self, ctx: Context, args: AdventureArgs, friends: tuple[Mention, ...] = ()) -> None:
         """Send the user's avatar to a landmark and answer with a postcard and caption."""
-        if not args.place:
-            examples = ", ".join(lm.name(ctx.lang) for lm in self.catalogue.all()[:5])
-            raise UserFacingError("adventure_usage", examples=examples)
-        match = self.catalogue.match(args.place)
-        if match.landmark is None:
-            names = ", ".join(lm.name(ctx.lang) for lm in match.suggestions) or "Paris, Tokyo, Rio"
-            raise UserFacingError("place_unknown", place=args.place[:60], suggestions=names)
         await self._run(
             ctx,
-            match.landmark,
+            self.find_landmark(args.place, ctx.lang),
             seed=args.seed,
             fmt=args.fmt,
             style=args.style,
@@ -231,16 +244,24 @@ class Adventures(Feature):
         friends: tuple[Mention, ...] = (),
         speak: bool = False,
     ) -> None:
-        await self._check_limits(ctx)
-        if self.queue.busy(ctx.user_key) or ctx.user_key in self._active:
-            raise UserFacingError("job_busy")
-        self._active.add(ctx.user_key)  # held from here, so a second request can't race this one
+        await self.check_limits(ctx)
+        self.reserve(ctx.user_key)  # held from here, so a second request can't race this one
         try:
             await self._run_reserved(
                 ctx, landmark, seed=seed, fmt=fmt, style=style, named=friends, speak=speak
             )
         finally:
-            self._active.discard(ctx.user_key)
+            self.release(ctx.user_key)
+
+    def reserve(self, user_key: str) -> None:
+        """Hold the user's one postcard at a time until `release`; job_busy when it is taken."""
+        if self.queue.busy(user_key) or user_key in self._active:
+            raise UserFacingError("job_busy")
+        self._active.add(user_key)
+
+    def release(self, user_key: str) -> None:
+        """Free the hold `reserve` took."""
+        self._active.discard(user_key)
 
     async def _run_reserved(
         self,
@@ -257,6 +278,39 @@ class Adventures(Feature):
         friends = await self._friends(ctx, named)
         seed = secrets.randbelow(2**32) if seed is None else seed
         now = self.clock.now()
+        paths = [me.path] + [a.path for _, a in friends]
+        result = await self.draw_postcard(
+            ctx, landmark, paths, seed=seed, fmt=fmt, style=style, now=now, charged=(ctx.user_key,)
+        )
+        await self.send_postcard(
+            ctx,
+            landmark,
+            result,
+            seed=seed,
+            fmt=fmt,
+            now=now,
+            names=[ctx.msg.user.display_name] + [n for n, _ in friends],
+            travellers=(ctx.user_key,),
+            previous=await self.previous_trip(ctx.user_key, ctx.lang),
+            speak=speak,
+        )
+
+    async def draw_postcard(
+        self,
+        ctx: Context,
+        landmark: Landmark,
+        avatar_paths: Sequence[str],
+        *,
+        seed: int,
+        fmt: str,
+        style: str | None,
+        now: datetime,
+        charged: Sequence[str],
+    ) -> AdventureImage:
+        """Render one postcard of these avatars on the image queue (or the workers) for the speaker.
+
+        Each key in `charged` is counted one use towards its cooldown and quota once the job is queued.
+        """
         lang = ctx.lang
         out_path = self.postcard_dir / f"{uuid.uuid4().hex}.jpg"
         # Recorded before it is drawn: a crash before its journal entry leaves no file /forget can't find.
@@ -264,9 +318,7 @@ class Adventures(Feature):
         caption_style = ctx.persona.caption_style
         # Read the avatars now: a later /avatar set or delete must not pull the file from under the job.
         try:
-            avatar_bytes = await asyncio.to_thread(
-                lambda: [Path(p).read_bytes() for p in [me.path] + [a.path for _, a in friends]]
-            )
+            avatar_bytes = await asyncio.to_thread(lambda: [Path(p).read_bytes() for p in avatar_paths])
         except FileNotFoundError as exc:
             raise UserFacingError("avatar_none") from exc
 
@@ -300,13 +352,14 @@ class Adventures(Feature):
             future, ahead = await submit_to_file(self.remote, request, out_path)
         else:
             future, ahead = self.queue.submit(ctx.user_key, job)
-        await self.memory.usage.record(ctx.user_key, "adventure")
+        for key in charged:
+            await self.memory.usage.record(key, "adventure")
         if ahead:
             await ctx.reply("queued", position=ahead + 1, place=landmark.name(lang))
         else:
             await ctx.out.typing()
         try:
-            result = await future
+            return await future
         except InputError:
             raise
         except OSError as exc:
@@ -315,31 +368,50 @@ class Adventures(Feature):
         except Exception as exc:
             log.exception("adventure image failed")
             raise UserFacingError("image_failed") from exc
-        names = [ctx.msg.user.display_name] + [n for n, _ in friends]
-        who = (" & " if lang != "zh" else "和").join(names)
+
+    async def send_postcard(
+        self,
+        ctx: Context,
+        landmark: Landmark,
+        result: AdventureImage,
+        *,
+        seed: int,
+        fmt: str,
+        now: datetime,
+        names: Sequence[str],
+        travellers: Sequence[str],
+        previous: tuple[str, datetime] | None,
+        speak: bool = False,
+    ) -> int:
+        """Caption the postcard, add it to every traveller's journal and send it; the first entry's id."""
+        lang = ctx.lang
         caption, _source = await make_caption(
             self.dialogue,
             ctx.persona,
             landmark,
-            user=who,
+            user=names_together(names, lang),
             lang=lang,
             seed=seed,
-            previous=await self.previous_trip(ctx.user_key, lang),
+            previous=previous,
             now=now,
             timeout_s=self.settings.llm_timeout_s,
             names=names,
         )
-        adv_id = await self.memory.adventures.add(
-            user_key=ctx.user_key,
-            channel_key=ctx.channel_key,
-            landmark_id=landmark.id,
-            seed=seed,
-            image_path=str(result.path),
-            image_sha256=result.sha256,
-            caption=caption,
-            path_used=result.path_used,
-            format=fmt,
-        )
+        ids = [
+            await self.memory.adventures.add(
+                user_key=key,
+                channel_key=ctx.channel_key,
+                landmark_id=landmark.id,
+                seed=seed,
+                image_path=str(result.path),
+                image_sha256=result.sha256,
+                caption=caption,
+                path_used=result.path_used,
+                format=fmt,
+            )
+            for key in travellers
+        ]
+        adv_id = ids[0]
         footer = ctx.text(f"made_by_{result.path_used}", seed=seed)
         buttons = (Button(ctx.text("button_reroll"), f"reroll:{adv_id}"),) + tuple(
             Button(f, f"format:{adv_id}:{f}") for f in FORMAT_NAMES if f != fmt
@@ -349,6 +421,7 @@ class Adventures(Feature):
         await ctx.out.send_image(Path(result.path), f"{caption}\n{footer}", buttons)
         if speak and self.voice is not None:
             await self.voice.speak_caption(ctx, caption)
+        return adv_id
 
     async def _record(self, ctx: Context, adv_id: str) -> AdventureRecord | None:
         """The postcard a button belongs to; pressed by someone else, it sends *their* avatar there."""

@@ -111,6 +111,16 @@ def template_caption(
     return body.replace("  ", " ").strip()
 
 
+def names_together(names: Sequence[str], lang: str) -> str:
+    """Travellers named as a group: "Ana & Ben", "Ana, Ben & Chen" (zh: "安娜、本和陈")."""
+    names = [n for n in names if n.strip()]
+    if len(names) <= 1:
+        return "".join(names)
+    if lang == "zh":
+        return "、".join(names[:-1]) + "和" + names[-1]
+    return ", ".join(names[:-1]) + " & " + names[-1]
+
+
 def names_everyone(text: str, names: Sequence[str]) -> bool:
     """True when every traveller's name appears in the line (a caption must say who is there)."""
     low = text.casefold()

@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
 
 from bot.core.clock import Clock
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.i18n import t
+from bot.core.output import SentMessage
 from bot.core.ports import Memory
 from bot.core.streaming import StreamRelay
 from bot.settings import Settings
@@ -37,6 +40,20 @@ def _usable(reply: str, language: str, avoid: set[str]) -> bool:
 
 
 JournalProvider = Callable[[str, str], Awaitable[list[str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatReply:
+    """A reply as delivered: its text, its row in the message store, and the messages showing it."""
+
+    text: str
+    row_id: int
+    sent: list[SentMessage]
+
+
+def _role(role: str, speaker: str, others: frozenset[str]) -> Literal["user", "assistant"]:
+    """Another persona's line reads as a speaker in the chat, not as the persona's own words."""
+    return "user" if role != "assistant" or speaker in others else "assistant"
 
 
 class ChatService:
@@ -69,12 +86,26 @@ class ChatService:
 
     async def respond(self, ctx: Context, stored_id: int | None = None) -> str:
         """Generate, stream and store the persona's reply to `ctx.msg` (stored as row `stored_id`)."""
+        return (await self.reply(ctx, stored_id)).text
+
+    async def reply(
+        self,
+        ctx: Context,
+        stored_id: int | None = None,
+        *,
+        others: frozenset[str] = frozenset(),
+        from_persona: bool = False,
+    ) -> ChatReply:
+        """`respond`, for a channel with several personas: the lines of `others` (the other personas'
+        names) are shown to `ctx.persona` as another speaker's, not as its own. `from_persona`: the
+        message is another persona's reply, so no person's facts or journal belong in the prompt."""
         memory = self.memory
         user_lang = self.reply_language(ctx.msg.text, ctx.lang)
         answer_lang = user_lang
         if user_lang not in self.dialogue.languages:
             answer_lang = "en"
-            await self._notify_language_once(ctx, user_lang)
+            if not from_persona:
+                await self._notify_language_once(ctx, user_lang)
 
         history_rows = await memory.messages.recent(ctx.channel_key, self.settings.recent_turns + 1)
         # The current message is already stored; the prompt builder adds it as the final user turn.
@@ -82,16 +113,22 @@ class ChatService:
         history_rows = [r for r in history_rows if r.id != stored_id][-self.settings.recent_turns :]
         # A looping reply left in the history would be copied by the model, so it is not shown again.
         # The window only grows between turns, so an engine can reuse the evaluated prompt prefix.
+        # With several personas, each has its own window (its prompt differs from the others').
+        session = f"{ctx.channel_key}/{ctx.persona.id}" if others else ctx.channel_key
         history = self._window.select(
-            ctx.channel_key,
+            session,
             [
-                (r.id, HistoryLine(speaker=r.speaker, role=r.role, text=r.text))
+                (r.id, HistoryLine(speaker=r.speaker, role=_role(r.role, r.speaker, others), text=r.text))
                 for r in history_rows
                 if not (r.role == "assistant" and is_degenerate(r.text))
             ],
         )
-        facts = [f.text for f in await memory.facts.list(ctx.user_key)]
-        journal = await self.journal_provider(ctx.user_key, answer_lang) if self.journal_provider else []
+        facts = [] if from_persona else [f.text for f in await memory.facts.list(ctx.user_key)]
+        journal = (
+            await self.journal_provider(ctx.user_key, answer_lang)
+            if self.journal_provider and not from_persona
+            else []
+        )
 
         def prompt_for(lines: list[HistoryLine]) -> PromptOutput:
             return build_prompt(
@@ -117,7 +154,7 @@ class ChatService:
             timeout_s=self.settings.llm_timeout_s,
             min_p=self.settings.llm_min_p,
             repeat_penalty=self.settings.llm_repeat_penalty,
-            session=ctx.channel_key,
+            session=session,
         )
         started = self.clock.monotonic()
         await ctx.out.typing()
@@ -140,7 +177,7 @@ class ChatService:
             log.exception("dialogue backend failed")
             await self._fail(relay, ctx, "model_failed")
             raise UserFacingError("handled") from exc
-        final = clean_reply(raw, prompt.stop, ctx.persona.name)
+        final = clean_reply(raw, prompt.stop, ctx.persona.name, ctx.msg.text)
         situation = ReplySituation(
             persona=ctx.persona.name,
             speaker=ctx.msg.user.display_name,
@@ -159,9 +196,9 @@ class ChatService:
             # The retry sees only what people said, so there is no earlier reply to copy.
             people_only = prompt_for([line for line in history if line.role != "assistant"])
             final = await self._second_try(ctx, people_only.turns, config, final, avoid, answer_lang)
-        await relay.finish(final)
-        await memory.messages.add(ctx.channel_key, None, ctx.persona.name, "assistant", final)
-        return final
+        sent = await relay.finish(final)
+        row = await memory.messages.add(ctx.channel_key, None, ctx.persona.name, "assistant", final)
+        return ChatReply(final, row, sent)
 
     async def _best_of(
         self,
@@ -197,7 +234,7 @@ class ChatService:
             except Exception:
                 log.warning("extra candidate failed", exc_info=True)
                 break
-            candidates.append(clean_reply(out.text, prompt.stop, situation.persona))
+            candidates.append(clean_reply(out.text, prompt.stop, situation.persona, situation.user_text))
             if good(candidates[-1], rank(candidates[-1:], situation, told)[0][1].failed):
                 return candidates[-1]
         ranked = rank([c for c in candidates if _usable(c, situation.language, avoid)], situation, told)
@@ -227,7 +264,7 @@ class ChatService:
         except Exception:
             log.warning("second try failed", exc_info=True)
         else:
-            again = clean_reply(out.text, config.stop, ctx.persona.name)
+            again = clean_reply(out.text, config.stop, ctx.persona.name, ctx.msg.text)
             if _usable(again, language, avoid):
                 return again
         return ctx.persona.greeting or "…"

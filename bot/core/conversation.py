@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from bot.core.chat import ChatService
+import dataclasses
+
+from bot.core.cast import ChannelCast, PersonaVoice, SpokenBy, addressed_member, identity, named_in
+from bot.core.chat import ChatReply, ChatService
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.facts import extract_facts
 from bot.core.feature import Feature
 from bot.core.memories import MAX_FACTS
-from bot.core.models import ChannelKind
+from bot.core.models import ChannelKind, IncomingMessage, User
 from bot.core.ports import Memory, PersonaCatalogue, VoiceReplies
 from bot.core.registry import CommandSpec, Kind, Option, Registry, SuggestionSource, Words
 from personas.model import Persona
@@ -33,7 +36,11 @@ class Conversation(Feature):
         personas: PersonaCatalogue,
         registry: Registry,
         voice: VoiceReplies | None = None,
+        avatar_url: str = "",
     ) -> None:
+        self.cast = ChannelCast(memory.settings, personas)
+        self.spoken = SpokenBy()
+        self.avatar_url = avatar_url
         self.chat = chat
         self.voice = voice
         self.memory = memory
@@ -81,20 +88,65 @@ class Conversation(Feature):
         return {PERSONA_SOURCE: lambda typed, locale: persona_choices(self.personas.list(), typed)}
 
     async def hear(self, ctx: Context, addressed: bool) -> None:
-        """Store a plain message; when it is addressed to the bot, learn from it and answer."""
+        """Store a plain message; when it is addressed to the bot, learn from it and answer (in a
+        channel with several personas, as the one it addresses)."""
         msg = ctx.msg
         stored_id = await self.memory.messages.add(
             msg.channel.key, msg.user.key, msg.user.display_name, "user", msg.text
         )
-        if not addressed:
+        cast = await self.cast.members(ctx.channel_key, ctx.persona)
+        member = addressed_member(msg, cast, self.spoken) if len(cast) > 1 else None
+        if not (addressed or member is not None):
             return
         facts = extract_facts(msg.text)
         if facts and len(await self.memory.facts.list(msg.user.key)) < MAX_FACTS:
             for fact in facts:
                 await self.memory.facts.add(msg.user.key, fact, "auto")
-        reply = await self.chat.respond(ctx, stored_id)
-        if self.voice is not None:  # spoken after the text went out, so a voice failure loses no reply
-            await self.voice.after_reply(ctx, reply)
+        if len(cast) == 1:
+            reply = await self.chat.respond(ctx, stored_id)
+            if self.voice is not None:  # spoken after the text went out, so a voice failure loses no reply
+                await self.voice.after_reply(ctx, reply)
+            return
+        await self._cast_turn(ctx, cast, member or ctx.persona, stored_id)
+
+    async def addresses_cast(self, msg: IncomingMessage, primary: Persona) -> bool:
+        """Whether a message speaks to another persona of the channel's cast."""
+        cast = await self.cast.members(msg.channel.key, primary)
+        return len(cast) > 1 and addressed_member(msg, cast, self.spoken) is not None
+
+    async def _cast_turn(self, ctx: Context, cast: list[Persona], speaker: Persona, stored_id: int) -> None:
+        """`speaker` answers; a cast member its reply names may answer that once (never more per message)."""
+        answer = await self._speak(ctx, cast, speaker, stored_id, from_persona=False)
+        named = named_in(answer.text, [p for p in cast if p.id != speaker.id])
+        if not named:
+            return
+        # The other persona answers the reply as a line from its author, not as the person's message.
+        author = User(ctx.msg.user.platform, f"persona:{speaker.id}", speaker.name)
+        msg = dataclasses.replace(
+            ctx.msg, user=author, text=answer.text, mentions_bot=False, reply_to_bot=False, reply_to_id=""
+        )
+        await self._speak(ctx, cast, named[0].persona, answer.row_id, from_persona=True, said=msg)
+
+    async def _speak(
+        self,
+        ctx: Context,
+        cast: list[Persona],
+        persona: Persona,
+        stored_id: int,
+        *,
+        from_persona: bool,
+        said: IncomingMessage | None = None,
+    ) -> ChatReply:
+        """`persona` answers `said` (default: the person's message), shown under its own name."""
+        out = PersonaVoice(ctx.out, identity(persona, self.avatar_url))
+        turn = dataclasses.replace(ctx, persona=persona, out=out)
+        others = frozenset(p.name for p in cast if p.id != persona.id)
+        prompt_ctx = dataclasses.replace(turn, msg=said) if said is not None else turn
+        answer = await self.chat.reply(prompt_ctx, stored_id, others=others, from_persona=from_persona)
+        self.spoken.remember(ctx.channel_key, answer.sent, persona.id)
+        if self.voice is not None:  # the person's voice setting decides, in this persona's voice
+            await self.voice.after_reply(turn, answer.text)
+        return answer
 
     async def cmd_help(self, ctx: Context) -> None:
         """List the commands (generated from the registry)."""

@@ -125,7 +125,9 @@ class BotCore:
         persona = await self.persona_for(msg.channel)
         if length > self.settings.max_message_chars:
             # Only someone who spoke to the bot hears that their message was too long.
-            if command is None and not self.addressed(msg, persona.name):
+            if command is None and not (
+                self.addressed(msg, persona.name) or await self.conversation.addresses_cast(msg, persona)
+            ):
                 return
             raise UserFacingError("message_too_long", length=length, limit=self.settings.max_message_chars)
         ctx = self._context(msg, out, lang, persona)

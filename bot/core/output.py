@@ -32,6 +32,41 @@ class VoiceNote:
     mime: str = "audio/ogg"
 
 
+@dataclass(frozen=True, slots=True)
+class PersonaIdentity:
+    """Who speaks when several personas share a channel: the name, a "#rrggbb" colour, and a public
+    avatar picture URL where one is configured (Discord webhooks take only a URL)."""
+
+    name: str
+    colour: str
+    avatar_url: str = ""
+
+
+# Emoji dots for platforms that cannot colour text (Telegram, terminals): (dot, its red, green, blue).
+_DOTS = (
+    ("🔴", (220, 50, 50)),
+    ("🟠", (230, 126, 34)),
+    ("🟡", (230, 200, 40)),
+    ("🟢", (40, 170, 80)),
+    ("🔵", (40, 110, 210)),
+    ("🟣", (142, 68, 173)),
+    ("🟤", (140, 90, 50)),
+    ("⚫", (40, 40, 40)),
+    ("⚪", (235, 235, 235)),
+)
+
+
+def colour_dot(colour: str) -> str:
+    """The emoji dot nearest to a "#rrggbb" colour (a plain dot when the colour is unreadable)."""
+    try:
+        rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    except (ValueError, IndexError):
+        return "•"
+    if len(colour) != 7:
+        return "•"
+    return min(_DOTS, key=lambda d: sum((a - b) ** 2 for a, b in zip(d[1], rgb, strict=True)))[0]
+
+
 @runtime_checkable
 class ChatOutput(Protocol):
     """Where replies go. `max_len` is the platform's message length limit."""
@@ -40,6 +75,12 @@ class ChatOutput(Protocol):
     min_edit_interval: float
 
     async def send(self, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage: ...
+
+    async def send_as(
+        self, speaker: PersonaIdentity, text: str, buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Send as one persona of a channel's cast (its name and colour shown); `edit` keeps them."""
+        ...
 
     async def edit(self, message: SentMessage, text: str) -> None: ...
 

@@ -7,6 +7,7 @@ Each section belongs to one area. The core imports these Protocols, never an imp
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -290,4 +291,61 @@ class VoiceReplies(Protocol):
 
     async def after_reply(self, ctx: Context, reply: str) -> None:
         """A sent chat reply spoken too, when the speaker turned voice replies on in this channel."""
+        ...
+
+
+# --- trips ----------------------------------------------------------------------------------------
+class Travel(Protocol):
+    """What group trips ask of the adventure feature (built by `bot.core.adventures.Adventures`)."""
+
+    def find_landmark(self, place: str, lang: str) -> Landmark:
+        """The landmark a typed place names; a usage hint or suggestions (as errors) otherwise."""
+        ...
+
+    async def check_limits(self, ctx: Context) -> None:
+        """Refuse the speaker another postcard here: images not allowed, on cooldown, or over the quota."""
+        ...
+
+    def reserve(self, user_key: str) -> None:
+        """Hold the user's one postcard at a time until `release`; job_busy when it is taken."""
+        ...
+
+    def release(self, user_key: str) -> None:
+        """Free the hold `reserve` took."""
+        ...
+
+    async def avatar_for(self, user_key: str) -> tuple[AvatarRecord, bool]:
+        """The person's avatar, drawing them a cartoon one when they have none; (avatar, drawn now)."""
+        ...
+
+    async def draw_postcard(
+        self,
+        ctx: Context,
+        landmark: Landmark,
+        avatar_paths: Sequence[str],
+        *,
+        seed: int,
+        fmt: str,
+        style: str | None,
+        now: datetime,
+        charged: Sequence[str],
+    ) -> AdventureImage:
+        """Render one postcard of these avatars for the speaker, counting one use for each `charged` key."""
+        ...
+
+    async def send_postcard(
+        self,
+        ctx: Context,
+        landmark: Landmark,
+        result: AdventureImage,
+        *,
+        seed: int,
+        fmt: str,
+        now: datetime,
+        names: Sequence[str],
+        travellers: Sequence[str],
+        previous: tuple[str, datetime] | None,
+        speak: bool = False,
+    ) -> int:
+        """Caption the postcard, add it to every traveller's journal and send it; the first entry's id."""
         ...

@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from generators.dialogue.replies import _ends_cleanly
-from generators.lang import CJK_LANGUAGES, count_cjk, detect_language
+from generators.lang import CJK_LANGUAGES, cjk_runs, count_cjk, detect_language
 
 CHECKS = ("complete", "language", "no_copy", "own_voice", "memory", "length")
 MIN_WORDS, MAX_WORDS = 2, 60
 MIN_CJK, MAX_CJK = 2, 120
 COPY_NGRAM = 5  # this many words in a row from an earlier line is a copy
+COPY_CJK = 8  # this many Chinese/Japanese/Korean characters in a row (no spaces to count words by)
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 _FIRST_PERSON = re.compile(r"^(?:i|i'm|i am|my|me)\b", re.I)
 
@@ -72,16 +73,22 @@ def in_language(reply: str, language: str) -> bool:
     return detect_language(reply) == language
 
 
+def _cjk_grams(text: str, n: int) -> set[str]:
+    return {run[i : i + n] for run in cjk_runs(text) for i in range(len(run) - n + 1)}
+
+
 def copies(reply: str, earlier: Sequence[str], n: int = COPY_NGRAM) -> bool:
-    """True when the reply repeats `n` words in a row from an earlier line, or a whole short line."""
+    """True when the reply repeats `n` words in a row from an earlier line, a whole short line, or
+    `COPY_CJK` characters in a row of CJK text (which a word count sees as one long word)."""
     words = _words(reply)
     grams = _ngrams(words, n)
+    cjk = _cjk_grams(reply, COPY_CJK)
     norm = " ".join(words)
     for line in earlier:
         theirs = _words(line)
         if len(theirs) >= 3 and " ".join(theirs) == norm:
             return True
-        if grams & _ngrams(theirs, n):
+        if grams & _ngrams(theirs, n) or cjk & _cjk_grams(line, COPY_CJK):
             return True
     return False
 

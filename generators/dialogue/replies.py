@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from generators.dialogue.stops import clean_text, cut_at_stop
-from generators.lang import CJK_LANGUAGES, detect_language
+from generators.lang import CJK_LANGUAGES, count_cjk, detect_language
 
 _SENTENCE_END = re.compile(r"(?:[.!?…]+[\"'”’)\]」』）]*(?=\s|$)|[。！？]+[”’」』）]*)")
 
@@ -121,7 +121,8 @@ def first_paragraph(text: str, max_sentences: int = 3) -> str:
     head, sep, _rest = text.partition("\n")
     head = head.strip()
     if sep:
-        if not (len(head.split()) >= 2 and _ends_cleanly(head) and not head.endswith(":")):
+        wordy = len(head.split()) >= 2 or count_cjk(head) >= 2  # CJK lines have no spaces to count
+        if not (wordy and _ends_cleanly(head) and not head.endswith(":")):
             return text
         text = head
     pieces = [m.group(0) for m in _SENTENCE_PIECE.finditer(text) if m.group(0).strip()]
@@ -144,7 +145,27 @@ def drop_self_address(text: str, name: str) -> str:
     return out.strip() or text
 
 
-def clean_reply(raw: str, stop: tuple[str, ...], persona_name: str) -> str:
-    """What the bot shows of a generated reply: cut and trimmed, its first paragraph, and without
-    the persona addressing itself."""
-    return drop_self_address(first_paragraph(trim_reply(raw, stop, names=(persona_name,))), persona_name)
+def _echo_key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def drop_echo(text: str, said: str) -> str:
+    """Remove a first sentence that only says the person's message back ("我今天很累！" answering
+    "我今天很累。"), when the reply goes on after it. Small models often start by echoing."""
+    if not said.strip():
+        return text
+    pieces = [m.group(0) for m in _SENTENCE_PIECE.finditer(text) if m.group(0).strip()]
+    if len(pieces) < 2:
+        return text
+    heard = {_echo_key(said)} | {_echo_key(m.group(0)) for m in _SENTENCE_PIECE.finditer(said)}
+    if _echo_key(pieces[0]) in heard - {""}:
+        rest = "".join(pieces[1:]).strip()
+        return rest[:1].upper() + rest[1:]
+    return text
+
+
+def clean_reply(raw: str, stop: tuple[str, ...], persona_name: str, said: str = "") -> str:
+    """What the bot shows of a generated reply: cut and trimmed, its first paragraph, without the
+    persona addressing itself or opening by echoing what was `said` to it."""
+    reply = first_paragraph(trim_reply(raw, stop, names=(persona_name,)))
+    return drop_self_address(drop_echo(reply, said), persona_name)

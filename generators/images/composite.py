@@ -14,11 +14,15 @@ log = logging.getLogger(__name__)
 
 Box = tuple[int, int, int, int]
 
-MAX_AVATARS = 4
-# Avatar height as a share of the frame height, by how many stand together.
-HEIGHT_SHARE = {1: 0.40, 2: 0.36, 3: 0.32, 4: 0.28}
+MAX_AVATARS = 4  # one line of people: the user and up to three friends
+MAX_GROUP = 8  # a group trip: two staggered rows
+# Avatar height as a share of the frame height, by how many stand together (a group: its front row).
+HEIGHT_SHARE = {1: 0.40, 2: 0.36, 3: 0.32, 4: 0.28, 5: 0.27, 6: 0.26, 7: 0.25, 8: 0.24}
 MIN_SHARE = 0.08
 MAX_WIDTH_SHARE = 0.42
+BACK_ROW_SCALE = 0.84  # the back row stands further away
+BACK_ROW_LIFT = 0.07  # share of the frame height the back row's feet stand above the front row's, at least
+HEAD_ROOM = 0.15  # share of a group avatar's height that may reach down over the landmark's base
 
 
 @dataclass
@@ -109,6 +113,95 @@ def _pack(
     return None
 
 
+def _slots(count: int, intervals: list[tuple[int, int]]) -> list[tuple[float, int, int]]:
+    """`count` equal slots (centre, and the interval it lies in) over the intervals, shared out by length."""
+    lengths = [b - a for a, b in intervals]
+    total = sum(lengths)
+    if count <= 0 or total <= 0:
+        return []
+    raw = [count * length / total for length in lengths]
+    counts = [int(r) for r in raw]
+    for i in sorted(range(len(raw)), key=lambda i: counts[i] - raw[i])[: count - sum(counts)]:
+        counts[i] += 1
+    out = []
+    for (a, b), c in zip(intervals, counts, strict=True):
+        step = (b - a) / c if c else 0.0
+        out += [(a + step * (k + 0.5), a, b) for k in range(c)]
+    return out
+
+
+def _overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The ranges both lists of ranges cover."""
+    out = [(max(x0, y0), min(x1, y1)) for x0, x1 in a for y0, y1 in b]
+    return [(lo, hi) for lo, hi in out if hi > lo]
+
+
+def _in_slots(
+    sizes: list[tuple[int, int]], slots: list[tuple[float, int, int]], feet: int, gap: int
+) -> list[Box] | None:
+    """One row's boxes centred in its slots, inside their intervals; None when they don't fit or overlap."""
+    boxes = []
+    for (w, h), (centre, lo, hi) in zip(sizes, slots, strict=True):
+        if w > hi - lo:
+            return None
+        x = int(min(max(centre - w / 2, lo), hi - w))
+        boxes.append((x, feet - h, x + w, feet))
+    row = sorted(boxes)
+    if any(b[0] < a[2] + gap for a, b in zip(row, row[1:], strict=False)):
+        return None
+    return boxes
+
+
+def _two_rows(
+    trimmed: list[Image.Image],
+    size: tuple[int, int],
+    lm: Box,
+    ground_y: int,
+    margin: int,
+    gap: int,
+    bottom_room: int,
+) -> tuple[list[Box], float] | None:
+    """A group in two rows: the front row at the bottom, the back row smaller and higher on the ground,
+    standing in the front row's gaps so every face shows; None when even small figures don't fit."""
+    width, height = size
+    n = len(trimmed)
+    front_feet = height - bottom_room
+    back_feet = min(max(ground_y, int(height * 0.35)), front_feet - int(height * BACK_ROW_LIFT))
+    share = HEIGHT_SHARE[n]
+    while share >= MIN_SHARE:
+        rows = []
+        for feet, scale in ((front_feet, 1.0), (back_feet, BACK_ROW_SCALE)):
+            h = min(int(height * share * scale), feet - margin)
+            if lm[3] < feet:  # a little smaller, to stand clear of the landmark's base, rather than beside it
+                room = int((feet - lm[3]) / (1 - HEAD_ROOM))
+                h = min(h, room) if room >= h * 0.75 else h
+            rows.append((feet, h, _intervals((feet - h + int(h * HEAD_ROOM), feet), lm, width, margin, gap)))
+        (f_feet, f_h, f_iv), (b_feet, b_h, b_iv) = rows
+        # One staggered line where both rows have room: front, back, front, back...
+        slots = _slots(n, _overlap(f_iv, b_iv))
+        if len(slots) == n:
+            k = len(slots[0::2])
+            sizes = [
+                (max(1, int(h * im.width / im.height)), h)
+                for i, im in enumerate(trimmed)
+                for h in [f_h if i < k else b_h]
+            ]
+            front = _in_slots(sizes[:k], slots[0::2], f_feet, gap)
+            back = _in_slots(sizes[k:], slots[1::2], b_feet, gap)
+            if front is not None and back is not None:
+                return front + back, share
+        share *= 0.9
+    return None
+
+
+def _erode(a: np.ndarray, r: int) -> np.ndarray:
+    """The minimum over each (2r+1)-square, edges repeated: PIL's MinFilter, in two cheap 1-D passes."""
+    k = 2 * r + 1
+    p = np.pad(a, r, mode="edge")
+    rows = np.min(np.lib.stride_tricks.sliding_window_view(p, k, axis=1), axis=-1)
+    return np.min(np.lib.stride_tricks.sliding_window_view(rows, k, axis=0), axis=-1)
+
+
 def _match_light(
     avatar: Image.Image, tint: tuple[int, int, int], brightness: float, direction: float, night: bool
 ) -> Image.Image:
@@ -124,9 +217,8 @@ def _match_light(
     # Rim light: the alpha edge, stronger on the side the light comes from.
     h, w = alpha.shape[:2]
     r = max(1, min(w, h) // 70)
-    a_img = avatar.getchannel("A")
-    inner = a_img.filter(ImageFilter.MinFilter(2 * r + 1))
-    edge = (np.asarray(a_img, dtype=np.float32) - np.asarray(inner, dtype=np.float32))[..., None] / 255.0
+    a = np.asarray(avatar.getchannel("A"))
+    edge = (a.astype(np.float32) - _erode(a, r).astype(np.float32))[..., None] / 255.0
     ramp = np.clip(direction * (np.linspace(-1.0, 1.0, w, dtype=np.float32)), 0.0, 1.0)[None, :, None]
     rim = edge * ramp * (0.18 if night else 0.35)
     rgb = rgb * (1 - rim) + np.array(tint, dtype=np.float32) * rim * 1.1
@@ -154,15 +246,20 @@ def composite_avatars(
     light: Any,
     free_zones: list[Box] | None,
     seed: int,
+    max_avatars: int = MAX_AVATARS,
 ) -> CompositeOutput:
-    """Stand up to four avatars on the ground beside the landmark, with shadows and matched light."""
+    """Stand the avatars on the ground beside the landmark, with shadows and matched light.
+
+    Up to four stand in one line; up to `max_avatars` (at most eight, a group trip) in two staggered rows.
+    """
     base = scene.convert("RGB")
     width, height = base.size
-    trimmed = [t for t in (_trim(a) for a in avatars[:MAX_AVATARS]) if t is not None]
+    limit = max(1, min(max_avatars, MAX_GROUP))
+    trimmed = [t for t in (_trim(a) for a in avatars[:limit]) if t is not None]
     if not trimmed:
         return CompositeOutput(base.copy(), [])
-    if len(avatars) > MAX_AVATARS:
-        log.info("only the first %d of %d avatars are placed", MAX_AVATARS, len(avatars))
+    if len(avatars) > limit:
+        log.info("only the first %d of %d avatars are placed", limit, len(avatars))
     rng = random.Random(f"composite:{seed}:{len(trimmed)}")
     tint, brightness, direction, night = _light(light)
     lm = tuple(int(v) for v in landmark_box)
@@ -173,6 +270,9 @@ def composite_avatars(
     n = len(trimmed)
     share = HEIGHT_SHARE[n]
     placement: tuple[list[Box], float] | None = None
+    if n > MAX_AVATARS:
+        placement = _two_rows(trimmed, base.size, lm, int(ground_y), margin, gap, bottom_room)
+        share = 0.0  # a group that does not fit in two rows goes straight to the bottom edge
     while share >= MIN_SHARE and placement is None:
         for feet in dict.fromkeys(feet_options):
             sizes = []
@@ -224,7 +324,8 @@ def composite_avatars(
     shade = Image.new("RGB", base.size, (18, 16, 28) if night else (30, 26, 20))
     out = Image.composite(shade, base, mask).convert("RGBA")
 
-    for im, box in zip(trimmed, boxes, strict=True):
+    # The back row first, so the front row stands in front of it.
+    for im, box in sorted(zip(trimmed, boxes, strict=True), key=lambda pair: pair[1][3]):
         w, h = box[2] - box[0], box[3] - box[1]
         sprite = _match_light(im.resize((w, h), Image.Resampling.LANCZOS), tint, brightness, direction, night)
         out.alpha_composite(sprite, (box[0], box[1]))

@@ -114,7 +114,7 @@ class SceneMaker:
         caption_style: str = "",
     ) -> AdventureImage:
         """Make one postcard; deterministic for (landmark, avatars, now_utc, seed, fmt)."""
-        from generators.images.composite import composite_avatars
+        from generators.images.composite import MAX_GROUP, composite_avatars
         from generators.images.postcard import make_postcard
 
         size = scene_size(fmt, self.size)
@@ -129,6 +129,7 @@ class SceneMaker:
             light=scene.light,
             free_zones=scene.free_zones,
             seed=seed,
+            max_avatars=MAX_GROUP,  # the adventure feature decides how many travel together
         )
         image = comp.image
         if self.harmoniser is not None and self.harmonise_strength > 0:

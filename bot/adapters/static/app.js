@@ -80,7 +80,15 @@
     node.dataset.role = isBot ? "bot" : "user";
 
     const meta = el("div", "meta");
-    meta.append(el("span", "author", isBot ? (ev.author || state.persona?.name || "Bot") : (ev.author || "")));
+    const author = el("span", "author", isBot ? (ev.author || state.persona?.name || "Bot") : (ev.author || ""));
+    // A channel with several personas: each bot message carries its persona's colour.
+    const colour = isBot && typeof ev.colour === "string" && /^#[0-9a-f]{6}$/i.test(ev.colour) ? ev.colour : "";
+    if (colour) {
+      author.style.color = colour;
+      node.classList.add("persona");
+      node.style.setProperty("--persona", colour);
+    }
+    meta.append(author);
     meta.append(el("time", "", timeOf(ev.at)));
     if (ev.mention && state.persona) meta.append(el("span", "tag", "@" + state.persona.name));
     if (ev.reply) meta.append(el("span", "tag", "↩ reply"));
