@@ -26,6 +26,7 @@ class PlaceMatch:
     score: float
     matched: str
     suggestions: tuple[Landmark, ...]
+    fuzzy: bool = False  # the landmark was found by typo tolerance, not by one of its names
 
 
 class Catalogue:
@@ -75,8 +76,13 @@ class Catalogue:
         return _load()
 
     def get(self, landmark_id: str) -> Landmark | None:
-        """The landmark with this id, or None."""
-        return self._by_id.get(landmark_id)
+        """The landmark with this id, or None; 'geo:<geonameid>' ids come from the gazetteer."""
+        found = self._by_id.get(landmark_id)
+        if found is None and str(landmark_id).startswith("geo:"):
+            from generators.gazetteer import Gazetteer  # the gazetteer builds on this package
+
+            return Gazetteer.default().landmark(landmark_id)
+        return found
 
     def all(self) -> list[Landmark]:
         """Every landmark in catalogue order."""
@@ -128,7 +134,7 @@ class Catalogue:
         if fuzzy and fuzzy[0].score >= ACCEPT:
             top = fuzzy[0]
             rest = self._distinct([h.target for h in fuzzy if h.target != top.target])
-            return PlaceMatch(self._by_id[top.target], round(top.score, 3), top.matched, rest)
+            return PlaceMatch(self._by_id[top.target], round(top.score, 3), top.matched, rest, fuzzy=True)
         return PlaceMatch(
             None, round(fuzzy[0].score, 3) if fuzzy else 0.0, "", self._suggest(fuzzy, compact(norm))
         )
