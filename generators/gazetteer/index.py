@@ -118,9 +118,11 @@ class Gazetteer:
         """Build the index file in a child process (it needs ~1.5 GB for a minute, then gives it back)."""
         log.info("gazetteer: building %s (once; about a minute)", self.path)
         root = Path(__file__).resolve().parents[2]
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
+        env = dict(
+            os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+        )
         subprocess.run(
-            [sys.executable, "-m", "generators.gazetteer.build", str(self.path)], check=True, env=env, cwd=root
+            [sys.executable, "-m", "generators.gazetteer", str(self.path)], check=True, env=env, cwd=root
         )
         for old in self.directory.glob("gazetteer-*.sqlite"):
             if old != self.path:
@@ -231,7 +233,9 @@ class Gazetteer:
 
 def _place(row: tuple) -> Place:
     gid, name, lat, lon, cc, admin1, pop, fame, tz, kind, coastal, names, local = row
-    return Place(gid, name, lat, lon, cc, admin1, pop, fame, tz, kind, bool(coastal), json.loads(names), local)
+    return Place(
+        gid, name, lat, lon, cc, admin1, pop, fame, tz, kind, bool(coastal), json.loads(names), local
+    )
 
 
 @lru_cache(maxsize=4)

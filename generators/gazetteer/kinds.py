@@ -122,7 +122,9 @@ def _people_zh(pop: int) -> str:
     return f"约{round(pop, -2) or pop}人"
 
 
-def facts(name_en: str, name_zh: str, country_en: str, country_zh: str, pop: int) -> dict[str, tuple[str, ...]]:
+def facts(
+    name_en: str, name_zh: str, country_en: str, country_zh: str, pop: int
+) -> dict[str, tuple[str, ...]]:
     """One plain line per language: where the place is and, when known, how many live there."""
     size = "city" if pop >= 100_000 else "town"
     size_zh = "城市" if pop >= 100_000 else "小镇"

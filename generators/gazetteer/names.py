@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 # Code point ranges per script; GeoNames alternate names carry no language tag, so the script decides.
 _RANGES: tuple[tuple[str, int, int], ...] = (
@@ -77,19 +78,23 @@ _SCRIPT_OF_LANG = {
 }
 
 
+@lru_cache(maxsize=8192)
+def _script_of(ch: str) -> str:
+    o = ord(ch)
+    for name, lo, hi in _RANGES:
+        if lo <= o <= hi:
+            return name
+    return "other"
+
+
 def scripts(text: str) -> set[str]:
     """The scripts of the letters in `text` ('other' for anything not listed)."""
+    if text.isascii():
+        return {"latin"} if any(c.isalpha() for c in text) else set()
     found: set[str] = set()
     for ch in text:
-        if not ch.isalpha():
-            continue
-        o = ord(ch)
-        for name, lo, hi in _RANGES:
-            if lo <= o <= hi:
-                found.add(name)
-                break
-        else:
-            found.add("other")
+        if ch.isalpha():
+            found.add(_script_of(ch))
     return found
 
 
@@ -146,14 +151,18 @@ def language_names(name: str, alternates: Sequence[str], country_code: str) -> d
     han = list(dict.fromkeys(han))
     han = [h for h in han if len(h) >= 2] or han
     if country_code == "JP":
-        ja = _pick(han, (lambda h: not _simplified_ok(h, "shift_jis"), len)) or _pick([k for k in by_script.get("kana", []) if _katakana(k)])
+        ja = _pick(han, (lambda h: not _simplified_ok(h, "shift_jis"), len)) or _pick(
+            [k for k in by_script.get("kana", []) if _katakana(k)]
+        )
         zh = _pick(han, (lambda h: not _simplified(h), len))
     else:
         zh = _pick(han, (lambda h: not _simplified(h), lambda h: h.endswith("市")))
         if country_code in ("CN", "TW", "HK", "MO"):
             ja = _pick(han, (lambda h: _simplified(h) and country_code == "CN", len))
         else:
-            ja = _pick([k for k in by_script.get("kana", []) if _katakana(k)], (len,)) or (han[0] if han else None)
+            ja = _pick([k for k in by_script.get("kana", []) if _katakana(k)], (len,)) or (
+                han[0] if han else None
+            )
     if zh:
         out["zh"] = zh
     if ja:
@@ -166,7 +175,9 @@ def language_names(name: str, alternates: Sequence[str], country_code: str) -> d
     latin = [a.lower() for a in alternates if a.isascii()] + [name.lower()]
     words = len(name.split())
     ru_ok = [c for c in cyr if set(c.lower()) <= _RUSSIAN and len(c.split()) <= words]
-    ru = _pick(ru_ok, (lambda c: -_russian_score(c, [name.lower()]), lambda c: -_russian_score(c, latin), len))
+    ru = _pick(
+        ru_ok, (lambda c: -_russian_score(c, [name.lower()]), lambda c: -_russian_score(c, latin), len)
+    )
     if ru:
         out["ru"] = ru
     arabic = by_script.get("arabic", [])

@@ -10,6 +10,7 @@ from generators.gazetteer.search import GeoMatch, PlaceSearch
 from generators.landmarks import Catalogue, Landmark
 from generators.landmarks.catalogue import PlaceMatch
 from generators.landmarks.matcher import MAX_QUERY_CHARS, compact, normalise, strip_fillers
+from generators.landmarks.places import COUNTRIES
 
 log = logging.getLogger(__name__)
 FAR_KM = 60.0  # a town this far from a signature landmark is another place ("Paris, Texas")
@@ -45,6 +46,10 @@ class PlaceResolver:
 
     def resolve(self, text: str, lang: str = "en") -> Resolution:
         """What the user meant by `text` (blocking: the first call may open or build the index)."""
+        raw = str(text or "").strip()
+        if raw.startswith("geo:") and raw[4:].isdigit():  # an autocomplete choice
+            picked = self.get(raw)
+            return Resolution(picked) if picked else Resolution(None)
         match = self.catalogue.match(text)
         core = compact(strip_fillers(normalise(str(text or "")[:MAX_QUERY_CHARS])))
         if match.landmark is not None and not match.fuzzy and compact(match.matched) == core:
@@ -78,6 +83,16 @@ class PlaceResolver:
             return self.gazetteer.label(place, lang)
         return f"{landmark.name(lang)}, {landmark.city_name(lang)}"
 
+    def where(self, landmark: Landmark, lang: str) -> str:
+        """Its city, or its country when the place is the city itself ("Kyoto" -> "Japan", "日本")."""
+        city = landmark.city_name(lang)
+        if city != landmark.name(lang):
+            return city
+        if self.gazetteer is not None:
+            return self.gazetteer.countries.name(landmark.country_code, lang)
+        names = COUNTRIES.get(landmark.country_code, {})
+        return (names.get(lang) or names.get("en") or (landmark.country,))[0]
+
     def autocomplete(self, prefix: str, lang: str, limit: int = 25) -> list[tuple[str, str]]:
         """Signature landmarks first, then the most populous towns whose name starts with the prefix."""
         out = self.catalogue.autocomplete(prefix, lang, limit=limit)
@@ -89,7 +104,7 @@ class PlaceResolver:
         except Exception:
             log.exception("gazetteer autocomplete failed")
             return out
-        return out + [(self.gazetteer.label(p, lang)[:100], self.gazetteer.label(p, "en")[:100]) for p in places]
+        return out + [(self.gazetteer.label(p, lang)[:100], p.landmark_id) for p in places]
 
     def _geo(self, text: str) -> GeoMatch:
         if self._search is None:

@@ -176,8 +176,14 @@ class PlaceSearch:
                 return self._rank(area, whole=full)
         country = self.gz.countries.by_name.get(full)
         if country and not any(p.population >= 100_000 and not alt for p, alt in hits):
-            capital = self.gz.countries.by_code[country].capital if country in self.gz.countries.by_code else ""
-            found = [(p, False) for p, _ in self.gz.by_key(compact(normalise(capital))) if p.country_code == country]
+            capital = (
+                self.gz.countries.by_code[country].capital if country in self.gz.countries.by_code else ""
+            )
+            found = [
+                (p, False)
+                for p, _ in self.gz.by_key(compact(normalise(capital)))
+                if p.country_code == country
+            ]
             if found:
                 return self._rank(found, whole=full)
         if hits:
