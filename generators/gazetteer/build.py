@@ -53,12 +53,23 @@ def _keep_alias(alt: str) -> bool:
     return True
 
 
+_SUFFIXES = ("광역시", "특별시", " 시", "시", "市", "-shi", " shi")
+
+
+def _without_suffix(name: str) -> str:
+    """'京都市' -> '京都', '교토 시' -> '교토': the bare name people type."""
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)].strip()
+    return name
+
+
 def build(out: Path) -> None:
     """Write the index to `out` (via a temporary file, then an atomic rename)."""
     from generators.gazetteer.countries import Countries
     from generators.gazetteer.kinds import PlaceFacts, scene_kind
     from generators.gazetteer.names import exemplar_names, language_names, local_language
-    from generators.landmarks.matcher import compact, normalise
+    from generators.landmarks.matcher import flat_key
     from generators.landmarks.places import LANGS
 
     src = data_dir()
@@ -89,7 +100,7 @@ def build(out: Path) -> None:
     def key_of(text: str) -> str:
         got = folded.get(text)
         if got is None:
-            got = folded[text] = compact(normalise(text))
+            got = folded[text] = flat_key(text)
         return got
 
     places, keys = [], {}
@@ -100,12 +111,14 @@ def build(out: Path) -> None:
         if not cc or not r.get("timezone"):
             continue
         alts = [a for a in (r.get("alternatenames") or []) if isinstance(a, str)]
-        names = language_names(str(r["name"]), alts, cc)
+        geoname = str(r["name"])
+        name = geoname.removesuffix("-shi") if cc == "JP" and len(geoname) > 6 else geoname  # "Nara-shi"
+        names = language_names(name, alts, cc)
         tz = str(r["timezone"])
         if tz not in exemplars:
             exemplars[tz] = exemplar_names(tz, LANGS)
         ex = exemplars[tz]
-        if ex and key_of(ex["en"]) == key_of(str(r["name"])):  # CLDR's names for the zone's own city
+        if ex and key_of(ex["en"]) == key_of(name):  # CLDR's names for the zone's own city
             names |= {lang: n for lang, n in ex.items() if lang != "en"}
         pop = int(r.get("population") or 0)
         facts = PlaceFacts(
@@ -113,19 +126,22 @@ def build(out: Path) -> None:
         )
         places.append(
             (
-                gid, str(r["name"]), facts.lat, facts.lon, cc, facts.admin1, pop, len(set(alts)),
+                gid, name, facts.lat, facts.lon, cc, facts.admin1, pop, len(set(alts)),
                 str(r["timezone"]), scene_kind(facts), int(coast), json.dumps(names, ensure_ascii=False),
                 local_language(cc, names),
             )
         )  # fmt: skip
-        primary = key_of(str(r["name"]))
-        if primary:
-            keys[(primary, gid)] = 0
-        for alt in alts:
+        # Its own name (and each part of "Donostia / San Sebastián") counts as the name; the rest,
+        # CLDR's and the chosen display names included, as alternates.
+        for own in {geoname, name, *geoname.split(" / ")}:
+            if key_of(own):
+                keys[(key_of(own), gid)] = 0
+        for alt in (*alts, *names.values()):
             if _keep_alias(alt):
-                k = key_of(alt)
-                if k and (k, gid) not in keys:
-                    keys[(k, gid)] = 1
+                for variant in {alt, _without_suffix(alt)}:
+                    k = key_of(variant)
+                    if k and (k, gid) not in keys:
+                        keys[(k, gid)] = 1
     db.executemany("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", places)
     db.executemany("INSERT INTO keys VALUES (?,?,?)", ((k, g, a) for (k, g), a in keys.items()))
     db.execute("CREATE INDEX places_pop ON places (pop)")

@@ -118,19 +118,21 @@ def _simplified_ok(text: str, codec: str) -> bool:
     return True
 
 
-def _russian_score(cyr: str, latin: Sequence[str]) -> float:
-    """How well a Russian spelling, transliterated, agrees with the place's Latin names."""
+def _russian_score(cyr: str, latin: str) -> float:
+    """How well a Russian spelling, transliterated, agrees with the place's GeoNames name."""
     from difflib import SequenceMatcher
 
     rom = "".join(_TRANSLIT.get(c, c) for c in cyr.lower()).replace("-", "")
-    return max((SequenceMatcher(None, rom, x).ratio() for x in latin), default=0.0)
+    return SequenceMatcher(None, rom, latin).ratio()
 
 
 def _pick(cands: list[str], prefer: Sequence[object] = ()) -> str | None:
     """The first candidate by the given sort keys (stable: GeoNames order breaks ties)."""
     if not cands:
         return None
-    return sorted(cands, key=lambda c: tuple(f(c) for f in prefer))[0] if prefer else cands[0]  # type: ignore[operator]
+    if not prefer or len(cands) == 1:
+        return cands[0]
+    return min(cands, key=lambda c: tuple(f(c) for f in prefer))  # type: ignore[operator]
 
 
 def language_names(name: str, alternates: Sequence[str], country_code: str) -> dict[str, str]:
@@ -172,12 +174,9 @@ def language_names(name: str, alternates: Sequence[str], country_code: str) -> d
     if ko:
         out["ko"] = ko
     cyr = by_script.get("cyrillic", [])
-    latin = [a.lower() for a in alternates if a.isascii()] + [name.lower()]
     words = len(name.split())
     ru_ok = [c for c in cyr if set(c.lower()) <= _RUSSIAN and len(c.split()) <= words]
-    ru = _pick(
-        ru_ok, (lambda c: -_russian_score(c, [name.lower()]), lambda c: -_russian_score(c, latin), len)
-    )
+    ru = _pick(ru_ok, (lambda c: -_russian_score(c, name.lower()), len) if len(ru_ok) > 1 else ())
     if ru:
         out["ru"] = ru
     arabic = by_script.get("arabic", [])

@@ -9,7 +9,7 @@ from generators.gazetteer.index import Gazetteer, Place
 from generators.gazetteer.search import GeoMatch, PlaceSearch
 from generators.landmarks import Catalogue, Landmark
 from generators.landmarks.catalogue import PlaceMatch
-from generators.landmarks.matcher import MAX_QUERY_CHARS, compact, normalise, strip_fillers
+from generators.landmarks.matcher import MAX_QUERY_CHARS, compact, flat_key, normalise, strip_fillers
 from generators.landmarks.places import COUNTRIES
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class PlaceResolver:
         found = geo.place is not None or bool(geo.choices)
         if match.landmark is not None and not match.fuzzy:
             if found and (geo.qualified or len(geo.whole) > len(compact(match.matched))):
-                if geo.place is None or self._elsewhere(geo.place, match.landmark):
+                if geo.place is None or self._elsewhere(geo.place, match.landmark, geo.whole, match.matched):
                     return self._from_geo(geo, lang)
             return Resolution(match.landmark)
         if found and not geo.fuzzy:
@@ -123,9 +123,13 @@ class PlaceResolver:
         labels = _distinct_labels([self.gazetteer.label(p, lang) for p in geo.choices], geo.choices)
         return Resolution(None, landmarks, labels)
 
-    def _elsewhere(self, place: Place, landmark: Landmark) -> bool:
+    def _elsewhere(self, place: Place, landmark: Landmark, whole: str, matched: str) -> bool:
+        """True when the town the query names is not the landmark's ("Paris, Texas", "Atlantis, South Africa")."""
         if place.country_code != landmark.country_code:
             return True
+        cities = {flat_key(c) for c in (*landmark.city.values(), *landmark.city_aliases)}
+        if compact(matched) not in whole and whole not in cities:
+            return True  # the landmark matched only the country ("South Africa" is Table Mountain)
         from generators.gazetteer.search import _km
 
         here = Place(0, "", landmark.lat, landmark.lon, "", "", 0, 0, "", "", False, {}, "")

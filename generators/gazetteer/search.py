@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from generators.gazetteer.index import Gazetteer, Place
-from generators.landmarks.matcher import MAX_QUERY_CHARS, compact, normalise, strip_fillers
+from generators.landmarks.matcher import MAX_QUERY_CHARS, compact, flat_key, normalise, strip_fillers
 from generators.lang import has_cjk
 
 DOMINATES = 10.0  # the top place wins outright when it scores this many times the next one
-ALT_WEIGHT = 0.01  # a match on an alternate name counts far less than one on the place's own name
+ALT_WEIGHT = 0.02  # a match on an alternate name counts far less than one on the place's own name
 MAX_CHOICES = 4
 SAME_PLACE_KM = 30.0
 
@@ -56,6 +56,9 @@ AREAS: dict[str, tuple[str, str]] = {
 }
 
 
+_SHORT_QUALIFIERS = frozenset({"usa", "uk", "uae"})
+
+
 @dataclass(frozen=True)
 class GeoMatch:
     """What the gazetteer made of a query: one place, or several to choose from, or nothing."""
@@ -78,8 +81,8 @@ def _km(a: Place, b: Place) -> float:
 
 
 def score(place: Place, alt: bool) -> float:
-    """Population times fame squared (how many languages name it); much less for an alternate name."""
-    return max(place.population, 100) * (place.fame + 1) ** 2 * (ALT_WEIGHT if alt else 1.0)
+    """Population times fame cubed (how many languages name it); much less for an alternate name."""
+    return max(place.population, 100) * (place.fame + 1) ** 3 * (ALT_WEIGHT if alt else 1.0)
 
 
 def _osa(a: str, b: str, cap: int) -> int:
@@ -138,8 +141,9 @@ class PlaceSearch:
                 out.append((compact(strip_fillers(normalise(parts[0]))), quals))
         words = core.split()
         for n in (3, 2, 1):
-            if len(words) > n:
-                quals = self._qualifier(" ".join(words[-n:]))
+            tail = " ".join(words[-n:])
+            if len(words) > n and (len(compact(tail)) >= 4 or compact(tail) in _SHORT_QUALIFIERS):
+                quals = self._qualifier(tail)
                 if quals:
                     out.append(("".join(words[:-n]), quals))
         flat = compact(core)
@@ -153,12 +157,21 @@ class PlaceSearch:
 
     def search(self, text: str) -> GeoMatch:
         """The place a query names, the places it might name, or nothing."""
-        norm = normalise(str(text or "")[:MAX_QUERY_CHARS])
+        raw = str(text or "")[:MAX_QUERY_CHARS]
+        norm = normalise(raw)
         core = strip_fillers(norm) or norm
-        full = compact(core)
-        if not full:
+        if not compact(core):
             return NOTHING
-        for key, quals in self._splits(str(text)[:MAX_QUERY_CHARS], core):
+        # The words as typed first ("La Paz", "Hoi An"), then without filler words ("take me to Kyoto").
+        for reading in dict.fromkeys((norm, core)):
+            found = self._exact(raw, reading)
+            if found is not None:
+                return found
+        return self._fuzzy(compact(core))
+
+    def _exact(self, raw: str, reading: str) -> GeoMatch | None:
+        full = compact(reading)
+        for key, quals in self._splits(raw, reading):
             hits = [
                 (p, alt)
                 for p, alt in self.gz.by_key(key)
@@ -171,24 +184,17 @@ class PlaceSearch:
         hits = self.gz.by_key(full)
         if full in AREAS:
             cc, town = AREAS[full]
-            area = [(p, False) for p, _ in self.gz.by_key(compact(normalise(town))) if p.country_code == cc]
+            area = [(p, False) for p, _ in self.gz.by_key(flat_key(town)) if p.country_code == cc]
             if area:
                 return self._rank(area, whole=full)
         country = self.gz.countries.by_name.get(full)
-        if country and not any(p.population >= 100_000 and not alt for p, alt in hits):
-            capital = (
-                self.gz.countries.by_code[country].capital if country in self.gz.countries.by_code else ""
-            )
-            found = [
-                (p, False)
-                for p, _ in self.gz.by_key(compact(normalise(capital)))
-                if p.country_code == country
-            ]
+        if country and not any(p.population >= 100_000 for p, _ in hits):
+            known = self.gz.countries.get(country)
+            capital = flat_key(known.capital) if known else ""
+            found = [(p, False) for p, _ in self.gz.by_key(capital) if p.country_code == country]
             if found:
                 return self._rank(found, whole=full)
-        if hits:
-            return self._rank(hits, whole=full)
-        return self._fuzzy(full)
+        return self._rank(hits, whole=full) if hits else None
 
     def _rank(self, hits: list[tuple[Place, bool]], *, qualified: bool = False, whole: str = "") -> GeoMatch:
         best: dict[int, tuple[Place, float]] = {}
@@ -196,6 +202,11 @@ class PlaceSearch:
             s = score(p, alt)
             if p.id not in best or best[p.id][1] < s:
                 best[p.id] = (p, s)
+        own = [s for p, alt in hits if not alt for s in [best[p.id][1]]]
+        if own:  # a place called exactly this beats another known by it too, unless that one dwarfs it
+            floor = DOMINATES * max(own)
+            named = {p.id for p, alt in hits if not alt}
+            best = {i: ps for i, ps in best.items() if i in named or ps[1] >= floor}
         ranked = sorted(best.values(), key=lambda ps: -ps[1])
         kept: list[tuple[Place, float]] = []
         for p, s in ranked:  # GeoNames lists some cities twice (the city and its centre): one is enough

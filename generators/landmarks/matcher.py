@@ -87,6 +87,14 @@ def normalise(text: str) -> str:
     return " ".join("".join(out).split())
 
 
+def flat_key(text: str) -> str:
+    """compact(normalise(text)), faster: for indexing a million names."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if text.isascii():
+        return "".join(ch for ch in text if ch.isalnum())
+    return "".join(c for ch in text if ch not in _DROP for c in _fold_char(ch) if c.isalnum())
+
+
 def strip_fillers(norm: str) -> str:
     """A normalised query without filler words (\"take me to\", \"带我去\")."""
     words = [w for w in norm.split() if w not in FILLER]
