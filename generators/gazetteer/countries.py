@@ -20,7 +20,15 @@ _CONTINENT = {
     "AN": "antarctica",
 }
 # Shorter English names than CLDR's ("Hong Kong SAR China") and common older ones.
-_EN_SHORT = {"HK": "Hong Kong", "MO": "Macao", "PS": "Palestine", "MM": "Myanmar", "CZ": "Czechia"}
+_EN_SHORT = {
+    "HK": "Hong Kong",
+    "MO": "Macao",
+    "PS": "Palestine",
+    "MM": "Myanmar",
+    "CZ": "Czechia",
+    "CD": "DR Congo",
+    "CG": "Republic of the Congo",
+}
 _EXTRA_NAMES = {
     "CZ": ("Czech Republic",),
     "MM": ("Burma",),

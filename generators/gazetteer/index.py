@@ -144,13 +144,13 @@ class Gazetteer:
         return [(_place(r[:-1]), bool(r[-1])) for r in rows]
 
     def prefix(self, key: str, limit: int = 25, min_pop: int = 1000) -> list[Place]:
-        """The most populous places with a name starting with `key` (for autocomplete)."""
+        """The most populous places with a name starting with `key` (for autocomplete; Latin: own names only)."""
         if not key:
             return []
         rows = self._rows(
             f"SELECT DISTINCT {_P_COLUMNS} FROM keys k JOIN places p ON p.id = k.id "
-            "WHERE k.key >= ? AND k.key < ? AND p.pop >= ? ORDER BY p.pop DESC LIMIT ?",
-            (key, key + "\U0010ffff", min_pop, limit),
+            "WHERE k.key >= ? AND k.key < ? AND p.pop >= ? AND k.alt <= ? ORDER BY p.pop DESC LIMIT ?",
+            (key, key + "\U0010ffff", min_pop, 0 if key.isascii() else 1, limit),
         )
         return [_place(r) for r in rows]
 

@@ -11,6 +11,7 @@ from generators.landmarks import Catalogue, Landmark
 from generators.landmarks.catalogue import PlaceMatch
 from generators.landmarks.matcher import MAX_QUERY_CHARS, compact, flat_key, normalise, strip_fillers
 from generators.landmarks.places import COUNTRIES
+from generators.lang import has_cjk
 
 log = logging.getLogger(__name__)
 FAR_KM = 60.0  # a town this far from a signature landmark is another place ("Paris, Texas")
@@ -100,7 +101,9 @@ class PlaceResolver:
         if self.gazetteer is None or not key or len(out) >= limit or not self.gazetteer.ready():
             return out  # never wait for the index while someone types
         try:
-            places = self.gazetteer.prefix(key, limit=limit - len(out))
+            # Short prefixes match tens of thousands of names: only big places then (and it stays fast).
+            min_pop = 1000 if len(key) >= 3 else 50_000 if len(key) == 2 or has_cjk(key) else 500_000
+            places = self.gazetteer.prefix(key, limit=limit - len(out), min_pop=min_pop)
         except Exception:
             log.exception("gazetteer autocomplete failed")
             return out
