@@ -73,8 +73,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "特色场景：{examples}。全部特色场景见 /landmarks。",
     },
     "place_unknown": {
-        "en": "I don't know a place called \u201c{place}\u201d. Try a real city or town, or one of: {suggestions}.",
-        "zh": "我不知道叫\u201c{place}\u201d的地方。试试一个真实的城市或小镇，或者：{suggestions}。",
+        "en": "I don't know a place called \u201c{place}\u201d (any real city or town works). "
+        "Did you mean: {suggestions}?",
+        "zh": "我不知道叫\u201c{place}\u201d的地方（任何真实的城市或小镇都可以）。你是想去：{suggestions}？",
     },
     "place_which": {
         "en": "Which {place} do you mean? {options}",
