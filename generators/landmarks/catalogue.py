@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -15,6 +16,7 @@ from generators.lang import has_cjk
 
 __all__ = ["Catalogue", "Landmark", "PlaceMatch", "TimeOfDay", "lang_code", "solar_elevation"]
 
+log = logging.getLogger(__name__)
 NAME_WEIGHT, CITY_WEIGHT, COUNTRY_WEIGHT = 1.0, 0.97, 0.9
 
 
@@ -81,7 +83,11 @@ class Catalogue:
         if found is None and str(landmark_id).startswith("geo:"):
             from generators.gazetteer import Gazetteer  # the gazetteer builds on this package
 
-            return Gazetteer.default().landmark(landmark_id)
+            try:
+                return Gazetteer.default().landmark(landmark_id)
+            except Exception:  # no index and no way to build one: the place is unknown, nothing breaks
+                log.exception("gazetteer lookup failed for %s", landmark_id)
+                return None
         return found
 
     def all(self) -> list[Landmark]:
