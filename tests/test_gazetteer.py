@@ -183,6 +183,7 @@ def test_real_places_get_sensible_kinds(places: PlaceResolver) -> None:
     assert kind("Lisbon") == "harbour"
     assert kind("Marrakech") == "desert_city"
     assert kind("Suva") == "tropical_island"
+    assert kind("Honolulu") == "tropical_island"
     assert kind("Prague") == "old_town"
 
 

@@ -13,7 +13,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 COAST_KM = (6.0, 14.0)  # sample rings around a place: ocean within them makes it coastal
 _DIRECTIONS = 12
 
