@@ -14,7 +14,12 @@ _DESERT_ABOVE_LAT = {"TD": 13.5, "ML": 14.5, "SO": 5.0}
 _DESERT_REGIONS = {("US", "AZ"), ("US", "NV"), ("US", "NM"), ("IN", "24"), ("MX", "26"), ("MX", "06")}
 _MOUNTAIN_COUNTRIES = frozenset("CH AT LI AD NP BT LS KG TJ".split())
 _MOUNTAIN_REGIONS = {("US", "CO"), ("US", "MT"), ("US", "WY"), ("CN", "14"), ("IT", "17"), ("IT", "23")}
-_ISLAND_REGIONS = {("US", "HI"), ("ID", "02"), ("TH", "62"), ("MX", "23")}  # Hawaii, Bali, Phuket, Quintana Roo
+_ISLAND_REGIONS = {
+    ("US", "HI"),
+    ("ID", "02"),
+    ("TH", "62"),
+    ("MX", "23"),
+}  # Hawaii, Bali, Phuket, Quintana Roo
 _ISLAND_STATES = frozenset(
     "MV FJ WS TO VU SB KI MH FM PW NR TV SC MU KM CV ST BS BB JM TT LC VC GD AG KN DM "
     "CU DO HT PR VI VG KY TC AW CW SX BQ GP MQ PF NC CK NU WF GU MP AS".split()
