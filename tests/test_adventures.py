@@ -361,3 +361,11 @@ async def test_usage_and_landmarks_say_any_city_works(make_core) -> None:
     listing = await say(core, ANA, "/landmarks")
     assert "any city or town on Earth" in listing.text and listing.text.count("•") >= 44
     assert "任何城市或小镇" in (await say(core, LI, "/landmarks")).text
+
+
+async def test_a_stale_or_forged_place_button_is_answered_not_crashed(make_core) -> None:
+    core = await make_core(image_cooldown_s=0)
+    for action in ("goto:999999999::", "goto:abc", "goto:"):
+        out = RecordingOutput()
+        await core.handle_action(ANA, IncomingMessage(ANA, ROOM, ""), action, out)
+        assert not out.images and "can't find that adventure" in out.text

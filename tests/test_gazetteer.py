@@ -217,3 +217,15 @@ def test_catalogue_get_resolves_gazetteer_ids_in_a_fresh_process(gazetteer: Gaze
     )
     assert out.stdout.strip() == "京都 Japan"
     assert Catalogue.load().get("geo:999999999") is None and Catalogue.load().get("geo:abc") is None
+
+
+def test_autocomplete_labels_follow_the_typed_script(places: PlaceResolver) -> None:
+    got = dict((v, k) for k, v in places.autocomplete("京都", "en-US"))
+    assert got[KYOTO].startswith("京都")
+
+
+def test_warm_opens_the_index_in_the_background(gazetteer: Gazetteer) -> None:
+    fresh = Gazetteer(gazetteer.directory)
+    assert not fresh.ready()
+    fresh.warm().join()
+    assert fresh.ready() and fresh.landmark(KYOTO).name("ja") == "京都"

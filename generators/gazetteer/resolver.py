@@ -6,8 +6,9 @@ import logging
 from dataclasses import dataclass
 
 from generators.gazetteer.index import Gazetteer, Place
+from generators.gazetteer.names import scripts
 from generators.gazetteer.search import GeoMatch, PlaceSearch
-from generators.landmarks import Catalogue, Landmark
+from generators.landmarks import Catalogue, Landmark, lang_code
 from generators.landmarks.catalogue import PlaceMatch
 from generators.landmarks.matcher import MAX_QUERY_CHARS, compact, flat_key, normalise, strip_fillers
 from generators.landmarks.places import COUNTRIES
@@ -107,7 +108,8 @@ class PlaceResolver:
         except Exception:
             log.exception("gazetteer autocomplete failed")
             return out
-        return out + [(self.gazetteer.label(p, lang)[:100], p.landmark_id) for p in places]
+        label_lang = _typed_language(key, lang)
+        return out + [(self.gazetteer.label(p, label_lang)[:100], p.landmark_id) for p in places]
 
     def _geo(self, text: str) -> GeoMatch:
         if self._search is None:
@@ -142,6 +144,16 @@ class PlaceResolver:
         if self.gazetteer is None or not landmark_id.startswith("geo:") or not landmark_id[4:].isdigit():
             return None
         return self.gazetteer.place(int(landmark_id[4:]))
+
+
+def _typed_language(key: str, locale: str) -> str:
+    """Label in the script the user typed: "京" on an English client gets Chinese labels."""
+    lang = lang_code(locale)
+    if not has_cjk(key) or lang in ("zh", "ja", "ko"):
+        return lang
+    if scripts(key) & {"kana"}:
+        return "ja"
+    return "ko" if "hangul" in scripts(key) else "zh"
 
 
 def _distinct_labels(labels: list[str], places: tuple[Place, ...]) -> tuple[str, ...]:
