@@ -237,10 +237,13 @@ class Adventures(Feature):
     ) -> None:
         """Several real places share the name: one button each, carrying the seed, style and format."""
         seed = "" if args.seed is None else str(args.seed)
-        buttons = tuple(
-            Button(label[:80], f"goto:{lm.id.removeprefix('geo:')}:{seed}:{args.style or ''}:{args.fmt}")
-            for lm, label in zip(choices, labels, strict=True)
-        )
+
+        def action(lm: Landmark) -> str:
+            full = f"goto:{lm.id.removeprefix('geo:')}:{seed}:{args.style or ''}:{args.fmt}"
+            # Telegram's callback data holds 64 bytes: a long style word is left out rather than the place.
+            return full if len(full.encode()) <= 64 else f"goto:{lm.id.removeprefix('geo:')}:{seed}::{args.fmt}"
+
+        buttons = tuple(Button(label[:80], action(lm)) for lm, label in zip(choices, labels, strict=True))
         sep = "、" if ctx.lang == "zh" else " · "
         await ctx.send(ctx.text("place_which", place=args.place[:60], options=sep.join(labels)), buttons)
 
