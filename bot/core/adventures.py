@@ -241,7 +241,9 @@ class Adventures(Feature):
         def action(lm: Landmark) -> str:
             full = f"goto:{lm.id.removeprefix('geo:')}:{seed}:{args.style or ''}:{args.fmt}"
             # Telegram's callback data holds 64 bytes: a long style word is left out rather than the place.
-            return full if len(full.encode()) <= 64 else f"goto:{lm.id.removeprefix('geo:')}:{seed}::{args.fmt}"
+            return (
+                full if len(full.encode()) <= 64 else f"goto:{lm.id.removeprefix('geo:')}:{seed}::{args.fmt}"
+            )
 
         buttons = tuple(Button(label[:80], action(lm)) for lm, label in zip(choices, labels, strict=True))
         sep = "、" if ctx.lang == "zh" else " · "
