@@ -40,6 +40,7 @@ from bot.queue.backend import postcard_queue
 from bot.settings import Settings
 from bot.texts import build_catalogue
 from generators.dialogue.base import DialogueBackend
+from generators.gazetteer import Gazetteer, PlaceResolver
 from generators.images.studio import ImageStudio
 from generators.landmarks import Catalogue
 from personas.registry import PersonaRegistry
@@ -153,6 +154,7 @@ async def _compose(
         clock,
         remote=postcards,
         voice=voices,
+        places=PlaceResolver(catalogue, Gazetteer.default()),  # signature landmarks, then any town
     )
     trips = Trips(adventures, memory.users, clock)
     stack.push_async_callback(trips.aclose)  # open boarding calls end before the queue and store close
@@ -231,6 +233,7 @@ async def _load_speaker(settings: Settings) -> tuple[Speaker | None, str]:
 async def run(settings: Settings) -> None:
     """Start every configured adapter and serve until SIGINT/SIGTERM."""
     runtime = await build_core(settings)
+    Gazetteer.default().warm()  # opens (or, the first time, builds) the index while adapters connect
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +16,10 @@ from tests.servers import PostgresServer, RedisServer, ServerMissing
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The gazetteer's index (built once, about a minute) is kept across test runs, keyed by its version.
+os.environ.setdefault(
+    "AVATAR_GAZETTEER_DIR", str(Path(tempfile.gettempdir()) / "avatar-adventures-gazetteer")
+)
 
 _schemas = itertools.count(1)
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"

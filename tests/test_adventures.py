@@ -307,3 +307,65 @@ def test_template_captions_read_as_english_sentences() -> None:
             cat.get("eiffel_tower"), luna, user="安娜", lang="zh", seed=seed, previous=None, now=now
         )
         assert "埃菲尔铁塔" in zh and "the " not in zh
+
+
+# ------------------------------------------------------------ any town on Earth (the gazetteer)
+async def test_any_city_gets_a_postcard_journal_line_and_passport_stamp(make_app) -> None:
+    app = await make_app(image_cooldown_s=0, image_size=256)
+    core = app.core
+    out = await say(core, ANA, "/adventure kyoto seed:7")
+    path, caption = out.images[0]
+    assert "Kyoto" in caption and "seed 7" in caption
+    rec = (await core.memory.adventures.list(ANA.key))[0]
+    assert rec.landmark_id == "geo:1857910" and rec.seed == 7
+    journal = await say(core, ANA, "/journal")
+    assert "Kyoto, Japan" in journal.text
+    li = await say(core, LI, "/adventure 京都")
+    assert li.images and "京都" in li.images[0][1]
+    passport = await say(core, ANA, "/passport")
+    assert passport.images and "1 stamp" in passport.images[0][1]
+    lines = await app.adventures.journal_lines(ANA.key, "en")
+    assert lines[0].startswith("Kyoto in Japan")
+
+
+async def test_an_ambiguous_name_asks_and_the_button_runs_the_adventure(make_core) -> None:
+    core = await make_core(image_cooldown_s=0, image_size=256)
+    asked = await say(core, ANA, "/adventure Springfield seed:3 format:4:5")
+    assert not asked.images
+    assert "Which Springfield" in asked.text and "Illinois" in asked.text and "Missouri" in asked.text
+    buttons = asked.buttons[-1]
+    illinois = next(b for b in buttons if "Illinois" in b.label)
+    assert all(b.action.startswith("goto:") and len(b.action.encode()) <= 64 for b in buttons)
+    pressed = RecordingOutput()
+    await core.handle_action(ANA, IncomingMessage(ANA, ROOM, ""), illinois.action, pressed)
+    path, caption = pressed.images[0]
+    assert "Springfield" in caption and "seed 3" in caption
+    with Image.open(path) as im:
+        assert im.size == (1080, 1350)  # the format asked for survives the question
+    rec = (await core.memory.adventures.list(ANA.key))[0]
+    assert rec.landmark_id == "geo:4250542" and rec.seed == 3 and rec.format == "4:5"
+
+
+async def test_fiction_is_refused_and_paris_is_still_the_eiffel_tower(make_core) -> None:
+    core = await make_core(image_cooldown_s=0, image_size=256)
+    atlantis = await say(core, ANA, "/adventure Atlantis")
+    assert not atlantis.images and "I don't know a place called \u201cAtlantis\u201d" in atlantis.text
+    paris = await say(core, ANA, "/adventure paris")
+    assert "Eiffel Tower" in paris.images[0][1]
+    assert (await core.memory.adventures.list(ANA.key))[0].landmark_id == "eiffel_tower"
+
+
+async def test_usage_and_landmarks_say_any_city_works(make_core) -> None:
+    core = await make_core()
+    assert "Any city or town on Earth" in (await say(core, ANA, "/adventure")).text
+    listing = await say(core, ANA, "/landmarks")
+    assert "any city or town on Earth" in listing.text and listing.text.count("•") >= 44
+    assert "任何城市或小镇" in (await say(core, LI, "/landmarks")).text
+
+
+async def test_a_stale_or_forged_place_button_is_answered_not_crashed(make_core) -> None:
+    core = await make_core(image_cooldown_s=0)
+    for action in ("goto:999999999::", "goto:abc", "goto:"):
+        out = RecordingOutput()
+        await core.handle_action(ANA, IncomingMessage(ANA, ROOM, ""), action, out)
+        assert not out.images and "can't find that adventure" in out.text

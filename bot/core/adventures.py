@@ -36,6 +36,7 @@ from generators.landmarks import Catalogue
 if TYPE_CHECKING:
     from PIL import Image
 
+    from generators.gazetteer import PlaceResolver, Resolution
     from generators.images.scenes import AdventureImage
     from generators.landmarks import Landmark
 
@@ -56,7 +57,13 @@ class Adventures(Feature):
         clock: Clock,
         remote: PostcardQueue | None = None,
         voice: VoiceReplies | None = None,
+        places: PlaceResolver | None = None,
     ) -> None:
+        if places is None:
+            from generators.gazetteer import PlaceResolver
+
+            places = PlaceResolver(catalogue)  # signature landmarks only
+        self.places = places  # signature landmarks first, then any town on Earth
         self.memory = memory
         self.voice = voice
         self.dialogue = dialogue
@@ -76,12 +83,12 @@ class Adventures(Feature):
         return adventure_commands(self)
 
     def actions(self) -> dict[str, ActionHandler]:
-        """The postcard buttons: another seed, another format."""
-        return {"reroll": self.action_reroll, "format": self.action_format}
+        """The postcard buttons (another seed, another format) and the answer to "which Springfield?"."""
+        return {"reroll": self.action_reroll, "format": self.action_format, "goto": self.action_goto}
 
     def sources(self) -> dict[str, SuggestionSource]:
-        """Landmark suggestions for /adventure's place."""
-        return {"landmarks": lambda typed, locale: self.catalogue.autocomplete(typed, locale, limit=25)}
+        """Place suggestions for /adventure: signature landmarks, then towns and cities."""
+        return {"landmarks": lambda typed, locale: self.places.autocomplete(typed, locale, limit=25)}
 
     # ------------------------------------------------------------ avatars
     def _save_avatar_image(self, image: Image.Image) -> tuple[str, str]:
@@ -148,7 +155,7 @@ class Adventures(Feature):
         recs = await self.memory.adventures.list(user_key, limit=1)
         if not recs:
             return None
-        lm = self.catalogue.get(recs[0].landmark_id)
+        lm = self.places.get(recs[0].landmark_id)
         return (lm.name(lang) if lm else recs[0].landmark_id), recs[0].at
 
     async def journal_lines(self, user_key: str, lang: str) -> list[str]:
@@ -156,9 +163,11 @@ class Adventures(Feature):
         now = self.clock.now()
         lines = []
         for rec in await self.memory.adventures.list(user_key, limit=3):
-            lm = self.catalogue.get(rec.landmark_id)
+            lm = self.places.get(rec.landmark_id)
             if lm:
-                lines.append(f"{lm.name('en')} in {lm.city_name('en')} ({relative_when(rec.at, now, 'en')})")
+                lines.append(
+                    f"{lm.name('en')} in {self.places.where(lm, 'en')} ({relative_when(rec.at, now, 'en')})"
+                )
         return lines
 
     async def check_limits(self, ctx: Context) -> None:
@@ -210,27 +219,73 @@ class Adventures(Feature):
             await ctx.reply("friend_not_found", names=", ".join("@" + m.name for m in named))
         return found[:3]
 
-    def find_landmark(self, place: str, lang: str) -> Landmark:
-        """The landmark a typed place names; a usage hint or suggestions (as errors) otherwise."""
+    async def find_landmark(self, place: str, lang: str) -> Landmark:
+        """The one place a typed name means; a usage hint, "which one?" or suggestions (as errors)
+        otherwise. /adventure asks "which one?" with buttons instead (see `adventure`)."""
+        found = await self._resolve(place, lang)
+        if found.choices:
+            sep = "、" if lang == "zh" else " · "
+            raise UserFacingError("place_which", place=place[:60], options=sep.join(found.labels))
+        assert found.landmark is not None
+        return found.landmark
+
+    async def _resolve(self, place: str, lang: str) -> Resolution:
+        """A signature landmark or any real place; raises the usage hint or "unknown place"."""
         if not place:
             examples = ", ".join(lm.name(lang) for lm in self.catalogue.all()[:5])
             raise UserFacingError("adventure_usage", examples=examples)
-        match = self.catalogue.match(place)
-        if match.landmark is None:
-            names = ", ".join(lm.name(lang) for lm in match.suggestions) or "Paris, Tokyo, Rio"
+        found = await asyncio.to_thread(self.places.resolve, place, lang)  # may open the index
+        if found.landmark is None and not found.choices:
+            names = ", ".join(lm.name(lang) for lm in found.suggestions) or "Paris, Tokyo, Rio"
             raise UserFacingError("place_unknown", place=place[:60], suggestions=names)
-        return match.landmark
+        return found
 
     async def adventure(self, ctx: Context, args: AdventureArgs, friends: tuple[Mention, ...] = ()) -> None:
         """Send the user's avatar to a landmark and answer with a postcard and caption."""
+        found = await self._resolve(args.place, ctx.lang)
+        if found.choices:
+            await self._ask_which(ctx, args, found.choices, found.labels)
+            return
+        assert found.landmark is not None
         await self._run(
             ctx,
-            self.find_landmark(args.place, ctx.lang),
+            found.landmark,
             seed=args.seed,
             fmt=args.fmt,
             style=args.style,
             friends=friends,
             speak=args.voice,
+        )
+
+    async def _ask_which(
+        self, ctx: Context, args: AdventureArgs, choices: tuple[Landmark, ...], labels: tuple[str, ...]
+    ) -> None:
+        """Several real places share the name: one button each, carrying the seed, style and format."""
+        seed = "" if args.seed is None else str(args.seed)
+
+        def action(lm: Landmark) -> str:
+            full = f"goto:{lm.id.removeprefix('geo:')}:{seed}:{args.style or ''}:{args.fmt}"
+            # Telegram's callback data holds 64 bytes: a long style word is left out rather than the place.
+            return (
+                full if len(full.encode()) <= 64 else f"goto:{lm.id.removeprefix('geo:')}:{seed}::{args.fmt}"
+            )
+
+        buttons = tuple(Button(label[:80], action(lm)) for lm, label in zip(choices, labels, strict=True))
+        sep = "、" if ctx.lang == "zh" else " · "
+        await ctx.send(ctx.text("place_which", place=args.place[:60], options=sep.join(labels)), buttons)
+
+    async def action_goto(self, ctx: Context, arg: str) -> None:
+        """The place picked from "which one?": run the adventure there."""
+        gid, seed, style, fmt = (arg.split(":", 3) + ["", "", ""])[:4]
+        landmark = self.places.get(f"geo:{gid}") if gid.isdigit() else None
+        if landmark is None:
+            raise UserFacingError("adventure_gone")
+        await self._run(
+            ctx,
+            landmark,
+            seed=int(seed) if seed.isdigit() else None,
+            fmt=fmt if fmt in FORMAT_NAMES else DEFAULT_FORMAT,
+            style=style or None,
         )
 
     async def _run(
@@ -432,7 +487,7 @@ class Adventures(Feature):
     async def action_reroll(self, ctx: Context, arg: str) -> None:
         """Same place, new seed."""
         rec = await self._record(ctx, arg)
-        landmark = self.catalogue.get(rec.landmark_id) if rec else None
+        landmark = self.places.get(rec.landmark_id) if rec else None
         if landmark is None:
             raise UserFacingError("adventure_gone")
         await self._run(ctx, landmark, seed=None, fmt=rec.format, style=None)
@@ -441,7 +496,7 @@ class Adventures(Feature):
         """Same place and seed, another format."""
         adv_id, _, fmt = arg.partition(":")
         rec = await self._record(ctx, adv_id)
-        landmark = self.catalogue.get(rec.landmark_id) if rec else None
+        landmark = self.places.get(rec.landmark_id) if rec else None
         if landmark is None or fmt not in FORMAT_NAMES:
             raise UserFacingError("adventure_gone")
         await self._run(ctx, landmark, seed=rec.seed, fmt=fmt, style=None)
@@ -458,7 +513,7 @@ class Adventures(Feature):
 
             stamps = []
             for rec in reversed(recs):
-                lm = self.catalogue.get(rec.landmark_id)
+                lm = self.places.get(rec.landmark_id)
                 if lm:
                     stamps.append((lm, rec.at))
             out = self.postcard_dir / f"passport-{uuid.uuid4().hex}.png"
@@ -472,8 +527,8 @@ class Adventures(Feature):
             return
         lines = []
         for i, rec in enumerate(recs[:20], 1):
-            lm = self.catalogue.get(rec.landmark_id)
-            name = f"{lm.name(ctx.lang)}, {lm.city_name(ctx.lang)}" if lm else rec.landmark_id
+            lm = self.places.get(rec.landmark_id)
+            name = f"{lm.name(ctx.lang)}, {self.places.where(lm, ctx.lang)}" if lm else rec.landmark_id
             lines.append(f"{i}. {name} · {rec.at:%Y-%m-%d} · seed {rec.seed} · {rec.path_used}")
         places = len({r.landmark_id for r in recs})
         await ctx.send(
@@ -580,7 +635,9 @@ def adventure_commands(adv: Adventures) -> list[CommandSpec]:
         ),
         CommandSpec(
             "adventure",
-            Words("Send your avatar to a world landmark", "让你的头像去一个世界地标"),
+            Words(
+                "Send your avatar to a landmark or any town on Earth", "让你的头像去一个地标或地球上任何城镇"
+            ),
             cmd_adventure,
             options=ADVENTURE_OPTIONS,
             aliases=("adv", "go", "travel", "旅行"),

@@ -298,8 +298,9 @@ class VoiceReplies(Protocol):
 class Travel(Protocol):
     """What group trips ask of the adventure feature (built by `bot.core.adventures.Adventures`)."""
 
-    def find_landmark(self, place: str, lang: str) -> Landmark:
-        """The landmark a typed place names; a usage hint or suggestions (as errors) otherwise."""
+    async def find_landmark(self, place: str, lang: str) -> Landmark:
+        """The one place a typed name means (a signature landmark or any real town); a usage hint,
+        "which one?" or suggestions (as errors) otherwise."""
         ...
 
     async def check_limits(self, ctx: Context) -> None:

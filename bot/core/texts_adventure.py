@@ -67,14 +67,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "这张图片是一条很细的长条，请发送一张正常的照片。",
     },
     "adventure_usage": {
-        "en": "Where to? e.g. /adventure paris, /adventure 巴黎 seed:42 format:4:5. Some places: {examples}. "
-        "See /landmarks for all.",
-        "zh": "想去哪里？例如 /adventure 巴黎、/adventure paris seed:42 format:4:5。比如：{examples}。"
-        "全部地点见 /landmarks。",
+        "en": "Where to? Any city or town on Earth, e.g. /adventure kyoto, /adventure 巴黎 seed:42 format:4:5. "
+        "Signature scenes: {examples}. See /landmarks for all of them.",
+        "zh": "想去哪里？地球上任何城市或小镇都可以，例如 /adventure 京都、/adventure paris seed:42 format:4:5。"
+        "特色场景：{examples}。全部特色场景见 /landmarks。",
     },
     "place_unknown": {
-        "en": "I don't know a landmark called \u201c{place}\u201d. Did you mean: {suggestions}?",
-        "zh": "我不知道叫\u201c{place}\u201d的地标。你是想去：{suggestions}？",
+        "en": "I don't know a place called \u201c{place}\u201d (any real city or town works). "
+        "Did you mean: {suggestions}?",
+        "zh": "我不知道叫\u201c{place}\u201d的地方（任何真实的城市或小镇都可以）。你是想去：{suggestions}？",
+    },
+    "place_which": {
+        "en": "Which {place} do you mean? {options}",
+        "zh": "你说的是哪个{place}？{options}",
     },
     "seed_invalid": {
         "en": "The seed must be a whole number from 0 to {max} (got \u201c{value}\u201d).",
@@ -148,8 +153,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "journal_hint": {"en": "See your passport page with /passport.", "zh": "用 /passport 查看你的护照页。"},
     "passport_caption": {"en": "Your passport: {count} stamp{count_s}.", "zh": "你的护照：{count} 个印章。"},
     "landmarks_header": {
-        "en": "{count} place{count_s} I can take you:",
-        "zh": "我能带你去的 {count} 个地方：",
+        "en": "{count} signature scene{count_s} (and any city or town on Earth works too, e.g. /adventure kyoto):",
+        "zh": "{count} 个特色场景（地球上任何城市或小镇也都可以去，例如 /adventure 京都）：",
     },
     "landmarks_none": {
         "en": "No landmarks match \u201c{query}\u201d. Try a continent (Europe, Asia…) or a country.",

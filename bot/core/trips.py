@@ -173,7 +173,7 @@ class Trips(Feature):
         place = " ".join(ctx.command.string("place").split()) if ctx.command else ""
         if not place:
             raise UserFacingError("trip_usage", max=MAX_TRAVELLERS)
-        landmark = self.travel.find_landmark(place, ctx.lang)
+        landmark = await self.travel.find_landmark(place, ctx.lang)
         current = self._open.get(ctx.channel_key)
         if current is not None:
             await ctx.reply(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -15,6 +16,7 @@ from generators.lang import has_cjk
 
 __all__ = ["Catalogue", "Landmark", "PlaceMatch", "TimeOfDay", "lang_code", "solar_elevation"]
 
+log = logging.getLogger(__name__)
 NAME_WEIGHT, CITY_WEIGHT, COUNTRY_WEIGHT = 1.0, 0.97, 0.9
 
 
@@ -26,6 +28,7 @@ class PlaceMatch:
     score: float
     matched: str
     suggestions: tuple[Landmark, ...]
+    fuzzy: bool = False  # the landmark was found by typo tolerance, not by one of its names
 
 
 class Catalogue:
@@ -75,8 +78,17 @@ class Catalogue:
         return _load()
 
     def get(self, landmark_id: str) -> Landmark | None:
-        """The landmark with this id, or None."""
-        return self._by_id.get(landmark_id)
+        """The landmark with this id, or None; 'geo:<geonameid>' ids come from the gazetteer."""
+        found = self._by_id.get(landmark_id)
+        if found is None and str(landmark_id).startswith("geo:"):
+            from generators.gazetteer import Gazetteer  # the gazetteer builds on this package
+
+            try:
+                return Gazetteer.default().landmark(landmark_id)
+            except Exception:  # no index and no way to build one: the place is unknown, nothing breaks
+                log.exception("gazetteer lookup failed for %s", landmark_id)
+                return None
+        return found
 
     def all(self) -> list[Landmark]:
         """Every landmark in catalogue order."""
@@ -128,7 +140,7 @@ class Catalogue:
         if fuzzy and fuzzy[0].score >= ACCEPT:
             top = fuzzy[0]
             rest = self._distinct([h.target for h in fuzzy if h.target != top.target])
-            return PlaceMatch(self._by_id[top.target], round(top.score, 3), top.matched, rest)
+            return PlaceMatch(self._by_id[top.target], round(top.score, 3), top.matched, rest, fuzzy=True)
         return PlaceMatch(
             None, round(fuzzy[0].score, 3) if fuzzy else 0.0, "", self._suggest(fuzzy, compact(norm))
         )

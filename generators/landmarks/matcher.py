@@ -87,6 +87,25 @@ def normalise(text: str) -> str:
     return " ".join("".join(out).split())
 
 
+def flat_key(text: str) -> str:
+    """compact(normalise(text)), faster: for indexing a million names."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if text.isascii():
+        return "".join(ch for ch in text if ch.isalnum())
+    return "".join(c for ch in text if ch not in _DROP for c in _fold_char(ch) if c.isalnum())
+
+
+def strip_fillers(norm: str) -> str:
+    """A normalised query without filler words (\"take me to\", \"带我去\")."""
+    words = [w for w in norm.split() if w not in FILLER]
+    core = " ".join(words)
+    if has_cjk(core):
+        for f in CJK_FILLER:
+            core = core.replace(f, " ")
+        core = " ".join(core.split())
+    return core
+
+
 def compact(norm: str) -> str:
     """A normalised string without spaces (CJK and run-together spellings)."""
     return norm.replace(" ", "")
@@ -143,13 +162,7 @@ class AliasIndex:
 
     def core(self, norm: str) -> str:
         """The query without filler words (\"take me to\", \"带我去\")."""
-        words = [w for w in norm.split() if w not in FILLER]
-        core = " ".join(words)
-        if has_cjk(core):
-            for f in CJK_FILLER:
-                core = core.replace(f, " ")
-            core = " ".join(core.split())
-        return core
+        return strip_fillers(norm)
 
     def exact(self, norm: str) -> list[Hit]:
         """Aliases found whole in the query (words for spaced scripts, substrings for CJK); longest first."""
