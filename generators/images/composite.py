@@ -145,8 +145,39 @@ def _shadow_box(box: Box, direction: float, size: tuple[int, int]) -> Box:
     return (sx0, max(0, feet - eh // 2), sx1, min(size[1] - 1, feet + eh // 2))
 
 
-def composite_avatars(
-    scene: Image.Image,
+@dataclass
+class AvatarPlacement:
+    """Where avatars stand in a scene, their light-matched sprites and their ground shadows."""
+
+    size: tuple[int, int]
+    boxes: list[Box]
+    sprites: list[Image.Image]  # RGBA, each at its box's size
+    shadow_boxes: list[Box] = field(default_factory=list)
+    shadow_mask: Image.Image | None = None  # L, the blurred shadows' strength
+    night: bool = False
+    scale: float = 0.0
+
+    def shaded(self, scene: Image.Image) -> Image.Image:
+        """The scene (RGB) with the avatars' shadows on the ground, without the avatars."""
+        base = scene.convert("RGB")
+        if self.shadow_mask is None:
+            return base.copy()
+        shade = Image.new("RGB", base.size, (18, 16, 28) if self.night else (30, 26, 20))
+        return Image.composite(shade, base, self.shadow_mask)
+
+    def draw(self, scene: Image.Image) -> CompositeOutput:
+        """The scene with the shadows and the avatars stood in it."""
+        out = self.shaded(scene)
+        if not self.sprites:
+            return CompositeOutput(out, [])
+        out = out.convert("RGBA")
+        for sprite, box in zip(self.sprites, self.boxes, strict=True):
+            out.alpha_composite(sprite, (box[0], box[1]))
+        return CompositeOutput(out.convert("RGB"), list(self.boxes), list(self.shadow_boxes), self.scale)
+
+
+def place_avatars(
+    size: tuple[int, int],
     avatars: list[Image.Image],
     *,
     landmark_box: Box,
@@ -154,13 +185,12 @@ def composite_avatars(
     light: Any,
     free_zones: list[Box] | None,
     seed: int,
-) -> CompositeOutput:
-    """Stand up to four avatars on the ground beside the landmark, with shadows and matched light."""
-    base = scene.convert("RGB")
-    width, height = base.size
+) -> AvatarPlacement:
+    """Place up to four avatars on the ground beside the landmark; light-match them and cast shadows."""
+    width, height = size
     trimmed = [t for t in (_trim(a) for a in avatars[:MAX_AVATARS]) if t is not None]
     if not trimmed:
-        return CompositeOutput(base.copy(), [])
+        return AvatarPlacement(size, [], [])
     if len(avatars) > MAX_AVATARS:
         log.info("only the first %d of %d avatars are placed", MAX_AVATARS, len(avatars))
     rng = random.Random(f"composite:{seed}:{len(trimmed)}")
@@ -205,8 +235,8 @@ def composite_avatars(
         placement = ([(x, feet - h, x + w, feet) for x, (w, h) in zip(xs, sizes, strict=True)], MIN_SHARE)
     boxes, used_share = placement
 
-    shadows = [_shadow_box(b, direction, base.size) for b in boxes]
-    mask = Image.new("L", base.size, 0)
+    shadows = [_shadow_box(b, direction, size) for b in boxes]
+    mask = Image.new("L", size, 0)
     draw = ImageDraw.Draw(mask)
     strength = int((70 if night else 150) * (0.55 + 0.45 * brightness))
     for sb in shadows:
@@ -221,11 +251,37 @@ def composite_avatars(
         min(height, max(b[3] for b in shadows) + pad),
     )
     mask.paste(mask.crop(strip).filter(ImageFilter.GaussianBlur(blur)), strip[:2])
-    shade = Image.new("RGB", base.size, (18, 16, 28) if night else (30, 26, 20))
-    out = Image.composite(shade, base, mask).convert("RGBA")
+    sprites = [
+        _match_light(
+            im.resize((b[2] - b[0], b[3] - b[1]), Image.Resampling.LANCZOS),
+            tint,
+            brightness,
+            direction,
+            night,
+        )
+        for im, b in zip(trimmed, boxes, strict=True)
+    ]
+    return AvatarPlacement(size, boxes, sprites, shadows, mask, night, used_share)
 
-    for im, box in zip(trimmed, boxes, strict=True):
-        w, h = box[2] - box[0], box[3] - box[1]
-        sprite = _match_light(im.resize((w, h), Image.Resampling.LANCZOS), tint, brightness, direction, night)
-        out.alpha_composite(sprite, (box[0], box[1]))
-    return CompositeOutput(out.convert("RGB"), boxes, shadows, used_share)
+
+def composite_avatars(
+    scene: Image.Image,
+    avatars: list[Image.Image],
+    *,
+    landmark_box: Box,
+    ground_y: int,
+    light: Any,
+    free_zones: list[Box] | None,
+    seed: int,
+) -> CompositeOutput:
+    """Stand up to four avatars on the ground beside the landmark, with shadows and matched light."""
+    placement = place_avatars(
+        scene.size,
+        avatars,
+        landmark_box=landmark_box,
+        ground_y=ground_y,
+        light=light,
+        free_zones=free_zones,
+        seed=seed,
+    )
+    return placement.draw(scene)
