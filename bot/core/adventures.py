@@ -8,9 +8,10 @@ import hashlib
 import logging
 import secrets
 import uuid
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.core.admin import may_use_images
 from bot.core.adventure_args import ADVENTURE_OPTIONS, SEED, AdventureArgs
@@ -35,10 +36,12 @@ from generators.landmarks import Catalogue
 if TYPE_CHECKING:
     from PIL import Image
 
+    from generators.images.motion import MotionOutput
     from generators.images.scenes import AdventureImage
     from generators.landmarks import Landmark
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Adventures(Feature):
@@ -75,8 +78,8 @@ class Adventures(Feature):
         return adventure_commands(self)
 
     def actions(self) -> dict[str, ActionHandler]:
-        """The postcard buttons: another seed, another format."""
-        return {"reroll": self.action_reroll, "format": self.action_format}
+        """The postcard buttons: another seed, another format, the postcard as a motion loop."""
+        return {"reroll": self.action_reroll, "format": self.action_format, "motion": self.action_motion}
 
     def sources(self) -> dict[str, SuggestionSource]:
         """Landmark suggestions for /adventure's place."""
@@ -218,6 +221,7 @@ class Adventures(Feature):
             style=args.style,
             friends=friends,
             speak=args.voice,
+            motion=args.motion,
         )
 
     async def _run(
@@ -230,6 +234,7 @@ class Adventures(Feature):
         style: str | None,
         friends: tuple[Mention, ...] = (),
         speak: bool = False,
+        motion: bool = False,
     ) -> None:
         await self._check_limits(ctx)
         if self.queue.busy(ctx.user_key) or ctx.user_key in self._active:
@@ -237,7 +242,7 @@ class Adventures(Feature):
         self._active.add(ctx.user_key)  # held from here, so a second request can't race this one
         try:
             await self._run_reserved(
-                ctx, landmark, seed=seed, fmt=fmt, style=style, named=friends, speak=speak
+                ctx, landmark, seed=seed, fmt=fmt, style=style, named=friends, speak=speak, motion=motion
             )
         finally:
             self._active.discard(ctx.user_key)
@@ -252,6 +257,7 @@ class Adventures(Feature):
         style: str | None,
         named: tuple[Mention, ...],
         speak: bool = False,
+        motion: bool = False,
     ) -> None:
         me = await self._own_avatar(ctx)
         friends = await self._friends(ctx, named)
@@ -261,6 +267,7 @@ class Adventures(Feature):
         out_path = self.postcard_dir / f"{uuid.uuid4().hex}.jpg"
         # Recorded before it is drawn: a crash before its journal entry leaves no file /forget can't find.
         await self.memory.adventures.own_file(ctx.user_key, str(out_path))
+        loop_path = await self._loop_path(ctx) if motion else None
         caption_style = ctx.persona.caption_style
         # Read the avatars now: a later /avatar set or delete must not pull the file from under the job.
         try:
@@ -271,16 +278,9 @@ class Adventures(Feature):
             raise UserFacingError("avatar_none") from exc
 
         def job() -> AdventureImage:
-            import io
-
-            from PIL import Image
-
-            images = []
-            for data in avatar_bytes:
-                with Image.open(io.BytesIO(data)) as im:
-                    images.append(im.convert("RGBA"))
+            images = _decode(avatar_bytes)
             self.postcard_dir.mkdir(parents=True, exist_ok=True)
-            return self.studio.postcard(
+            card = self.studio.postcard(
                 landmark,
                 images,
                 now_utc=now,
@@ -291,6 +291,14 @@ class Adventures(Feature):
                 style=style,
                 caption_style=caption_style,
             )
+            if loop_path is not None:  # the loop in the same queue slot as its postcard
+                loops.append(self.studio.motion(landmark, images, out_path=loop_path, **same))
+            return card
+
+        same: dict[str, Any] = dict(
+            now_utc=now, seed=seed, fmt=fmt, lang=lang, style=style, caption_style=caption_style
+        )
+        loops: list[MotionOutput] = []
 
         if self.remote is not None:
             request = PostcardRequest(
@@ -305,16 +313,13 @@ class Adventures(Feature):
             await ctx.reply("queued", position=ahead + 1, place=landmark.name(lang))
         else:
             await ctx.out.typing()
-        try:
-            result = await future
-        except InputError:
-            raise
-        except OSError as exc:
-            log.exception("adventure image failed")
-            raise UserFacingError("disk_full" if exc.errno == errno.ENOSPC else "image_failed") from exc
-        except Exception as exc:
-            log.exception("adventure image failed")
-            raise UserFacingError("image_failed") from exc
+        result = await _image(future)
+        if loop_path is not None and not loops:
+            # QUEUE_URL: workers draw the postcard; its loop is rendered here, on this process's queue.
+            def remote_loop() -> MotionOutput:
+                return self.studio.motion(landmark, _decode(avatar_bytes), out_path=loop_path, **same)
+
+            loops.append(await _image(self.queue.submit(ctx.user_key, remote_loop)[0]))
         names = [ctx.msg.user.display_name] + [n for n, _ in friends]
         who = (" & " if lang != "zh" else "和").join(names)
         caption, _source = await make_caption(
@@ -344,9 +349,14 @@ class Adventures(Feature):
         buttons = (Button(ctx.text("button_reroll"), f"reroll:{adv_id}"),) + tuple(
             Button(f, f"format:{adv_id}:{f}") for f in FORMAT_NAMES if f != fmt
         )
+        if not loops:
+            buttons += (Button(ctx.text("button_motion"), f"motion:{adv_id}"),)
         if self.voice is not None:
             buttons += self.voice.postcard_buttons(ctx.lang, adv_id)
-        await ctx.out.send_image(Path(result.path), f"{caption}\n{footer}", buttons)
+        if loops:
+            await ctx.out.send_animation(loops[0].path, f"{caption}\n{footer}", buttons)
+        else:
+            await ctx.out.send_image(Path(result.path), f"{caption}\n{footer}", buttons)
         if speak and self.voice is not None:
             await self.voice.speak_caption(ctx, caption)
 
@@ -372,6 +382,62 @@ class Adventures(Feature):
         if landmark is None or fmt not in FORMAT_NAMES:
             raise UserFacingError("adventure_gone")
         await self._run(ctx, landmark, seed=rec.seed, fmt=fmt, style=None)
+
+    async def action_motion(self, ctx: Context, arg: str) -> None:
+        """The postcard as a short loop: same place, seed and format, with the presser's avatar."""
+        rec = await self._record(ctx, arg)
+        landmark = self.catalogue.get(rec.landmark_id) if rec else None
+        if rec is None or landmark is None:
+            raise UserFacingError("adventure_gone")
+        await self._check_limits(ctx)  # a loop of an existing postcard counts as one image
+        if self.queue.busy(ctx.user_key) or ctx.user_key in self._active:
+            raise UserFacingError("job_busy")
+        self._active.add(ctx.user_key)
+        try:
+            await self._motion_reserved(ctx, rec, landmark)
+        finally:
+            self._active.discard(ctx.user_key)
+
+    async def _motion_reserved(self, ctx: Context, rec: AdventureRecord, landmark: Landmark) -> None:
+        me = await self._own_avatar(ctx)
+        if me is None:
+            raise UserFacingError("avatar_none")
+        loop_path = await self._loop_path(ctx)
+        try:
+            avatar_bytes = await asyncio.to_thread(Path(me.path).read_bytes)
+        except FileNotFoundError as exc:
+            raise UserFacingError("avatar_none") from exc
+        lang, caption_style = ctx.lang, ctx.persona.caption_style
+
+        def job() -> MotionOutput:
+            return self.studio.motion(
+                landmark,
+                _decode([avatar_bytes]),
+                now_utc=rec.at,
+                seed=rec.seed,
+                fmt=rec.format,
+                lang=lang,
+                out_path=loop_path,
+                caption_style=caption_style,
+            )
+
+        # Rendered on this process's queue, also with QUEUE_URL (the workers take postcards only).
+        future, ahead = self.queue.submit(ctx.user_key, job)
+        await self.memory.usage.record(ctx.user_key, "adventure")
+        if ahead:
+            await ctx.reply("queued", position=ahead + 1, place=landmark.name(lang))
+        else:
+            await ctx.out.typing()
+        loop = await _image(future)
+        caption = ctx.text("motion_caption", place=landmark.name(lang), seed=rec.seed)
+        await ctx.out.send_animation(loop.path, caption)
+
+    async def _loop_path(self, ctx: Context) -> Path:
+        """A new motion loop's file, recorded for /forget before anything is written to it."""
+        suffix = await asyncio.to_thread(lambda: self.studio.motion_suffix)
+        path = self.postcard_dir / f"{uuid.uuid4().hex}{suffix}"
+        await self.memory.adventures.own_file(ctx.user_key, str(path))
+        return path
 
     # ------------------------------------------------------------ journal
     async def journal(self, ctx: Context, page: bool) -> None:
@@ -419,6 +485,33 @@ class Adventures(Feature):
         await ctx.send(ctx.text("landmarks_header", count=len(items)) + "\n" + "\n".join(lines))
 
 
+def _decode(avatar_bytes: list[bytes]) -> list[Image.Image]:
+    """Avatar files read earlier, as RGBA images (in the job's thread)."""
+    import io
+
+    from PIL import Image
+
+    images = []
+    for data in avatar_bytes:
+        with Image.open(io.BytesIO(data)) as im:
+            images.append(im.convert("RGBA"))
+    return images
+
+
+async def _image(future: Awaitable[T]) -> T:
+    """An image job's result; a failure becomes a short localised message (the traceback is logged)."""
+    try:
+        return await future
+    except InputError:
+        raise
+    except OSError as exc:
+        log.exception("adventure image failed")
+        raise UserFacingError("disk_full" if exc.errno == errno.ENOSPC else "image_failed") from exc
+    except Exception as exc:
+        log.exception("adventure image failed")
+        raise UserFacingError("image_failed") from exc
+
+
 def adventure_commands(adv: Adventures) -> list[CommandSpec]:
     """The adventure feature's commands, declared once."""
 
@@ -458,6 +551,7 @@ def adventure_commands(adv: Adventures) -> list[CommandSpec]:
             fmt=c.string("format") or DEFAULT_FORMAT,
             style=style.lower() or None,
             voice=c.string("voice") == "voice",
+            motion=c.string("motion") == "motion",
         )
         await adv.adventure(ctx, args, c.mentions("friend"))
 
@@ -511,8 +605,8 @@ def adventure_commands(adv: Adventures) -> list[CommandSpec]:
             options=ADVENTURE_OPTIONS,
             aliases=("adv", "go", "travel", "旅行"),
             usage=Words(
-                "PLACE [seed:N] [format:1:1|4:5|9:16] [with @friend] [voice]",
-                "地点 [seed:N] [format:1:1|4:5|9:16] [with @朋友] [语音]",
+                "PLACE [seed:N] [format:1:1|4:5|9:16] [with @friend] [voice] [motion]",
+                "地点 [seed:N] [format:1:1|4:5|9:16] [with @朋友] [语音] [动图]",
             ),
             quick="/adventure paris",
         ),

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # heavy modules (PIL, numpy), needed for annotations only
 
     from generators.images.cartoon import CartoonOutput
     from generators.images.cutout import CutoutOutput
+    from generators.images.motion import MotionOutput
     from generators.images.scenes import AdventureImage
     from generators.landmarks import Landmark
     from generators.voice.base import SpeechOutput
@@ -248,6 +249,27 @@ class ImageStudio(Protocol):
         caption_style: str = "",
     ) -> AdventureImage:
         """One postcard of the avatars at the landmark; deterministic for its arguments."""
+        ...
+
+    @property
+    def motion_suffix(self) -> str:
+        """The suffix motion loops are written with (.mp4, or .webp without an H.264 encoder)."""
+        ...
+
+    def motion(
+        self,
+        landmark: Landmark,
+        avatars: builtins.list[Image.Image],
+        *,
+        now_utc: datetime,
+        seed: int,
+        fmt: str,
+        lang: str,
+        out_path: Path,
+        style: str | None = None,
+        caption_style: str = "",
+    ) -> MotionOutput:
+        """A short seamless loop of the postcard with the same arguments; deterministic for them."""
         ...
 
     def cut_out(self, image: Image.Image) -> CutoutOutput:

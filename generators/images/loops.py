@@ -87,9 +87,7 @@ class LoopEncoder:
         else:
             palette = images[0].quantize(255, method=Image.Quantize.MEDIANCUT)
             frames_p = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
-            frames_p[0].save(
-                buf, "GIF", save_all=True, append_images=frames_p[1:], duration=duration, loop=0
-            )
+            frames_p[0].save(buf, "GIF", save_all=True, append_images=frames_p[1:], duration=duration, loop=0)
         return buf.getvalue()
 
     def write(self, frames: Sequence[np.ndarray], fps: int, out_path: Path) -> int:
