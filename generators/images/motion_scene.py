@@ -13,6 +13,7 @@ from generators.images.composite import AvatarPlacement
 from generators.images.postcard import PostcardDrawing
 from generators.images.scene import Scene
 from generators.images.shapes.pen import LIT_WINDOW
+from generators.images.sky import SceneLight
 
 Box = tuple[int, int, int, int]
 TAU = 2 * math.pi
@@ -57,7 +58,7 @@ class MotionScene:
     sway_near: float  # at the bottom
     horizon: int = 0
     sky: np.ndarray | None = None  # 0..1 per pixel above the horizon: uncovered sky
-    far: Image.Image | None = None  # RGBa rows above the horizon, alpha = what stands in front of the sky
+    far: Image.Image | None = None  # RGBA rows above the horizon, alpha = what stands in front of the sky
     clouds: tuple[int, int, np.ndarray] | None = None  # rows, and the clouds as a change to the sky
     stars: tuple[np.ndarray, ...] | None = None  # star pixels (flat indices), dimming, phase, speed
     water: tuple[Box, np.ndarray, np.ndarray, np.ndarray] | None = None  # bbox, mask, y, x phase
@@ -131,7 +132,6 @@ class MotionScene:
             moved = self.far.transform(
                 (tw, hz), AFFINE, (1, 0, self.pad - self.sway_far * s, 0, 1, 0), BILINEAR
             )
-            moved = moved.convert("RGBA")
         else:
             lean = (self.sway_near - self.sway_far) / max(1, th - hz)
             shear = (1, -lean * s, self.pad - self.sway_far * s, 0, 1, 0)
@@ -234,7 +234,7 @@ def _add_layers(
     ms.sky = sky
     far = still.crop((0, 0, tw, hz)).convert("RGBA")
     far.putalpha(Image.fromarray(np.clip((1 - sky) * 255 + 0.5, 0, 255).astype(np.uint8)))
-    ms.far = _padded(far.convert("RGBa"), ms.pad)
+    ms.far = _padded(far, ms.pad)  # straight alpha: its colours are the still's everywhere, so none bleed
     lit = np.asarray(fit(layers.sky_lit), np.float32)[:hz]
     cloudy = np.asarray(fit(layers.sky_clouds), np.float32)[:hz]
     delta = _styled(cloudy - lit, style)
@@ -260,7 +260,7 @@ def _add_layers(
         if win_src.any():
             win = np.asarray(fit(Image.fromarray(win_src.astype(np.uint8) * 255)), np.float32) / 255.0
             ms.windows = _windows(win, rng, ms.motion)
-    water = _water_source(d, layers.horizon_y)
+    water = _water_source(d, layers.horizon_y, scene.light)
     if water.any():
         mask = np.asarray(fit(Image.fromarray(water.astype(np.uint8) * 255)), np.float32) / 255.0
         ms.water = _water(mask, rng)
@@ -275,12 +275,14 @@ def _star_source(luma: np.ndarray) -> np.ndarray:
     return np.clip(luma - np.maximum(left, right), 0, 255)
 
 
-def _water_source(d: np.ndarray, horizon_y: int) -> np.ndarray:
-    """Water below the horizon in the unweathered drawing: clearly blue pixels (sea, rivers, pools)."""
+def _water_source(d: np.ndarray, horizon_y: int, light: SceneLight) -> np.ndarray:
+    """Water below the horizon in the unweathered drawing: pixels that are clearly blue once the scene's
+    light is taken off (moonlight turns snow and grass blue too; sea, rivers and pools stay bluer)."""
     out = np.zeros(d.shape[:2], bool)
-    part = d[horizon_y + 1 :].astype(np.int16)
+    lit = np.array(light.tint, np.float32) / 255 * max(0.05, light.brightness)
+    part = d[horizon_y + 1 :].astype(np.float32) / np.maximum(lit, 0.05)
     r, g, b = part[..., 0], part[..., 1], part[..., 2]
-    out[horizon_y + 1 :] = (b * 20 > r * 23 + 160) & (b * 20 > g * 23) & (g > r) & (b > 40)
+    out[horizon_y + 1 :] = (b > r * 1.15 + 8) & (b > g * 1.15) & (g > r) & (d[horizon_y + 1 :, :, 2] > 40)
     return out
 
 
