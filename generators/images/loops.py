@@ -30,6 +30,15 @@ def h264_available() -> bool:
     return "libx264" in av.codecs_available
 
 
+def describe_loops() -> str:
+    """Which encoder motion loops use, for `avatar-bot doctor` (imports PyAV, encodes nothing)."""
+    if h264_available():
+        import av
+
+        return f"H.264 MP4 through PyAV {av.__version__} (FFmpeg with libx264)"
+    return "animated WebP (no H.264 encoder: PyAV with libx264 is not installed)"
+
+
 @dataclass(frozen=True)
 class LoopEncoder:
     """Writes RGB frames as a silent, looping animation file; the same frames give the same bytes."""
