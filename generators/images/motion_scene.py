@@ -26,7 +26,9 @@ _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 class Motion:
     """How much things move over one loop (pixels are at the loop's picture width)."""
 
-    cloud_travel: float = 0.03  # share of the width the clouds drift per loop
+    cloud_travel: float = (
+        0.022  # share of the width per loop; small, as the closing crossfade doubles clouds by it
+    )
     parallax_near: float = 0.004  # share of the width the bottom of the frame sways
     parallax_far: float = 0.0012  # the landmark and far layer
     bob: float = 0.016  # share of the picture height the avatars rise
