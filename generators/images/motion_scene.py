@@ -1,4 +1,4 @@
-"""One postcard's moving parts at the loop's size, and the frame at any point of the loop (numpy, seeded)."""
+"""One postcard's moving parts at the loop's size, and its frame at any point of the loop (seeded)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,9 @@ _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 class Motion:
     """How much things move over one loop (pixels are at the loop's picture width)."""
 
-    cloud_travel: float = (
-        0.022  # share of the width per loop; small, as the closing crossfade doubles clouds by it
-    )
+    # Clouds drift this share of the width per loop; small, as the loop's closing crossfade doubles
+    # the clouds by this much halfway through.
+    cloud_travel: float = 0.022
     parallax_near: float = 0.004  # share of the width the bottom of the frame sways
     parallax_far: float = 0.0012  # the landmark and far layer
     bob: float = 0.016  # share of the picture height the avatars rise
@@ -42,6 +42,7 @@ class _Sprite:
     image: Image.Image  # RGBa (premultiplied), so sub-pixel moves blend its edges correctly
     x: float
     y: float
+    feet: int  # the picture row it stands on: it sways with the ground there
     phase: float
 
 
@@ -110,7 +111,7 @@ class MotionScene:
             _scale_region(img, bbox, 1 - mask * level[ids])
         for sp in self.sprites:
             rise = m.bob * th * (0.5 - 0.5 * math.cos(TAU * (m.bobs * p + sp.phase)))
-            x, y = sp.x + self.sway_near * s * 0.9, sp.y - rise
+            x, y = sp.x + self._sway_at(sp.feet) * s, sp.y - rise
             ix, iy = math.floor(x), math.floor(y)
             w, h = sp.image.size
             moved = sp.image.transform((w + 1, h + 1), AFFINE, (1, 0, ix - x, 0, 1, iy - y), BILINEAR)
@@ -120,6 +121,15 @@ class MotionScene:
         out = self.canvas.copy()
         out.paste(img, self.box[:2])
         return np.asarray(out)
+
+    def _sway_at(self, row: int) -> float:
+        """The parallax amplitude of a picture row, in pixels (the ground's shear, the far layer's shift)."""
+        th = self.still.shape[0]
+        if row < self.horizon:
+            return self.sway_far
+        return self.sway_far + (self.sway_near - self.sway_far) * (row - self.horizon) / max(
+            1, th - self.horizon
+        )
 
     def _far_at(self, shift: int) -> Image.Image:
         """The far layer moved right by a whole number of pixels (within the padding)."""
@@ -211,7 +221,8 @@ def build_motion_scene(
     for i, (sprite, b) in enumerate(zip(placement.sprites, placement.boxes, strict=True)):
         w, h = max(1, round((b[2] - b[0]) * sx)), max(1, round((b[3] - b[1]) * sy))
         image = sprite.convert("RGBa").resize((w, h), Image.Resampling.LANCZOS)
-        ms.sprites.append(_Sprite(image, (b[0] - crop[0]) * sx, (b[1] - crop[1]) * sy, i * 0.37))
+        feet = int(min(th - 1, max(0, (b[3] - crop[1]) * sy)))
+        ms.sprites.append(_Sprite(image, (b[0] - crop[0]) * sx, (b[1] - crop[1]) * sy, feet, i * 0.37))
     return ms
 
 
