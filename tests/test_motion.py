@@ -321,3 +321,41 @@ async def test_the_terminal_prints_where_the_loop_was_saved(make_core) -> None:
     m = re.search(r"\[animation saved: (\S+\.mp4)\]", stdout.getvalue())
     assert m is not None, stdout.getvalue()
     assert Path(m.group(1)).read_bytes()[4:8] == b"ftyp"
+
+
+async def test_without_pyav_the_loop_is_webp_and_telegram_sends_it_as_a_file(make_core) -> None:
+    from generators.images.cartoon import CartoonAvatarGenerator as Cartoons
+    from generators.images.cutout import AvatarCutout
+    from generators.images.studio import ImageStudio
+
+    scenes = SceneMaker(IllustratedRenderer(), size=256)
+    webp = MotionMaker(scenes, LoopEncoder("webp"), width=360, frames=FRAMES)
+    studio = ImageStudio(scenes=scenes, cutout=AvatarCutout(), cartoon=Cartoons(), motion=webp)
+    clock = FakeClock()
+    core = await make_core(telegram_token="123:ABC", clock=clock, image_cooldown_s=0, images=studio)
+    api = FakeBotAPI()
+    adapter = TelegramAdapter(core, core.settings, request=api, clock=clock)
+    await adapter.app.initialize()
+    try:
+        await adapter.app.process_update(
+            Update.de_json(UpdateFactory().message("/adventure paris gif"), adapter.app.bot)
+        )
+    finally:
+        await adapter.app.shutdown()
+    assert not api.of("sendAnimation")
+    (call,) = api.of("sendDocument")
+    data = call.files["document"]
+    assert data[:4] == b"RIFF" and data[8:12] == b"WEBP" and "Eiffel Tower" in call.params["caption"]
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.is_animated and im.n_frames == FRAMES
+
+
+async def test_a_generated_postcard_loops_too(make_core) -> None:
+    from tests.tiny_diffusers import tiny_studio
+
+    core = await make_core(image_cooldown_s=0, images=tiny_studio(diffusers=True, size=64))
+    out = await say(core, ANA, "/adventure tokyo seed:7 motion")
+    ((path, caption),) = out.animations
+    assert "diffusers" in caption and path.suffix == ".mp4"
+    with av.open(str(path)) as container:
+        assert container.streams.video[0].frames == 30
