@@ -31,7 +31,7 @@ class Motion:
     cloud_travel: float = 0.022
     parallax_near: float = 0.004  # share of the width the bottom of the frame sways
     parallax_far: float = 0.0012  # the landmark and far layer
-    bob: float = 0.016  # share of the picture height the avatars rise
+    bob: float = 0.035  # how much taller the avatars stretch at the top of a bob
     bobs: int = 2  # bobs per loop
     twinkle: float = 0.85  # how far a star dims at its faintest
     flicker_share: float = 0.2  # windows that flicker (the rest glow steadily)
@@ -110,12 +110,15 @@ class MotionScene:
             level = depth * (0.5 + 0.5 * np.sin(TAU * speed * p + offset)) ** 4
             _scale_region(img, bbox, 1 - mask * level[ids])
         for sp in self.sprites:
-            rise = m.bob * th * (0.5 - 0.5 * math.cos(TAU * (m.bobs * p + sp.phase)))
-            x, y = sp.x + self._sway_at(sp.feet) * s, sp.y - rise
-            ix, iy = math.floor(x), math.floor(y)
+            # A bob that keeps the feet (or a bust's cut edge) on the ground: the figure stretches up
+            # from its bottom edge and settles back.
+            stretch = 1 + m.bob * (0.5 - 0.5 * math.cos(TAU * (m.bobs * p + sp.phase)))
             w, h = sp.image.size
-            moved = sp.image.transform((w + 1, h + 1), AFFINE, (1, 0, ix - x, 0, 1, iy - y), BILINEAR)
-            moved = moved.convert("RGBA")
+            x, bottom = sp.x + self._sway_at(sp.feet) * s, sp.y + h
+            ix, iy = math.floor(x), math.floor(bottom - h * stretch)
+            size = (w + 1, math.ceil(bottom) - iy + 1)
+            fit = (1, 0, ix - x, 0, 1 / stretch, h - (bottom - iy) / stretch)
+            moved = sp.image.transform(size, AFFINE, fit, BILINEAR).convert("RGBA")
             img.paste(moved, (ix, iy), moved)
         img.paste(self.overlay, (0, 0), self.overlay)
         out = self.canvas.copy()
