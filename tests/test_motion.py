@@ -187,9 +187,15 @@ def test_fallback_loops_are_animated_images(
         assert im.size == (out.width, out.height) and im.info.get("loop") == 0
 
 
-def test_detect_prefers_h264_and_honours_a_named_fallback() -> None:
+def test_detect_prefers_h264_and_falls_back_to_webp_without_it(monkeypatch) -> None:
+    from generators.images import loops
+
     assert LoopEncoder.detect().suffix == ".mp4"  # PyAV with libx264 is a core dependency
     assert LoopEncoder.detect("webp").mime == "image/webp"
+    monkeypatch.setattr(loops, "h264_available", lambda: False)  # as on an install without PyAV
+    assert LoopEncoder.detect().suffix == ".webp" and "animated WebP" in loops.describe_loops()
+    with pytest.raises(RuntimeError, match="no H.264 encoder"):
+        LoopEncoder.detect("mp4")
 
 
 # --- the core -------------------------------------------------------------------------------------
