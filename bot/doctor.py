@@ -119,6 +119,12 @@ def _images(settings: Settings) -> str:
     return describe_scenes(settings.image_options())
 
 
+def _motion(settings: Settings) -> str:
+    from generators.images.loops import describe_loops
+
+    return describe_loops()
+
+
 def _cutout(settings: Settings) -> str:
     from generators.images.cutout import describe_chain
 
@@ -181,6 +187,7 @@ def report(settings: Settings) -> str:
         ("discord shards", _safe(lambda: _shards(settings))),
         ("chat model", _safe(lambda: _chat(settings))),
         ("images", _safe(lambda: _images(settings))),
+        ("motion loops", _safe(lambda: _motion(settings))),
         ("avatar cut-out", _safe(lambda: _cutout(settings))),
         ("fonts", _safe(lambda: _fonts(settings))),
         ("voice", _safe(lambda: _voice(settings))),

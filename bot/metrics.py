@@ -166,6 +166,14 @@ class _CountingOutput:
         self._sent()
         return sent
 
+    async def send_animation(
+        self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Send a motion loop and count."""
+        sent = await self._inner.send_animation(path, caption, buttons)
+        self._sent()
+        return sent
+
     async def typing(self) -> None:
         """Show typing."""
         await self._inner.typing()

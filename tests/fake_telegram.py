@@ -126,6 +126,19 @@ class FakeBotAPI(BaseRequest):
                 "mime_type": "audio/ogg",
             }
             return self._message(p["chat_id"], voice=voice, caption=p.get("caption"))
+        if method == "sendAnimation":
+            animation = {
+                "file_id": "sent-animation",
+                "file_unique_id": "a1",
+                "width": 720,
+                "height": 720,
+                "duration": 3,
+                "mime_type": "video/mp4",
+            }
+            return self._message(p["chat_id"], animation=animation, caption=p.get("caption"))
+        if method == "sendDocument":
+            document = {"file_id": "sent-document", "file_unique_id": "d1"}
+            return self._message(p["chat_id"], document=document, caption=p.get("caption"))
         if method == "getChatMember":
             return self._member(int(p["chat_id"]), int(p["user_id"]))
         if method == "getFile":

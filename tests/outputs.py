@@ -19,6 +19,7 @@ class RecordingOutput:
     messages: list[str] = field(default_factory=list)
     images: list[tuple[Path, str]] = field(default_factory=list)
     voices: list[tuple[VoiceNote, str]] = field(default_factory=list)
+    animations: list[tuple[Path, str]] = field(default_factory=list)
     buttons: list[tuple[Button, ...]] = field(default_factory=list)
     log: list[tuple[str, float, int]] = field(default_factory=list)
     speakers: dict[int, PersonaIdentity] = field(default_factory=dict)  # message index -> persona shown
@@ -57,6 +58,12 @@ class RecordingOutput:
         self, note: VoiceNote, caption: str = "", buttons: tuple[Button, ...] = ()
     ) -> SentMessage:
         self.voices.append((note, caption))
+        return await self.send(caption, buttons)
+
+    async def send_animation(
+        self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        self.animations.append((Path(path), caption))
         return await self.send(caption, buttons)
 
     async def typing(self) -> None:

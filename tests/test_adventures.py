@@ -51,7 +51,13 @@ async def test_offline_path_is_seeded_and_rerolls(make_core) -> None:
     assert pa.stat().st_size < 8 * 1024 * 1024
     actions = [btn.action for btn in a.buttons[-1]]
     adv_id = actions[0].removeprefix("reroll:")
-    assert actions == [f"reroll:{adv_id}", f"format:{adv_id}:4:5", f"format:{adv_id}:9:16", f"speak:{adv_id}"]
+    assert actions == [
+        f"reroll:{adv_id}",
+        f"format:{adv_id}:4:5",
+        f"format:{adv_id}:9:16",
+        f"motion:{adv_id}",
+        f"speak:{adv_id}",
+    ]
     journal = await core.memory.adventures.list(ANA.key)
     assert len(journal) == 3 and journal[0].path_used == "illustrated" and journal[0].image_sha256 == sha(pc)
 

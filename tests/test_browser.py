@@ -177,6 +177,19 @@ async def test_group_chat_in_a_real_browser(site: tuple[str, Playground]) -> Non
             srcs = await ann.locator(".msg.bot img.image").evaluate_all("imgs => imgs.map(i => i.src)")
             assert len(set(srcs)) == 2
 
+            # 🎞 Motion turns the postcard into a muted, looping, playing video in both tabs.
+            await ann.get_by_role("button", name="Motion").last.click()
+            for page in (ann, ben):
+                video = page.locator(".msg.bot video.motion").last
+                await expect(video).to_be_visible(timeout=30_000)
+                await video.evaluate(
+                    "v => new Promise(r => v.readyState >= 2 ? r() : v.addEventListener('loadeddata', r))"
+                )
+                state = await video.evaluate(
+                    "v => [v.loop, v.muted, v.autoplay, v.videoWidth, v.videoHeight]"
+                )
+                assert state == [True, True, True, 720, 720]
+
             # A reload keeps the name (localStorage) and the channel's history.
             await ben.reload()
             await expect(ben.locator("#conn")).to_have_text("connected")

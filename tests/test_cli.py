@@ -60,6 +60,7 @@ def test_doctor_reports_models_store_and_adapters(tmp_path: Path, tiny_chat_dir:
     out = proc.stdout
     for label in ("data dir", "store", "chat model", "images", "avatar cut-out", "fonts", "adapters"):
         assert label in out
+    assert "H.264 MP4 through PyAV" in out
     assert "DISCORD_TOKEN is not set" in out and "illustrated" in out
 
 

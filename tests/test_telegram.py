@@ -280,7 +280,13 @@ async def test_adventure_sends_a_postcard_with_buttons_and_reroll_sends_another(
     assert card.files["photo"][:2] == b"\xff\xd8"
     actions = [b["callback_data"] for b in card.params["reply_markup"]["inline_keyboard"][0]]
     (adv,) = await core.memory.adventures.list("telegram:1")
-    assert actions == [f"reroll:{adv.id}", f"format:{adv.id}:4:5", f"format:{adv.id}:9:16", f"speak:{adv.id}"]
+    assert actions == [
+        f"reroll:{adv.id}",
+        f"format:{adv.id}:4:5",
+        f"format:{adv.id}:9:16",
+        f"motion:{adv.id}",
+        f"speak:{adv.id}",
+    ]
     card_msg = api.messages[max(k for k, m in api.messages.items() if "photo" in m)]
     await push(adapter, upd.callback(f"reroll:{adv.id}", card_msg))
     assert api.of("answerCallbackQuery")

@@ -70,6 +70,12 @@ class ConsoleOutput:
         line = f"[voice saved: {note.path} ({note.duration_s:.1f} s)]"
         return await self.send(line + (f"\n{caption}" if caption else ""), buttons)
 
+    async def send_animation(
+        self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Show where a motion loop was saved (MP4, WebP or GIF), with its caption."""
+        return await self.send(f"[animation saved: {path}]" + (f"\n{caption}" if caption else ""), buttons)
+
     async def typing(self) -> None:
         """Nothing to show in a terminal."""
 

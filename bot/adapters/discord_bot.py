@@ -124,6 +124,12 @@ def _voice_file(note: VoiceNote) -> discord.File:
     return discord.File(str(note.path), filename="voice.ogg", description="AI-generated voice")
 
 
+def _animation_file(path: Path) -> discord.File:
+    return discord.File(
+        str(path), filename="postcard" + Path(path).suffix.lower(), description="AI-generated animation"
+    )
+
+
 def _too_large_note(path: Path) -> str:
     return f"\n(the picture is too large for this server: {Path(path).stat().st_size // 1024} KB)"
 
@@ -306,6 +312,21 @@ class ChannelOutput:
         self._prefixes[str(msg.id)] = prefix
         return SentMessage(id=str(msg.id))
 
+    async def send_animation(
+        self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Send a motion loop as an attachment: Discord plays an MP4 inline and animates WebP or GIF."""
+        if Path(path).stat().st_size > _guild_file_limit(self.channel):
+            return await send_split(self, caption + _too_large_note(path), buttons)
+        prefix = self._prefix(caption)
+        kwargs = self._common(buttons)
+        msg = await self.channel.send(
+            content=(prefix + caption)[: self.max_len] or None, file=_animation_file(path), **kwargs
+        )
+        self._messages[str(msg.id)] = msg
+        self._prefixes[str(msg.id)] = prefix
+        return SentMessage(id=str(msg.id))
+
     async def typing(self) -> None:
         """Show 'typing…' once."""
         try:
@@ -442,6 +463,26 @@ class InteractionOutput:
         msg = await self._followup(**kwargs)
         if msg is None:
             return await self.send_voice(note, caption, buttons)
+        self._messages[str(msg.id)] = msg
+        return SentMessage(id=str(msg.id))
+
+    async def send_animation(
+        self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Send a motion loop as a follow-up attachment with its caption."""
+        if self.expired:
+            out = await self._fallback_output()
+            sent = await out.send_animation(path, caption, buttons)
+            self._messages[sent.id] = out
+            return sent
+        if Path(path).stat().st_size > self._file_limit():
+            return await send_split(self, caption + _too_large_note(path), buttons)
+        kwargs: dict[str, Any] = {"content": caption[: self.max_len], "file": _animation_file(path)}
+        if view := view_for(buttons):
+            kwargs["view"] = view
+        msg = await self._followup(**kwargs)
+        if msg is None:
+            return await self.send_animation(path, caption, buttons)
         self._messages[str(msg.id)] = msg
         return SentMessage(id=str(msg.id))
 

@@ -226,6 +226,34 @@ class TelegramOutput:
         self.sent.append(msg.message_id)
         return SentMessage(id=str(msg.message_id))
 
+    async def send_animation(
+        self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Send a motion loop: `sendAnimation` for MP4 (H.264, silent) or GIF, a document for WebP."""
+        head, rest = caption, ""
+        if len(caption) > MAX_CAPTION:
+            parts = split_text(caption, MAX_CAPTION)
+            head, rest = parts[0], caption[len(parts[0]) :].strip()
+        path = Path(path)
+        data = await asyncio.to_thread(path.read_bytes)
+        common = {
+            "chat_id": self.chat_id,
+            "caption": head or None,
+            "reply_markup": None if rest else keyboard(buttons),
+            "reply_parameters": self._reply_params(),
+            "idempotent": False,
+        }
+        name = f"postcard{path.suffix.lower()}"
+        if path.suffix.lower() in (".mp4", ".gif"):
+            msg = await self._call(self.app.bot.send_animation, animation=data, filename=name, **common)
+        else:  # Telegram animations are MP4 or GIF; a WebP loop goes as a file
+            msg = await self._call(self.app.bot.send_document, document=data, filename=name, **common)
+        self.sent.append(msg.message_id)
+        if rest:
+            for i, part in enumerate(parts_ := split_text(rest, self.max_len)):
+                await self.send(part, buttons if i == len(parts_) - 1 else ())
+        return SentMessage(id=str(msg.message_id))
+
     async def typing(self) -> None:
         """Show 'typing…'."""
         try:

@@ -47,6 +47,7 @@ IMAGE_SUFFIXES = {
     ".jpeg": "image/jpeg",
     ".webp": "image/webp",
     ".gif": "image/gif",
+    ".mp4": "video/mp4",  # motion loops
 }
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -178,6 +179,24 @@ class WebChatOutput:
         event = self.playground.bot_event(mid, caption, buttons, self.author)
         event["audio"] = f"/media/{token}" if token else None
         event["duration"] = round(note.duration_s, 1)
+        await self.playground.broadcast(self.channel_id, event)
+        return SentMessage(id=mid)
+
+    async def send_animation(
+        self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """Broadcast a motion loop: the page plays an MP4 muted and looping, and shows a WebP/GIF as is."""
+        mid = self.playground.new_id()
+        token = self.playground.media.add(Path(path))
+        if token is None:
+            log.warning("refusing to serve an animation outside the data directory")
+        event = self.playground.bot_event(mid, caption, buttons, self.author)
+        url = f"/media/{token}" if token else None
+        if Path(path).suffix.lower() == ".mp4":
+            event["video"] = url
+        else:
+            event["image"] = url
+        event["animation"] = True
         await self.playground.broadcast(self.channel_id, event)
         return SentMessage(id=mid)
 

@@ -56,7 +56,21 @@ VOICE = Option(
     synonyms={"spoken": "voice", "speak": "voice", "语音": "voice", "🔊": "voice"},
     bare=True,
 )
-ADVENTURE_OPTIONS = (PLACE, SEED, FORMAT, STYLE, FRIEND, VOICE)
+MOTION = Option(
+    "motion",
+    Kind.CHOICE,
+    Words("Send the postcard as a short animated loop", "把明信片做成一段循环小动画"),
+    choices=("motion",),
+    synonyms={
+        "animated": "motion",
+        "animation": "motion",
+        "gif": "motion",
+        "动图": "motion",
+        "动画": "motion",
+    },
+    bare=True,
+)
+ADVENTURE_OPTIONS = (PLACE, SEED, FORMAT, STYLE, FRIEND, VOICE, MOTION)
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,7 @@ class AdventureArgs:
     style: str | None = None
     friends: tuple[str, ...] = ()
     voice: bool = False
+    motion: bool = False
 
 
 def parse_seed(raw: str) -> int:
@@ -79,7 +94,7 @@ def parse_seed(raw: str) -> int:
 def parse_adventure_args(text: str) -> AdventureArgs:
     """Split typed `/adventure` arguments into the place and its options (the registry's parser)."""
     values = parse_values(ADVENTURE_OPTIONS, text)
-    place, seed, fmt, style, friends, voice = (values.get(o.name) for o in ADVENTURE_OPTIONS)
+    place, seed, fmt, style, friends, voice, motion = (values.get(o.name) for o in ADVENTURE_OPTIONS)
     return AdventureArgs(
         place=" ".join(place.split()) if isinstance(place, str) else "",
         seed=seed if isinstance(seed, int) else None,
@@ -87,4 +102,5 @@ def parse_adventure_args(text: str) -> AdventureArgs:
         style=style.lower() if isinstance(style, str) else None,
         friends=tuple(m.name for m in friends) if isinstance(friends, tuple) else (),
         voice=voice == "voice",
+        motion=motion == "motion",
     )

@@ -8,10 +8,10 @@ import hashlib
 import logging
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.core.admin import may_use_images
 from bot.core.adventure_args import ADVENTURE_OPTIONS, SEED, AdventureArgs
@@ -24,7 +24,7 @@ from bot.core.files import delete_files_async
 from bot.core.jobs import JobQueue
 from bot.core.models import Mention
 from bot.core.output import Button
-from bot.core.ports import AdventureRecord, AvatarRecord, ImageStudio, Memory, VoiceReplies
+from bot.core.ports import AdventureRecord, AvatarRecord, DrawnPostcard, ImageStudio, Memory, VoiceReplies
 from bot.core.registry import ActionHandler, CommandSpec, Kind, Option, SuggestionSource, Words
 from bot.queue.port import PostcardQueue, PostcardRequest, submit_to_file
 from bot.settings import Settings
@@ -37,10 +37,12 @@ if TYPE_CHECKING:
     from PIL import Image
 
     from generators.gazetteer import PlaceResolver, Resolution
+    from generators.images.motion import MotionOutput
     from generators.images.scenes import AdventureImage
     from generators.landmarks import Landmark
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Adventures(Feature):
@@ -83,8 +85,13 @@ class Adventures(Feature):
         return adventure_commands(self)
 
     def actions(self) -> dict[str, ActionHandler]:
-        """The postcard buttons (another seed, another format) and the answer to "which Springfield?"."""
-        return {"reroll": self.action_reroll, "format": self.action_format, "goto": self.action_goto}
+        """The postcard buttons (another seed, another format, a motion loop) and "which Springfield?"."""
+        return {
+            "reroll": self.action_reroll,
+            "format": self.action_format,
+            "motion": self.action_motion,
+            "goto": self.action_goto,
+        }
 
     def sources(self) -> dict[str, SuggestionSource]:
         """Place suggestions for /adventure: signature landmarks, then towns and cities."""
@@ -255,6 +262,7 @@ class Adventures(Feature):
             style=args.style,
             friends=friends,
             speak=args.voice,
+            motion=args.motion,
         )
 
     async def _ask_which(
@@ -298,12 +306,13 @@ class Adventures(Feature):
         style: str | None,
         friends: tuple[Mention, ...] = (),
         speak: bool = False,
+        motion: bool = False,
     ) -> None:
         await self.check_limits(ctx)
         self.reserve(ctx.user_key)  # held from here, so a second request can't race this one
         try:
             await self._run_reserved(
-                ctx, landmark, seed=seed, fmt=fmt, style=style, named=friends, speak=speak
+                ctx, landmark, seed=seed, fmt=fmt, style=style, named=friends, speak=speak, motion=motion
             )
         finally:
             self.release(ctx.user_key)
@@ -328,19 +337,28 @@ class Adventures(Feature):
         style: str | None,
         named: tuple[Mention, ...],
         speak: bool = False,
+        motion: bool = False,
     ) -> None:
         me = await self._own_avatar(ctx)
         friends = await self._friends(ctx, named)
         seed = secrets.randbelow(2**32) if seed is None else seed
         now = self.clock.now()
         paths = [me.path] + [a.path for _, a in friends]
-        result = await self.draw_postcard(
-            ctx, landmark, paths, seed=seed, fmt=fmt, style=style, now=now, charged=(ctx.user_key,)
+        drawn = await self.draw_postcard(
+            ctx,
+            landmark,
+            paths,
+            seed=seed,
+            fmt=fmt,
+            style=style,
+            now=now,
+            charged=(ctx.user_key,),
+            motion=motion,
         )
         await self.send_postcard(
             ctx,
             landmark,
-            result,
+            drawn,
             seed=seed,
             fmt=fmt,
             now=now,
@@ -361,8 +379,10 @@ class Adventures(Feature):
         style: str | None,
         now: datetime,
         charged: Sequence[str],
-    ) -> AdventureImage:
-        """Render one postcard of these avatars on the image queue (or the workers) for the speaker.
+        motion: bool = False,
+    ) -> DrawnPostcard:
+        """Render one postcard of these avatars on the image queue (or the workers) for the speaker,
+        and its motion loop when asked.
 
         Each key in `charged` is counted one use towards its cooldown and quota once the job is queued.
         """
@@ -370,6 +390,7 @@ class Adventures(Feature):
         out_path = self.postcard_dir / f"{uuid.uuid4().hex}.jpg"
         # Recorded before it is drawn: a crash before its journal entry leaves no file /forget can't find.
         await self.memory.adventures.own_file(ctx.user_key, str(out_path))
+        loop_path = await self._loop_path(ctx) if motion else None
         caption_style = ctx.persona.caption_style
         # Read the avatars now: a later /avatar set or delete must not pull the file from under the job.
         try:
@@ -378,16 +399,9 @@ class Adventures(Feature):
             raise UserFacingError("avatar_none") from exc
 
         def job() -> AdventureImage:
-            import io
-
-            from PIL import Image
-
-            images = []
-            for data in avatar_bytes:
-                with Image.open(io.BytesIO(data)) as im:
-                    images.append(im.convert("RGBA"))
+            images = _decode(avatar_bytes)
             self.postcard_dir.mkdir(parents=True, exist_ok=True)
-            return self.studio.postcard(
+            card = self.studio.postcard(
                 landmark,
                 images,
                 now_utc=now,
@@ -398,6 +412,14 @@ class Adventures(Feature):
                 style=style,
                 caption_style=caption_style,
             )
+            if loop_path is not None:  # the loop in the same queue slot as its postcard
+                loops.append(self.studio.motion(landmark, images, out_path=loop_path, **same))
+            return card
+
+        same: dict[str, Any] = dict(
+            now_utc=now, seed=seed, fmt=fmt, lang=lang, style=style, caption_style=caption_style
+        )
+        loops: list[MotionOutput] = []
 
         if self.remote is not None:
             request = PostcardRequest(
@@ -413,22 +435,20 @@ class Adventures(Feature):
             await ctx.reply("queued", position=ahead + 1, place=landmark.name(lang))
         else:
             await ctx.out.typing()
-        try:
-            return await future
-        except InputError:
-            raise
-        except OSError as exc:
-            log.exception("adventure image failed")
-            raise UserFacingError("disk_full" if exc.errno == errno.ENOSPC else "image_failed") from exc
-        except Exception as exc:
-            log.exception("adventure image failed")
-            raise UserFacingError("image_failed") from exc
+        result = await _image(future)
+        if loop_path is not None and not loops:
+            # QUEUE_URL: workers draw the postcard; its loop is rendered here, on this process's queue.
+            def remote_loop() -> MotionOutput:
+                return self.studio.motion(landmark, _decode(avatar_bytes), out_path=loop_path, **same)
+
+            loops.append(await _image(self.queue.submit(ctx.user_key, remote_loop)[0]))
+        return DrawnPostcard(result, loops[0] if loops else None)
 
     async def send_postcard(
         self,
         ctx: Context,
         landmark: Landmark,
-        result: AdventureImage,
+        drawn: DrawnPostcard,
         *,
         seed: int,
         fmt: str,
@@ -440,6 +460,7 @@ class Adventures(Feature):
     ) -> int:
         """Caption the postcard, add it to every traveller's journal and send it; the first entry's id."""
         lang = ctx.lang
+        result, loop = drawn.card, drawn.loop
         caption, _source = await make_caption(
             self.dialogue,
             ctx.persona,
@@ -471,9 +492,14 @@ class Adventures(Feature):
         buttons = (Button(ctx.text("button_reroll"), f"reroll:{adv_id}"),) + tuple(
             Button(f, f"format:{adv_id}:{f}") for f in FORMAT_NAMES if f != fmt
         )
+        if loop is None:
+            buttons += (Button(ctx.text("button_motion"), f"motion:{adv_id}"),)
         if self.voice is not None:
             buttons += self.voice.postcard_buttons(ctx.lang, adv_id)
-        await ctx.out.send_image(Path(result.path), f"{caption}\n{footer}", buttons)
+        if loop is not None:
+            await ctx.out.send_animation(loop.path, f"{caption}\n{footer}", buttons)
+        else:
+            await ctx.out.send_image(Path(result.path), f"{caption}\n{footer}", buttons)
         if speak and self.voice is not None:
             await self.voice.speak_caption(ctx, caption)
         return adv_id
@@ -500,6 +526,60 @@ class Adventures(Feature):
         if landmark is None or fmt not in FORMAT_NAMES:
             raise UserFacingError("adventure_gone")
         await self._run(ctx, landmark, seed=rec.seed, fmt=fmt, style=None)
+
+    async def action_motion(self, ctx: Context, arg: str) -> None:
+        """The postcard as a short loop: same place, seed and format, with the presser's avatar."""
+        rec = await self._record(ctx, arg)
+        landmark = self.places.get(rec.landmark_id) if rec else None
+        if rec is None or landmark is None:
+            raise UserFacingError("adventure_gone")
+        await self.check_limits(ctx)  # a loop of an existing postcard counts as one image
+        self.reserve(ctx.user_key)
+        try:
+            await self._motion_reserved(ctx, rec, landmark)
+        finally:
+            self.release(ctx.user_key)
+
+    async def _motion_reserved(self, ctx: Context, rec: AdventureRecord, landmark: Landmark) -> None:
+        me = await self._own_avatar(ctx)
+        if me is None:
+            raise UserFacingError("avatar_none")
+        loop_path = await self._loop_path(ctx)
+        try:
+            avatar_bytes = await asyncio.to_thread(Path(me.path).read_bytes)
+        except FileNotFoundError as exc:
+            raise UserFacingError("avatar_none") from exc
+        lang, caption_style = ctx.lang, ctx.persona.caption_style
+
+        def job() -> MotionOutput:
+            return self.studio.motion(
+                landmark,
+                _decode([avatar_bytes]),
+                now_utc=rec.at,
+                seed=rec.seed,
+                fmt=rec.format,
+                lang=lang,
+                out_path=loop_path,
+                caption_style=caption_style,
+            )
+
+        # Rendered on this process's queue, also with QUEUE_URL (the workers take postcards only).
+        future, ahead = self.queue.submit(ctx.user_key, job)
+        await self.memory.usage.record(ctx.user_key, "adventure")
+        if ahead:
+            await ctx.reply("queued", position=ahead + 1, place=landmark.name(lang))
+        else:
+            await ctx.out.typing()
+        loop = await _image(future)
+        caption = ctx.text("motion_caption", place=landmark.name(lang), seed=rec.seed)
+        await ctx.out.send_animation(loop.path, caption)
+
+    async def _loop_path(self, ctx: Context) -> Path:
+        """A new motion loop's file, recorded for /forget before anything is written to it."""
+        suffix = await asyncio.to_thread(lambda: self.studio.motion_suffix)
+        path = self.postcard_dir / f"{uuid.uuid4().hex}{suffix}"
+        await self.memory.adventures.own_file(ctx.user_key, str(path))
+        return path
 
     # ------------------------------------------------------------ journal
     async def journal(self, ctx: Context, page: bool) -> None:
@@ -548,6 +628,33 @@ class Adventures(Feature):
         await ctx.send(ctx.text("landmarks_header", count=len(items)) + "\n" + "\n".join(lines))
 
 
+def _decode(avatar_bytes: list[bytes]) -> list[Image.Image]:
+    """Avatar files read earlier, as RGBA images (in the job's thread)."""
+    import io
+
+    from PIL import Image
+
+    images = []
+    for data in avatar_bytes:
+        with Image.open(io.BytesIO(data)) as im:
+            images.append(im.convert("RGBA"))
+    return images
+
+
+async def _image(future: Awaitable[T]) -> T:
+    """An image job's result; a failure becomes a short localised message (the traceback is logged)."""
+    try:
+        return await future
+    except InputError:
+        raise
+    except OSError as exc:
+        log.exception("adventure image failed")
+        raise UserFacingError("disk_full" if exc.errno == errno.ENOSPC else "image_failed") from exc
+    except Exception as exc:
+        log.exception("adventure image failed")
+        raise UserFacingError("image_failed") from exc
+
+
 def adventure_commands(adv: Adventures) -> list[CommandSpec]:
     """The adventure feature's commands, declared once."""
 
@@ -587,6 +694,7 @@ def adventure_commands(adv: Adventures) -> list[CommandSpec]:
             fmt=c.string("format") or DEFAULT_FORMAT,
             style=style.lower() or None,
             voice=c.string("voice") == "voice",
+            motion=c.string("motion") == "motion",
         )
         await adv.adventure(ctx, args, c.mentions("friend"))
 
@@ -642,8 +750,8 @@ def adventure_commands(adv: Adventures) -> list[CommandSpec]:
             options=ADVENTURE_OPTIONS,
             aliases=("adv", "go", "travel", "旅行"),
             usage=Words(
-                "PLACE [seed:N] [format:1:1|4:5|9:16] [with @friend] [voice]",
-                "地点 [seed:N] [format:1:1|4:5|9:16] [with @朋友] [语音]",
+                "PLACE [seed:N] [format:1:1|4:5|9:16] [with @friend] [voice] [motion]",
+                "地点 [seed:N] [format:1:1|4:5|9:16] [with @朋友] [语音] [动图]",
             ),
             quick="/adventure paris",
         ),

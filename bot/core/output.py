@@ -92,4 +92,10 @@ class ChatOutput(Protocol):
         self, note: VoiceNote, caption: str = "", buttons: tuple[Button, ...] = ()
     ) -> SentMessage: ...
 
+    async def send_animation(
+        self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> SentMessage:
+        """A short silent loop: an H.264 MP4, or an animated WebP/GIF (the suffix says which)."""
+        ...
+
     async def typing(self) -> None: ...

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # heavy modules (PIL, numpy), needed for annotations only
 
     from generators.images.cartoon import CartoonOutput
     from generators.images.cutout import CutoutOutput
+    from generators.images.motion import MotionOutput
     from generators.images.scenes import AdventureImage
     from generators.landmarks import Landmark
     from generators.voice.base import SpeechOutput
@@ -255,6 +257,27 @@ class ImageStudio(Protocol):
         """One postcard of the avatars at the landmark; deterministic for its arguments."""
         ...
 
+    @property
+    def motion_suffix(self) -> str:
+        """The suffix motion loops are written with (.mp4, or .webp without an H.264 encoder)."""
+        ...
+
+    def motion(
+        self,
+        landmark: Landmark,
+        avatars: builtins.list[Image.Image],
+        *,
+        now_utc: datetime,
+        seed: int,
+        fmt: str,
+        lang: str,
+        out_path: Path,
+        style: str | None = None,
+        caption_style: str = "",
+    ) -> MotionOutput:
+        """A short seamless loop of the postcard with the same arguments; deterministic for them."""
+        ...
+
     def cut_out(self, image: Image.Image) -> CutoutOutput:
         """The person in an uploaded picture on a transparent background (or a round sticker)."""
         ...
@@ -295,6 +318,14 @@ class VoiceReplies(Protocol):
 
 
 # --- trips ----------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class DrawnPostcard:
+    """A rendered postcard and, when asked for, its motion loop."""
+
+    card: AdventureImage
+    loop: MotionOutput | None = None
+
+
 class Travel(Protocol):
     """What group trips ask of the adventure feature (built by `bot.core.adventures.Adventures`)."""
 
@@ -330,15 +361,17 @@ class Travel(Protocol):
         style: str | None,
         now: datetime,
         charged: Sequence[str],
-    ) -> AdventureImage:
-        """Render one postcard of these avatars for the speaker, counting one use for each `charged` key."""
+        motion: bool = False,
+    ) -> DrawnPostcard:
+        """Render one postcard of these avatars for the speaker (and its loop when `motion`), counting
+        one use for each `charged` key."""
         ...
 
     async def send_postcard(
         self,
         ctx: Context,
         landmark: Landmark,
-        result: AdventureImage,
+        drawn: DrawnPostcard,
         *,
         seed: int,
         fmt: str,

@@ -138,6 +138,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "🖼️ 由 diffusers 图像模型绘制 · 种子 {seed}",
     },
     "button_reroll": {"en": "🎲 Reroll", "zh": "🎲 换一张"},
+    "button_motion": {"en": "🎞 Motion", "zh": "🎞 动图"},
+    "motion_caption": {
+        "en": "🎞 {place} in motion (seed {seed})",
+        "zh": "🎞 会动的{place}（种子 {seed}）",
+    },
     "adventure_gone": {
         "en": "I can't find that adventure any more. Start a new one with /adventure.",
         "zh": "找不到那次旅行了。用 /adventure 开始新的旅行吧。",

@@ -237,8 +237,40 @@ def _shadow_box(box: Box, direction: float, size: tuple[int, int]) -> Box:
     return (sx0, max(0, feet - eh // 2), sx1, min(size[1] - 1, feet + eh // 2))
 
 
-def composite_avatars(
-    scene: Image.Image,
+@dataclass
+class AvatarPlacement:
+    """Where avatars stand in a scene, their light-matched sprites and their ground shadows."""
+
+    size: tuple[int, int]
+    boxes: list[Box]
+    sprites: list[Image.Image]  # RGBA, each at its box's size
+    shadow_boxes: list[Box] = field(default_factory=list)
+    shadow_mask: Image.Image | None = None  # L, the blurred shadows' strength
+    night: bool = False
+    scale: float = 0.0
+
+    def shaded(self, scene: Image.Image) -> Image.Image:
+        """The scene (RGB) with the avatars' shadows on the ground, without the avatars."""
+        base = scene.convert("RGB")
+        if self.shadow_mask is None:
+            return base.copy()
+        shade = Image.new("RGB", base.size, (18, 16, 28) if self.night else (30, 26, 20))
+        return Image.composite(shade, base, self.shadow_mask)
+
+    def draw(self, scene: Image.Image) -> CompositeOutput:
+        """The scene with the shadows and the avatars stood in it."""
+        out = self.shaded(scene)
+        if not self.sprites:
+            return CompositeOutput(out, [])
+        out = out.convert("RGBA")
+        # The back row first, so the front row stands in front of it.
+        for sprite, box in sorted(zip(self.sprites, self.boxes, strict=True), key=lambda pair: pair[1][3]):
+            out.alpha_composite(sprite, (box[0], box[1]))
+        return CompositeOutput(out.convert("RGB"), list(self.boxes), list(self.shadow_boxes), self.scale)
+
+
+def place_avatars(
+    size: tuple[int, int],
     avatars: list[Image.Image],
     *,
     landmark_box: Box,
@@ -247,17 +279,16 @@ def composite_avatars(
     free_zones: list[Box] | None,
     seed: int,
     max_avatars: int = MAX_AVATARS,
-) -> CompositeOutput:
-    """Stand the avatars on the ground beside the landmark, with shadows and matched light.
+) -> AvatarPlacement:
+    """Where the avatars stand beside the landmark, light-matched, with their shadows.
 
     Up to four stand in one line; up to `max_avatars` (at most eight, a group trip) in two staggered rows.
     """
-    base = scene.convert("RGB")
-    width, height = base.size
+    width, height = size
     limit = max(1, min(max_avatars, MAX_GROUP))
     trimmed = [t for t in (_trim(a) for a in avatars[:limit]) if t is not None]
     if not trimmed:
-        return CompositeOutput(base.copy(), [])
+        return AvatarPlacement(size, [], [])
     if len(avatars) > limit:
         log.info("only the first %d of %d avatars are placed", limit, len(avatars))
     rng = random.Random(f"composite:{seed}:{len(trimmed)}")
@@ -271,7 +302,7 @@ def composite_avatars(
     share = HEIGHT_SHARE[n]
     placement: tuple[list[Box], float] | None = None
     if n > MAX_AVATARS:
-        placement = _two_rows(trimmed, base.size, lm, int(ground_y), margin, gap, bottom_room)
+        placement = _two_rows(trimmed, size, lm, int(ground_y), margin, gap, bottom_room)
         share = 0.0  # a group that does not fit in two rows goes straight to the bottom edge
     while share >= MIN_SHARE and placement is None:
         for feet in dict.fromkeys(feet_options):
@@ -305,8 +336,8 @@ def composite_avatars(
         placement = ([(x, feet - h, x + w, feet) for x, (w, h) in zip(xs, sizes, strict=True)], MIN_SHARE)
     boxes, used_share = placement
 
-    shadows = [_shadow_box(b, direction, base.size) for b in boxes]
-    mask = Image.new("L", base.size, 0)
+    shadows = [_shadow_box(b, direction, size) for b in boxes]
+    mask = Image.new("L", size, 0)
     draw = ImageDraw.Draw(mask)
     strength = int((70 if night else 150) * (0.55 + 0.45 * brightness))
     for sb in shadows:
@@ -321,12 +352,39 @@ def composite_avatars(
         min(height, max(b[3] for b in shadows) + pad),
     )
     mask.paste(mask.crop(strip).filter(ImageFilter.GaussianBlur(blur)), strip[:2])
-    shade = Image.new("RGB", base.size, (18, 16, 28) if night else (30, 26, 20))
-    out = Image.composite(shade, base, mask).convert("RGBA")
+    sprites = [
+        _match_light(
+            im.resize((b[2] - b[0], b[3] - b[1]), Image.Resampling.LANCZOS),
+            tint,
+            brightness,
+            direction,
+            night,
+        )
+        for im, b in zip(trimmed, boxes, strict=True)
+    ]
+    return AvatarPlacement(size, boxes, sprites, shadows, mask, night, used_share)
 
-    # The back row first, so the front row stands in front of it.
-    for im, box in sorted(zip(trimmed, boxes, strict=True), key=lambda pair: pair[1][3]):
-        w, h = box[2] - box[0], box[3] - box[1]
-        sprite = _match_light(im.resize((w, h), Image.Resampling.LANCZOS), tint, brightness, direction, night)
-        out.alpha_composite(sprite, (box[0], box[1]))
-    return CompositeOutput(out.convert("RGB"), boxes, shadows, used_share)
+
+def composite_avatars(
+    scene: Image.Image,
+    avatars: list[Image.Image],
+    *,
+    landmark_box: Box,
+    ground_y: int,
+    light: Any,
+    free_zones: list[Box] | None,
+    seed: int,
+    max_avatars: int = MAX_AVATARS,
+) -> CompositeOutput:
+    """Stand the avatars on the ground beside the landmark, with shadows and matched light."""
+    placement = place_avatars(
+        scene.size,
+        avatars,
+        landmark_box=landmark_box,
+        ground_y=ground_y,
+        light=light,
+        free_zones=free_zones,
+        seed=seed,
+        max_avatars=max_avatars,
+    )
+    return placement.draw(scene)

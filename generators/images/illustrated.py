@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 
 from generators.images import sky
-from generators.images.scene import Box, Scene
+from generators.images.scene import Box, Scene, SceneLayers
 from generators.images.shapes import REGISTRY, Pen, draw_far, draw_ground, draw_near, generic_landmark
 from generators.images.sky import RGB, SceneLight, hex_rgb, mix, scale
 from generators.landmarks import Landmark
@@ -137,9 +137,12 @@ class IllustratedRenderer:
         overcast = {"clouds": 0.35, "rain": 0.85, "snow": 0.7, "mist": 0.45}.get(weather, 0.0)
         sun = sky.sun_position((w, h), hz, tod, light.direction, rng)
         img = sky.sky_image((w, h), hz, tod, pal, sun, overcast, nrng)
+        sky_plain = img.copy()
         sky.draw_sun_or_moon(img, tod, sun, overcast)
+        sky_lit = img.copy()
         cloud_amount = {"clear": 0.12, "clouds": 0.6, "rain": 1.0, "snow": 0.8, "mist": 0.3}[weather]
         sky.draw_clouds(img, hz, tod, cloud_amount, rng)
+        sky_clouds = img.copy()
 
         draw = ImageDraw.Draw(img)
         ambient = sky.tinter(light.tint, light.brightness)
@@ -194,6 +197,7 @@ class IllustratedRenderer:
         )
         ctx.landmark_box = lbox
         draw_near(ctx)
+        layers = SceneLayers(sky_plain, sky_lit, sky_clouds, img.copy(), hz)
         sky.draw_weather(img, weather, hz, tod, rng)
         img = _apply_style(img, style)
         ground_y = layout.ground_y
@@ -212,6 +216,7 @@ class IllustratedRenderer:
             season=season,
             free_zones=free_zones(lbox, (out_w, out_h), ground_y),
             seed=seed,
+            layers=layers,
         )
 
 

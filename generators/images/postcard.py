@@ -213,7 +213,21 @@ def _encode(canvas: Image.Image, suffix: str) -> bytes:
     return data
 
 
-def make_postcard(
+@dataclass
+class PostcardDrawing:
+    """A drawn postcard before encoding, with the layer that lies over its picture (for motion loops)."""
+
+    canvas: Image.Image  # RGB, finished
+    overlay: Image.Image  # RGBA at the canvas size: the picture's outline, the stamp and the postmark
+    image_box: Box
+    crop: Box  # the part of the scene shown in image_box
+    name_box: Box
+    label_box: Box
+    postmark_box: Box
+    texts: tuple[str, ...]
+
+
+def draw_postcard(
     scene: Image.Image,
     *,
     landmark: Landmark,
@@ -221,10 +235,9 @@ def make_postcard(
     when_local: datetime,
     lang: str,
     path_used: str,
-    out_path: Path,
     focus: Box | None = None,
-) -> PostcardOutput:
-    """Render the postcard for `fmt` (a name in formats.FORMATS) and write it to `out_path` (.jpg or .png)."""
+) -> PostcardDrawing:
+    """Draw the postcard for `fmt` (a name in formats.FORMATS): the scene framed, stamped and captioned."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown postcard format {fmt!r}; expected one of {', '.join(FORMATS)}")
     width, height = FORMATS[fmt].size
@@ -284,11 +297,38 @@ def make_postcard(
     lw = d.textlength(label, font=lfont)
     lx, ly = width - BORDER - lw, height - BORDER + 4 - 26
     d.text((lx, ly), label, fill=(90, 90, 100), font=lfont)
-    label_box = tuple(int(v) for v in d.textbbox((lx, ly), label, font=lfont))
+    label_box: Box = tuple(int(v) for v in d.textbbox((lx, ly), label, font=lfont))  # type: ignore[assignment]
     texts.append(label)
+    return PostcardDrawing(
+        canvas,
+        overlay,
+        image_box,
+        crop,
+        name_box,
+        label_box,
+        postmark_box,
+        tuple(texts),
+    )
 
+
+def make_postcard(
+    scene: Image.Image,
+    *,
+    landmark: Landmark,
+    fmt: str,
+    when_local: datetime,
+    lang: str,
+    path_used: str,
+    out_path: Path,
+    focus: Box | None = None,
+) -> PostcardOutput:
+    """Render the postcard for `fmt` (a name in formats.FORMATS) and write it to `out_path` (.jpg or .png)."""
+    drawn = draw_postcard(
+        scene, landmark=landmark, fmt=fmt, when_local=when_local, lang=lang, path_used=path_used, focus=focus
+    )
+    width, height = drawn.canvas.size
     out_path = Path(out_path)
-    data = _encode(canvas, out_path.suffix.lower())
+    data = _encode(drawn.canvas, out_path.suffix.lower())
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".part")
     tmp.write_bytes(data)
@@ -299,9 +339,9 @@ def make_postcard(
         width=width,
         height=height,
         sha256=hashlib.sha256(data).hexdigest(),
-        image_box=image_box,
-        name_box=name_box,
-        label_box=label_box,  # type: ignore[arg-type]
-        postmark_box=postmark_box,
-        texts=tuple(texts),
+        image_box=drawn.image_box,
+        name_box=drawn.name_box,
+        label_box=drawn.label_box,
+        postmark_box=drawn.postmark_box,
+        texts=drawn.texts,
     )

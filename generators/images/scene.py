@@ -15,6 +15,17 @@ Box = tuple[int, int, int, int]
 
 
 @dataclass
+class SceneLayers:
+    """Stages of a drawn scene that a motion loop animates, at the renderer's drawing size."""
+
+    sky: Image.Image  # gradient, glow and stars, before the sun or moon
+    sky_lit: Image.Image  # with the sun or moon, before the clouds
+    sky_clouds: Image.Image  # with the clouds: the whole sky behind everything else
+    unweathered: Image.Image  # the finished drawing before weather and style
+    horizon_y: int
+
+
+@dataclass
 class Scene:
     """A landmark scene and where things are in it, from either renderer."""
 
@@ -30,6 +41,7 @@ class Scene:
     prompt: str = ""  # the diffusers prompt; empty for drawn scenes
     negative_prompt: str = ""
     seed: int = 0
+    layers: SceneLayers | None = None  # drawn scenes only; None from diffusers
 
 
 class SceneRenderer(Protocol):

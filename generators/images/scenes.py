@@ -6,13 +6,17 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from generators.images.formats import FORMATS
 from generators.images.options import ImageOptions
-from generators.images.scene import Box, Harmoniser, SceneRenderer
+from generators.images.scene import Box, Harmoniser, Scene, SceneRenderer
 from generators.landmarks import Landmark
+
+if TYPE_CHECKING:
+    from generators.images.composite import AvatarPlacement
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,16 @@ class AdventureImage:
     seed: int
     landmark_box: Box
     avatar_boxes: tuple[Box, ...]
+
+
+@dataclass
+class ComposedScene:
+    """A rendered scene, where its avatars stand, the picture with them, and the box to keep in frame."""
+
+    scene: Scene
+    placement: AvatarPlacement
+    image: Image.Image
+    focus: Box
 
 
 def scene_size(fmt: str, base: int) -> tuple[int, int]:
@@ -100,6 +114,49 @@ class SceneMaker:
             fallback_reason=reason,
         )
 
+    def compose(
+        self,
+        landmark: Landmark,
+        avatars: list[Image.Image],
+        *,
+        now_utc: datetime,
+        seed: int,
+        fmt: str,
+        style: str | None = None,
+        caption_style: str = "",
+        harmonise: bool = True,
+    ) -> ComposedScene:
+        """The scene with the avatars stood in it (harmonised when asked and a harmoniser is set)."""
+        from generators.images.composite import MAX_GROUP, place_avatars
+
+        size = scene_size(fmt, self.size)
+        scene = self.renderer(
+            landmark, now_utc=now_utc, seed=seed, size=size, style=style, caption_style=caption_style
+        )
+        placement = place_avatars(
+            scene.image.size,
+            avatars,
+            landmark_box=scene.landmark_box,
+            ground_y=scene.ground_y,
+            light=scene.light,
+            free_zones=scene.free_zones,
+            seed=seed,
+            max_avatars=MAX_GROUP,  # the adventure feature decides how many travel together
+        )
+        image = placement.draw(scene.image).image
+        if harmonise and self.harmoniser is not None and self.harmonise_strength > 0:
+            image = self.harmoniser.harmonise(
+                image, seed=seed, strength=self.harmonise_strength, prompt=scene.prompt
+            )
+        boxes = [tuple(scene.landmark_box), *(tuple(b) for b in placement.boxes)]
+        focus = (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+        return ComposedScene(scene, placement, image, focus)
+
     def __call__(
         self,
         landmark: Landmark,
@@ -114,38 +171,14 @@ class SceneMaker:
         caption_style: str = "",
     ) -> AdventureImage:
         """Make one postcard; deterministic for (landmark, avatars, now_utc, seed, fmt)."""
-        from generators.images.composite import MAX_GROUP, composite_avatars
         from generators.images.postcard import make_postcard
 
-        size = scene_size(fmt, self.size)
-        scene = self.renderer(
-            landmark, now_utc=now_utc, seed=seed, size=size, style=style, caption_style=caption_style
-        )
-        comp = composite_avatars(
-            scene.image,
-            avatars,
-            landmark_box=scene.landmark_box,
-            ground_y=scene.ground_y,
-            light=scene.light,
-            free_zones=scene.free_zones,
-            seed=seed,
-            max_avatars=MAX_GROUP,  # the adventure feature decides how many travel together
-        )
-        image = comp.image
-        if self.harmoniser is not None and self.harmonise_strength > 0:
-            image = self.harmoniser.harmonise(
-                image, seed=seed, strength=self.harmonise_strength, prompt=scene.prompt
-            )
-        boxes = [tuple(scene.landmark_box), *(tuple(b) for b in comp.avatar_boxes)]
-        focus = (
-            min(b[0] for b in boxes),
-            min(b[1] for b in boxes),
-            max(b[2] for b in boxes),
-            max(b[3] for b in boxes),
+        made = self.compose(
+            landmark, avatars, now_utc=now_utc, seed=seed, fmt=fmt, style=style, caption_style=caption_style
         )
         card = make_postcard(
-            image,
-            focus=focus,
+            made.image,
+            focus=made.focus,
             landmark=landmark,
             fmt=fmt,
             when_local=landmark.local_time(now_utc),
@@ -161,8 +194,8 @@ class SceneMaker:
             height=card.height,
             size_bytes=card.size_bytes,
             seed=seed,
-            landmark_box=tuple(scene.landmark_box),
-            avatar_boxes=tuple(tuple(b) for b in comp.avatar_boxes),
+            landmark_box=tuple(made.scene.landmark_box),
+            avatar_boxes=tuple(tuple(b) for b in made.placement.boxes),
         )
 
 

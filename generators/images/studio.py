@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the component modules pull in numpy and friends; import the
 
     from generators.images.cartoon import CartoonAvatarGenerator, CartoonOutput
     from generators.images.cutout import AvatarCutout, CutoutOutput
+    from generators.images.motion import MotionMaker, MotionOutput
     from generators.images.scenes import AdventureImage, SceneMaker
     from generators.landmarks import Landmark
 
@@ -62,10 +63,20 @@ class ImageStudio:
         scenes: SceneMaker | Lazy[SceneMaker],
         cutout: AvatarCutout | Lazy[AvatarCutout],
         cartoon: CartoonAvatarGenerator | Lazy[CartoonAvatarGenerator],
+        motion: MotionMaker | Lazy[MotionMaker] | None = None,
     ) -> None:
         self._scenes = scenes if isinstance(scenes, Lazy) else Lazy.built(scenes)
         self._cutout = cutout if isinstance(cutout, Lazy) else Lazy.built(cutout)
         self._cartoon = cartoon if isinstance(cartoon, Lazy) else Lazy.built(cartoon)
+        if motion is None:  # loops of the same scenes; the encoder is chosen on first use
+
+            def make_motion() -> MotionMaker:
+                from generators.images.motion import MotionMaker
+
+                return MotionMaker.from_scenes(self.scenes)
+
+            motion = Lazy(make_motion)
+        self._motion = motion if isinstance(motion, Lazy) else Lazy.built(motion)
 
     @classmethod
     def from_options(cls, options: ImageOptions) -> ImageStudio:
@@ -93,8 +104,13 @@ class ImageStudio:
 
     @property
     def loaded(self) -> frozenset[str]:
-        """Which components ("scenes", "cutout", "cartoon") exist so far."""
-        parts = {"scenes": self._scenes, "cutout": self._cutout, "cartoon": self._cartoon}
+        """Which components ("scenes", "cutout", "cartoon", "motion") exist so far."""
+        parts = {
+            "scenes": self._scenes,
+            "cutout": self._cutout,
+            "cartoon": self._cartoon,
+            "motion": self._motion,
+        }
         return frozenset(name for name, part in parts.items() if part.loaded)
 
     @property
@@ -117,6 +133,41 @@ class ImageStudio:
     ) -> AdventureImage:
         """One postcard of the avatars at the landmark; deterministic for its arguments."""
         return self.scenes(
+            landmark,
+            avatars,
+            now_utc=now_utc,
+            seed=seed,
+            fmt=fmt,
+            lang=lang,
+            out_path=out_path,
+            style=style,
+            caption_style=caption_style,
+        )
+
+    @property
+    def motion_suffix(self) -> str:
+        """The suffix motion loops are written with: .mp4, or .webp without an H.264 encoder."""
+        from generators.images.loops import LoopEncoder
+
+        if self._motion.loaded:
+            return self._motion.get().suffix
+        return LoopEncoder.detect().suffix
+
+    def motion(
+        self,
+        landmark: Landmark,
+        avatars: list[Image.Image],
+        *,
+        now_utc: datetime,
+        seed: int,
+        fmt: str,
+        lang: str,
+        out_path: Path,
+        style: str | None = None,
+        caption_style: str = "",
+    ) -> MotionOutput:
+        """A short seamless loop of the postcard with the same arguments (clouds, water, lights, avatars)."""
+        return self._motion.get()(
             landmark,
             avatars,
             now_utc=now_utc,

@@ -116,6 +116,19 @@
       link.append(img);
       node.append(link);
     }
+    if (ev.video) {
+      const video = el("video", "image motion");
+      video.src = ev.video;
+      video.muted = true;
+      video.loop = true;
+      video.autoplay = true;
+      video.playsInline = true;
+      video.setAttribute("muted", "");
+      video.setAttribute("playsinline", "");
+      video.setAttribute("aria-label", (ev.text || "animation").split("\n")[0].slice(0, 120));
+      video.addEventListener("loadeddata", () => { if (stick) scrollDown(); });
+      node.append(video);
+    }
     if (ev.audio) {
       const audio = el("audio", "voice");
       audio.controls = true;
