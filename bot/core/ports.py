@@ -161,6 +161,18 @@ class SettingsRepo(Protocol):
         """Set a setting; None deletes it."""
         ...
 
+    async def claim(self, scope: str, key: str, value: str) -> bool:
+        """Set a setting only if it has no value; True when this call set it (atomic across processes)."""
+        ...
+
+    async def with_key(self, key: str) -> builtins.list[tuple[str, str]]:
+        """(scope, value) of every scope where `key` is set, sorted by scope."""
+        ...
+
+    async def prefixed(self, scope: str, prefix: str) -> dict[str, str]:
+        """The scope's settings whose key starts with `prefix`, by key."""
+        ...
+
     async def channel_persona(self, channel_key: str) -> str | None:
         """The persona id chosen for the channel, or None."""
         ...
