@@ -20,6 +20,7 @@ from bot.core.chat import ChatService
 from bot.core.clock import Clock, SystemClock
 from bot.core.confirm import Confirmations
 from bot.core.conversation import Conversation
+from bot.core.daily import DailyPostcards
 from bot.core.engine import BotCore
 from bot.core.feature import Feature, install
 from bot.core.i18n import use_catalogue
@@ -27,6 +28,7 @@ from bot.core.identity import Identity
 from bot.core.jobs import JobQueue
 from bot.core.known import KnownIdentities
 from bot.core.memories import Memories
+from bot.core.output import Outlets
 from bot.core.ports import Speaker
 from bot.core.registry import Registry
 from bot.core.voice import Voices
@@ -55,6 +57,7 @@ class Runtime:
     stack: AsyncExitStack
     metrics: Metrics
     store_probe: StoreProbe
+    daily: DailyPostcards | None = None
 
     async def aclose(self) -> None:
         """Stop the image queue, close the store and models."""
@@ -149,6 +152,19 @@ async def _compose(
         remote=postcards,
         voice=voices,
     )
+    outlets = Outlets()  # adapters register here, so the daily postcard can post unprompted
+    daily = DailyPostcards(
+        memory.settings,
+        memory.messages,
+        outlets,
+        adventures,
+        images,
+        dialogue,
+        adventures.catalogue,
+        clock,
+        data_dir,
+        story_timeout_s=settings.llm_timeout_s,
+    )
     chat = ChatService(settings, dialogue, clock, memory, journal=adventures.journal_lines)
     conversation = Conversation(chat, memory, personas, registry, voice=voices)
     install(
@@ -160,7 +176,7 @@ async def _compose(
             Identity(
                 memory.users, memory.adventures, memory.usage, memory.settings, confirmations, clock, data_dir
             ),
-            Admin(memory.settings, personas, settings.default_persona),
+            Admin(memory.settings, personas, settings.default_persona, daily=daily),
             voices,
             *features,
         ),
@@ -177,13 +193,18 @@ async def _compose(
         confirmations=confirmations,
         clock=clock,
         meter=metrics,
+        outlets=outlets,
     )
+    daily.start(core.persona_for)
+    stack.push_async_callback(daily.aclose)
 
     async def store_probe() -> None:
         # A real write through the port, so it proves the store (SQLite or Postgres) takes writes.
         await memory.settings.set("health", "probe", "ok")
 
-    return Runtime(core=core, adventures=adventures, stack=stack, metrics=metrics, store_probe=store_probe)
+    return Runtime(
+        core=core, adventures=adventures, stack=stack, metrics=metrics, store_probe=store_probe, daily=daily
+    )
 
 
 async def _load_dialogue(settings: Settings) -> DialogueBackend:

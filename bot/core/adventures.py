@@ -270,36 +270,18 @@ class Adventures(Feature):
         except FileNotFoundError as exc:
             raise UserFacingError("avatar_none") from exc
 
-        def job() -> AdventureImage:
-            import io
-
-            from PIL import Image
-
-            images = []
-            for data in avatar_bytes:
-                with Image.open(io.BytesIO(data)) as im:
-                    images.append(im.convert("RGBA"))
-            self.postcard_dir.mkdir(parents=True, exist_ok=True)
-            return self.studio.postcard(
-                landmark,
-                images,
-                now_utc=now,
-                seed=seed,
-                fmt=fmt,
-                lang=lang,
-                out_path=out_path,
-                style=style,
-                caption_style=caption_style,
-            )
-
-        if self.remote is not None:
-            request = PostcardRequest(
-                uuid.uuid4().hex, ctx.user_key, landmark.id, tuple(avatar_bytes), now, seed, fmt, lang, style,
-                caption_style,
-            )  # fmt: skip
-            future, ahead = await submit_to_file(self.remote, request, out_path)
-        else:
-            future, ahead = self.queue.submit(ctx.user_key, job)
+        future, ahead = await self.submit_postcard(
+            ctx.user_key,
+            landmark,
+            avatar_bytes,
+            now=now,
+            seed=seed,
+            fmt=fmt,
+            lang=lang,
+            out_path=out_path,
+            style=style,
+            caption_style=caption_style,
+        )
         await self.memory.usage.record(ctx.user_key, "adventure")
         if ahead:
             await ctx.reply("queued", position=ahead + 1, place=landmark.name(lang))
@@ -349,6 +331,53 @@ class Adventures(Feature):
         await ctx.out.send_image(Path(result.path), f"{caption}\n{footer}", buttons)
         if speak and self.voice is not None:
             await self.voice.speak_caption(ctx, caption)
+
+    async def submit_postcard(
+        self,
+        key: str,
+        landmark: Landmark,
+        avatar_bytes: list[bytes],
+        *,
+        now: datetime,
+        seed: int,
+        fmt: str,
+        lang: str,
+        out_path: Path,
+        style: str | None = None,
+        caption_style: str = "",
+    ) -> tuple[asyncio.Future[Any], int]:
+        """Queue one postcard of the avatars (PNG/JPEG bytes) at the landmark, on the image queue or on
+        QUEUE_URL's workers; its future (an `AdventureImage`-like result) and the jobs ahead of it."""
+
+        def job() -> AdventureImage:
+            import io
+
+            from PIL import Image
+
+            images = []
+            for data in avatar_bytes:
+                with Image.open(io.BytesIO(data)) as im:
+                    images.append(im.convert("RGBA"))
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            return self.studio.postcard(
+                landmark,
+                images,
+                now_utc=now,
+                seed=seed,
+                fmt=fmt,
+                lang=lang,
+                out_path=out_path,
+                style=style,
+                caption_style=caption_style,
+            )
+
+        if self.remote is not None:
+            request = PostcardRequest(
+                uuid.uuid4().hex, key, landmark.id, tuple(avatar_bytes), now, seed, fmt, lang, style,
+                caption_style,
+            )  # fmt: skip
+            return await submit_to_file(self.remote, request, out_path)
+        return self.queue.submit(key, job)
 
     async def _record(self, ctx: Context, adv_id: str) -> AdventureRecord | None:
         """The postcard a button belongs to; pressed by someone else, it sends *their* avatar there."""

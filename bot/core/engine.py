@@ -20,7 +20,7 @@ from bot.core.i18n import t, ui_language
 from bot.core.known import KnownIdentities
 from bot.core.meter import MessageMeter, NullMeter
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
-from bot.core.output import ChatOutput
+from bot.core.output import ChatOutput, Outlets
 from bot.core.ports import Memory, PersonaCatalogue
 from bot.core.registry import Registry
 from bot.core.router import normalise_text, parse_command
@@ -47,6 +47,7 @@ class BotCore:
     confirmations: Confirmations
     clock: Clock
     meter: MessageMeter = field(default_factory=NullMeter)
+    outlets: Outlets = field(default_factory=Outlets)  # adapters register how to post unprompted
 
     # ------------------------------------------------------------------ entry points
     async def handle(self, msg: IncomingMessage, out: ChatOutput) -> None:
