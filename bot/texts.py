@@ -8,7 +8,7 @@ from bot.core.i18n import Catalogue
 def build_catalogue() -> Catalogue:
     """The catalogue of every bot text; a key declared twice or missing a language is an error."""
     from bot.adapters import web_texts
-    from bot.core import admin, i18n, identity, memories, texts_adventure, voice
+    from bot.core import admin, daily, i18n, identity, memories, texts_adventure, voice
     from bot.memory import errors as memory_errors
     from personas import messages as persona_messages
 
@@ -17,6 +17,7 @@ def build_catalogue() -> Catalogue:
         memories.TEXTS,  # /forget's buttons
         identity.TEXTS,  # /link
         admin.TEXTS,  # /config
+        daily.TEXTS,  # /config daily and the daily postcard
         texts_adventure.TEXTS,  # avatars, adventures, landmarks, journal
         voice.TEXTS,  # /say, /voice, spoken postcards
         memory_errors.TEXTS,  # the store
