@@ -30,6 +30,7 @@ from bot.core.known import KnownIdentities
 from bot.core.memories import Memories
 from bot.core.output import Outlets
 from bot.core.ports import Speaker
+from bot.core.reactions import Reactions
 from bot.core.registry import Registry
 from bot.core.voice import Voices
 from bot.health import Operations, OpsServer, StoreProbe
@@ -194,6 +195,7 @@ async def _compose(
         clock=clock,
         meter=metrics,
         outlets=outlets,
+        reactions=Reactions(clock),
     )
     daily.start(core.persona_for)
     stack.push_async_callback(daily.aclose)

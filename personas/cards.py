@@ -249,6 +249,7 @@ def card_to_persona(obj: dict, persona_id: str = "imported") -> CardImport:
         **{k: ext.get(k) for k in ("speaking_style", "caption_style", "boundaries")},
         "catchphrases": ext.get("catchphrases"),
         "voice": ext.get("voice"),
+        "reactions": ext.get("reactions"),
     }
     persona, more = persona_from_dict(mapped, source=f"card_{version}", error_key="card_invalid")
     return CardImport(persona, version, tuple(warnings + more))
@@ -301,6 +302,7 @@ def persona_to_card(persona: Persona) -> dict:
                 "caption_style": persona.caption_style,
                 "boundaries": persona.boundaries,
                 "catchphrases": {k: list(v) for k, v in persona.catchphrases.items()},
+                "reactions": [{"words": list(r.words), "emoji": r.emoji} for r in persona.reactions],
                 "voice": {
                     "id": persona.voice.id,
                     "server_voice": persona.voice.server_voice,

@@ -60,7 +60,9 @@ class StoryWriter:
             self.clock.advance(config.timeout_s + 1)
             await asyncio.Event().wait()
         place = re.search(r"today from (.+?) in ", turns[0].content).group(1)
-        return DialogueOutput(text=f"Today I'm at {place}! The air smells of rain and coffee. Wish you were here!")
+        return DialogueOutput(
+            text=f"Today I'm at {place}! The air smells of rain and coffee. Wish you were here!"
+        )
 
     async def aclose(self) -> None:
         return None
@@ -199,9 +201,10 @@ async def test_only_admins_change_it_and_bad_input_is_explained(start) -> None:
     assert "Only members who can manage" in (await say(rt.core, GUEST, "/config daily 09:00")).text
     assert await rt.daily.get(ROOM.key) is None
     assert "not a time of day" in (await say(rt.core, ADMIN, "/config daily 25:00")).text
-    assert "don't know the time zone “Mars/Olympus”" in (
-        await say(rt.core, ADMIN, "/config daily 09:00 Mars/Olympus")
-    ).text
+    assert (
+        "don't know the time zone “Mars/Olympus”"
+        in (await say(rt.core, ADMIN, "/config daily 09:00 Mars/Olympus")).text
+    )
     assert "不是有效的时间" in (await say(rt.core, ADMIN, "/config daily 早上 东京")).text
     assert await rt.daily.get(ROOM.key) is None
     reply = await say(rt.core, ADMIN, "/config daily 9:30 new york")

@@ -221,6 +221,13 @@ class ChannelOutput:
         self._prefixes[str(msg.id)] = prefix
         return SentMessage(id=str(msg.id))
 
+    async def react(self, message_id: str, emoji: str) -> None:
+        """Add the emoji to a message in this channel (needs Add Reactions)."""
+        if self.reference is not None and str(self.reference.id) == message_id:
+            await self.reference.add_reaction(emoji)
+        else:
+            await self.channel.get_partial_message(int(message_id)).add_reaction(emoji)
+
     async def typing(self) -> None:
         """Show 'typing…' once."""
         try:
@@ -351,6 +358,9 @@ class InteractionOutput:
 
     async def typing(self) -> None:
         """The deferred 'thinking…' state already shows activity."""
+
+    async def react(self, message_id: str, emoji: str) -> None:
+        """A slash command has no message of the user's to react to."""
 
 
 def suggestion_locale(interaction: discord.Interaction, typed: str) -> str:
@@ -619,6 +629,21 @@ class DiscordAdapter:
                 "Discord rejected DISCORD_TOKEN (improper token); check it in the developer portal"
             ) from exc
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord")
+        self.client.core.outlets.register(PLATFORM, self.open_channel)
+
+    async def open_channel(self, channel_id: str) -> ChannelOutput | None:
+        """An output to a channel this client can see and post in (None: unknown here, or no right)."""
+        if not channel_id.isdigit():
+            return None
+        channel = self.client.get_channel(int(channel_id))
+        if channel is None:
+            try:
+                channel = await self.client.fetch_channel(int(channel_id))
+            except discord.HTTPException:
+                return None
+        if not hasattr(channel, "send") or not _may_speak(channel):
+            return None
+        return ChannelOutput(channel, clock=self.client.clock)
 
     def connected(self) -> bool:
         """True once the gateway session is ready, until it closes."""
@@ -626,6 +651,7 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         """Close the connection cleanly (also after a failed login)."""
+        self.client.core.outlets.unregister(PLATFORM, self.open_channel)
         sync = getattr(self.client, "sync_task", None)
         if sync is not None:
             sync.cancel()

@@ -175,6 +175,12 @@ class WebChatOutput:
         """Show the typing indicator in the channel."""
         await self.playground.broadcast(self.channel_id, {"type": "typing"})
 
+    async def react(self, message_id: str, emoji: str) -> None:
+        """Show the emoji under the message in every tab of the channel."""
+        await self.playground.broadcast(
+            self.channel_id, {"type": "reaction", "id": message_id, "emoji": emoji}
+        )
+
 
 class PlaygroundExposed(RuntimeError):
     """PLAYGROUND_HOST is beyond loopback without PLAYGROUND_PUBLIC=true."""
@@ -240,10 +246,12 @@ class Playground:
         await site.start()
         addresses = self._runner.addresses
         self.port = addresses[0][1] if addresses else port
+        self.core.outlets.register(PLATFORM, self.open_channel)
         log.info("playground listening on %s:%s", host, self.port)
 
     async def stop(self) -> None:
         """Close every socket, cancel replies still running, and stop serving."""
+        self.core.outlets.unregister(PLATFORM, self.open_channel)
         await self._shutdown()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -284,6 +292,14 @@ class Playground:
         return app
 
     # ------------------------------------------------------------------ helpers
+    async def open_channel(self, channel_id: str) -> WebChatOutput | None:
+        """An output to a playground channel (its open tabs), for posts nobody asked for."""
+        if slugify(channel_id) != channel_id:
+            return None
+        kind = ChannelKind.DIRECT if channel_id.startswith("dm-") else ChannelKind.GROUP
+        persona = await self.core.persona_for(Channel(PLATFORM, channel_id, kind, space=SPACE))
+        return WebChatOutput(self, channel_id, author=persona.name)
+
     def new_id(self) -> str:
         """A message id unique for this server run."""
         return f"m{self._prefix}-{next(self._ids)}"
@@ -654,12 +670,12 @@ class Playground:
         reply = bool(event.get("reply"))
         reply_to = event.get("reply_to")
         reply_to = reply_to[:64] if reply and isinstance(reply_to, str) else ""
-        await self._echo(user, tab.channel, text, mention=mention, reply=reply)
+        shown_id = await self._echo(user, tab.channel, text, mention=mention, reply=reply)
         msg = IncomingMessage(
             user=user,
             channel=tab.channel,
             text=text,
-            message_id=self.new_id(),
+            message_id=shown_id,  # what the tabs show, so a reaction lands under it
             mentions_bot=mention,
             reply_to_bot=reply,
             reply_to_id=reply_to,
