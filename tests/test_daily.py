@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
+from bot.adapters.web import Playground
 from bot.core.daily import SLOT_PREFIX, DailySchedule, Zones, parse_time
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
 from generators.dialogue.base import ChatTurn, DialogueOutput, GenerationConfig
 from generators.landmarks import Catalogue
+from tests.discord_harness import running
 from tests.memory_helpers import ManualClock
 from tests.outputs import RecordingOutput
 
@@ -236,3 +240,72 @@ def test_slots_follow_the_local_clock_through_daylight_saving() -> None:
     after = sched.next(datetime(2026, 3, 28, 12, 0, tzinfo=UTC))  # March 29, summer from 02:00: UTC+2
     assert (before.hour, after.hour) == (8, 7)
     assert sched.latest(datetime(2026, 3, 30, 6, 0, tzinfo=UTC))[0].isoformat() == "2026-03-29"
+
+
+async def test_daily_postcard_on_discord(make_app) -> None:
+    built = []
+
+    async def make_core(**overrides):
+        built.append(await make_app(**overrides))
+        return built[-1].core
+
+    async with running(make_core, image_size=256) as world:
+        await world.admin.send(world.general, "/config daily 13:00 UTC")
+        assert "every day at 13:00 (UTC)" in world.bot_messages(world.general)[-1].content
+        await world.alice.send(world.general, "/config daily 14:00 UTC")
+        assert "Only members who can manage" in world.bot_messages(world.general)[-1].content
+        count = len(world.bot_messages(world.general))
+        daily = built[0].daily
+        now = world.core.clock.now()
+        slot = now.replace(hour=13, minute=0, second=0, microsecond=0)
+        if slot <= now:
+            slot += timedelta(days=1)
+        # The scheduler's own timer runs on the real clock here (it started before the simulation),
+        # so each pass is run by hand after moving simcord's virtual time.
+        await world.env.advance_time((slot - now).total_seconds() - 60)
+        assert await daily.run_due() == 0
+        await world.env.advance_time(120)
+        assert await daily.run_due() == 1
+        posts = world.bot_messages(world.general)[count:]
+        assert len(posts) == 1 and posts[0].attachments
+        assert posts[0].attachments[0].filename.endswith(".jpg") and "daily postcard" in posts[0].content
+        await world.env.advance_time(3 * 3600)
+        assert await daily.run_due() == 0
+        assert len(world.bot_messages(world.general)) == count + 1
+
+
+async def test_daily_postcard_reaches_the_playground_tabs(start, clock: ManualClock) -> None:
+    rt, _ = await start(connect=False)
+    pg = Playground(rt.core)
+    client = TestClient(TestServer(pg.app))
+    await client.start_server()
+    try:
+        ws = await client.ws_connect("/ws?channel=lobby&name=Ana&lang=en")
+        assert (await ws.receive_json())["type"] == "hello"
+        await ws.send_json({"type": "say", "text": "/config daily 13:00 UTC"})
+        assert (await ws.receive_json())["role"] == "user"
+        assert "every day at 13:00" in (await ws.receive_json())["text"]
+        clock.set(61)
+        await rt.daily.settled()
+        postcard = await ws.receive_json()
+        assert postcard["role"] == "bot" and postcard["author"] == "Luna"
+        assert postcard["image"].startswith("/media/") and "daily postcard" in postcard["text"]
+        assert (await client.get(postcard["image"])).status == 200
+        await ws.close()
+    finally:
+        await client.close()
+    assert not rt.core.outlets.running("web")
+
+
+async def test_two_bots_on_one_store_post_once(make_app, clock: ManualClock, tmp_path: Path) -> None:
+    first = await make_app(clock=clock, data_dir=tmp_path / "data", image_size=256)
+    second = await make_app(clock=clock, data_dir=tmp_path / "data", image_size=256)
+    outlets = Channels(), Channels()
+    first.core.outlets.register("web", outlets[0].open)
+    second.core.outlets.register("web", outlets[1].open)
+    await say(first.core, ADMIN, "/config daily 13:00 UTC")
+    for day in range(3):
+        clock.set(day * DAY + 61)
+        await asyncio.gather(first.daily.run_due(), second.daily.run_due())
+        await asyncio.gather(first.daily.settled(), second.daily.settled())
+        assert len(outlets[0].posts()) + len(outlets[1].posts()) == day + 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -18,6 +19,7 @@ from generators.errors import InputError
 from personas.cards import card_to_persona, persona_to_card
 from personas.model import Reaction
 from personas.toml_io import dumps, parse_toml
+from tests.discord_harness import running
 from tests.fake_telegram import FakeBotAPI, UpdateFactory
 from tests.outputs import RecordingOutput
 
@@ -143,3 +145,24 @@ def test_card_reactions_are_cleaned_capped_and_round_trip() -> None:
     assert len(persona.reactions[0].words) == 10
     assert card_to_persona(persona_to_card(persona)).persona.reactions == persona.reactions
     assert parse_toml(dumps(persona).encode(), source="user")[0].reactions == persona.reactions
+
+
+async def test_discord_reacts_to_a_favourite_once_a_minute(make_core) -> None:
+    async with running(make_core) as world:
+        await world.core.memory.settings.set_channel_persona(world.channel_key(world.general), "mango")
+
+        def reactions() -> list[str]:
+            return [
+                unquote(r.path.split("/reactions/")[1].split("/")[0])
+                for r in world.env.http_requests
+                if r.method == "PUT" and "/reactions/" in r.path
+            ]
+
+        first = await world.alice.send(world.general, "Mango sticky rice, anyone?")
+        assert reactions() == ["🥭"]
+        assert any(f"/messages/{first.id}/reactions/" in r.path for r in world.env.http_requests)
+        await world.alice.send(world.general, "or ramen")
+        assert reactions() == ["🥭"]
+        await world.env.advance_time(61)
+        await world.alice.send(world.general, "ramen it is")
+        assert reactions() == ["🥭", "🍜"]

@@ -450,6 +450,7 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             build_tree(self.tree, core.registry, self.run_slash, self.suggest)
 
         async def setup_hook(self) -> None:
+            self.core.outlets.register(PLATFORM, self.open_channel)  # the daily postcard may post now
             await self.tree.set_translator(Translator())
             # Publishing slash commands is not needed to chat: a failure is logged and retried later.
             try:
@@ -474,6 +475,24 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
                 "discord: slash commands synced (%s)",
                 "guilds " + ",".join(guild_ids) if guild_ids else "global",
             )
+
+        async def close(self) -> None:
+            self.core.outlets.unregister(PLATFORM, self.open_channel)
+            await super().close()
+
+        async def open_channel(self, channel_id: str) -> ChannelOutput | None:
+            """An output to a channel this client can see and post in (None: not here, or no right)."""
+            if not channel_id.isdigit():
+                return None
+            channel = self.get_channel(int(channel_id))
+            if channel is None:
+                try:
+                    channel = await self.fetch_channel(int(channel_id))
+                except discord.HTTPException:
+                    return None
+            if not hasattr(channel, "send") or not _may_speak(channel):
+                return None
+            return ChannelOutput(channel, clock=self.clock)
 
         async def on_ready(self) -> None:
             log.info("discord: connected as %s to %d servers", self.user, len(self.guilds))
@@ -629,21 +648,6 @@ class DiscordAdapter:
                 "Discord rejected DISCORD_TOKEN (improper token); check it in the developer portal"
             ) from exc
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord")
-        self.client.core.outlets.register(PLATFORM, self.open_channel)
-
-    async def open_channel(self, channel_id: str) -> ChannelOutput | None:
-        """An output to a channel this client can see and post in (None: unknown here, or no right)."""
-        if not channel_id.isdigit():
-            return None
-        channel = self.client.get_channel(int(channel_id))
-        if channel is None:
-            try:
-                channel = await self.client.fetch_channel(int(channel_id))
-            except discord.HTTPException:
-                return None
-        if not hasattr(channel, "send") or not _may_speak(channel):
-            return None
-        return ChannelOutput(channel, clock=self.client.clock)
 
     def connected(self) -> bool:
         """True once the gateway session is ready, until it closes."""
@@ -651,7 +655,6 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         """Close the connection cleanly (also after a failed login)."""
-        self.client.core.outlets.unregister(PLATFORM, self.open_channel)
         sync = getattr(self.client, "sync_task", None)
         if sync is not None:
             sync.cancel()

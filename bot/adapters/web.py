@@ -246,18 +246,20 @@ class Playground:
         await site.start()
         addresses = self._runner.addresses
         self.port = addresses[0][1] if addresses else port
-        self.core.outlets.register(PLATFORM, self.open_channel)
         log.info("playground listening on %s:%s", host, self.port)
 
     async def stop(self) -> None:
         """Close every socket, cancel replies still running, and stop serving."""
-        self.core.outlets.unregister(PLATFORM, self.open_channel)
         await self._shutdown()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
 
+    async def _startup(self, _app: web.Application) -> None:
+        self.core.outlets.register(PLATFORM, self.open_channel)  # the daily postcard may post now
+
     async def _shutdown(self, _app: web.Application | None = None) -> None:
+        self.core.outlets.unregister(PLATFORM, self.open_channel)
         sockets = [ws for subs in self._subs.values() for ws in subs]
         if sockets:
             await asyncio.gather(
@@ -288,6 +290,7 @@ class Playground:
         app.router.add_get("/ws", self._ws)
         if self.ops is not None:
             self.ops.add_routes(app.router)
+        app.on_startup.append(self._startup)
         app.on_shutdown.append(self._shutdown)
         return app
 

@@ -381,11 +381,14 @@ class DailyPostcards:
         while True:
             self._wake.clear()
             try:
-                await self.run_due()
-                delay = await self._seconds_to_next()
+                covered = self.clock.now()
+                await self.run_due(covered)
+                delay = await self._seconds_to_next(covered)
             except Exception:
                 log.exception("daily postcards: a pass failed")
                 delay = MAX_WAIT_S
+            if delay <= 0:
+                continue  # a slot came due while the pass ran
             async with self._state:
                 self._waiting_until = self.clock.monotonic() + delay
                 self._state.notify_all()
@@ -397,12 +400,12 @@ class DailyPostcards:
             async with self._state:
                 self._waiting_until = None
 
-    async def _seconds_to_next(self) -> float:
-        now = self.clock.now()
-        delay = MAX_WAIT_S
+    async def _seconds_to_next(self, covered: datetime) -> float:
+        """Seconds from now to the first slot after `covered` (what the last pass looked at), capped."""
+        first = covered + timedelta(seconds=MAX_WAIT_S)
         for schedule in await self._schedules():
-            delay = min(delay, (schedule.next(now) - now).total_seconds())
-        return max(1.0, delay)
+            first = min(first, schedule.next(covered))
+        return (first - self.clock.now()).total_seconds()
 
     async def _schedules(self) -> list[DailySchedule]:
         found = []
@@ -414,11 +417,12 @@ class DailyPostcards:
                 found.append(schedule)
         return found
 
-    async def run_due(self) -> int:
-        """Post every channel's most recent slot that is not posted yet; how many were posted."""
+    async def run_due(self, now: datetime | None = None) -> int:
+        """Post every channel's most recent slot (at `now`, else the clock's now) that is not posted
+        yet; how many were posted."""
         posted = 0
         async with self._pass:
-            now = self.clock.now()
+            now = now or self.clock.now()
             for schedule in await self._schedules():
                 day, slot = schedule.latest(now)
                 scope = _scope(schedule.channel.key)
