@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.adapters.telegram_bot import TelegramAdapter
 from bot.adapters.web import Playground
 from bot.core.daily import SLOT_PREFIX, DailySchedule, Zones, parse_time
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
 from generators.dialogue.base import ChatTurn, DialogueOutput, GenerationConfig
 from generators.landmarks import Catalogue
 from tests.discord_harness import running
+from tests.fake_telegram import FakeBotAPI
 from tests.memory_helpers import ManualClock
 from tests.outputs import RecordingOutput
 
@@ -23,6 +25,7 @@ ADMIN = User("web", "ana", "Ana", is_admin=True)
 GUEST = User("web", "ben", "Ben")
 ROOM = Channel("web", "lobby", ChannelKind.GROUP, space="playground")
 DAY = 24 * 60  # minutes
+TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijklmno"
 
 
 class Channels:
@@ -309,3 +312,29 @@ async def test_two_bots_on_one_store_post_once(make_app, clock: ManualClock, tmp
         await asyncio.gather(first.daily.run_due(), second.daily.run_due())
         await asyncio.gather(first.daily.settled(), second.daily.settled())
         assert len(outlets[0].posts()) + len(outlets[1].posts()) == day + 1
+
+
+async def test_daily_postcard_in_a_telegram_group(make_app, clock: ManualClock) -> None:
+    rt = await make_app(clock=clock, image_size=256, telegram_token=TOKEN)
+    api = FakeBotAPI()
+    adapter = TelegramAdapter(rt.core, rt.core.settings, request=api, clock=clock)
+    await adapter.app.initialize()
+    try:
+        group = Channel("telegram", "-100", ChannelKind.GROUP, title="Trip")
+        out = RecordingOutput()
+        admin = User("telegram", "1", "Ana", is_admin=True, locale="zh-CN")
+        await rt.core.handle(
+            IncomingMessage(admin, group, "/config daily 21:30 上海", mentions_bot=True), out
+        )
+        assert "每天 21:30（Asia/Shanghai）" in out.text and "2026-05-01 21:30" in out.text
+        assert await adapter.open_chat("not-a-chat") is None
+        rt.core.outlets.register("telegram", adapter.open_chat)  # what start() does once polling
+        clock.set(90)  # 13:30 UTC = 21:30 in Shanghai
+        await rt.daily.settled()
+        photos = api.of("sendPhoto")
+        assert len(photos) == 1 and photos[0].params["chat_id"] == -100
+        assert "的每日明信片" in photos[0].params["caption"]
+        adapter.core.outlets.unregister("telegram", adapter.open_chat)
+        assert not rt.core.outlets.running("telegram")
+    finally:
+        await adapter.app.shutdown()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from urllib.parse import unquote
@@ -10,6 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from telegram import Update
 
+from bot.adapters.console import chat_loop
 from bot.adapters.telegram_bot import TelegramAdapter, telegram_reaction
 from bot.adapters.web import Playground
 from bot.core.clock import FakeClock
@@ -166,3 +168,14 @@ async def test_discord_reacts_to_a_favourite_once_a_minute(make_core) -> None:
         await world.env.advance_time(61)
         await world.alice.send(world.general, "ramen it is")
         assert reactions() == ["🥭", "🍜"]
+
+
+async def test_the_terminal_shows_reactions(make_core) -> None:
+    core = await make_core(clock=FakeClock())
+    await core.memory.settings.set_channel_persona("console:terminal", "professor")
+    stdout = io.StringIO()
+    await chat_loop(
+        core, user_name="Ana", stdin=io.StringIO("/help\nTell me about ancient Rome\n"), stdout=stdout
+    )
+    assert "[📜]" in stdout.getvalue()
+    assert not core.outlets.running("console")  # only while the terminal chat runs

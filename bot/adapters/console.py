@@ -132,6 +132,16 @@ async def chat_loop(
         return _Printed(stream=stream, live=True) if platform_id == channel_id else None
 
     core.outlets.register("console", open_terminal)
+    try:
+        await _read_and_answer(core, user, channel, stdin, stdout, live)
+    finally:
+        core.outlets.unregister("console", open_terminal)
+
+
+async def _read_and_answer(
+    core: BotCore, user: User, channel: Channel, stdin: TextIO, stdout: TextIO, live: bool
+) -> None:
+    user_name = user.display_name
     if live:
         persona = await core.persona_for(channel)
         stdout.write(f"{persona.name}: {persona.greeting}\n(type /help for commands, Ctrl-D to quit)\n\n")
