@@ -12,7 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.adapters.telegram_bot import TelegramAdapter
 from bot.adapters.web import Playground
-from bot.core.daily import SLOT_PREFIX, DailySchedule, Zones, parse_time
+from bot.core.daily import SLOT_PREFIX
+from bot.core.daily_schedule import DailySchedule, Zones, parse_time
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
 from generators.dialogue.base import ChatTurn, DialogueOutput, GenerationConfig
 from generators.landmarks import Catalogue
