@@ -21,6 +21,7 @@ from bot.core.chat import ChatService
 from bot.core.clock import Clock, SystemClock
 from bot.core.confirm import Confirmations
 from bot.core.conversation import Conversation
+from bot.core.daily import DailyPostcards
 from bot.core.engine import BotCore
 from bot.core.feature import Feature, install
 from bot.core.i18n import use_catalogue
@@ -28,7 +29,9 @@ from bot.core.identity import Identity
 from bot.core.jobs import JobQueue
 from bot.core.known import KnownIdentities
 from bot.core.memories import Memories
+from bot.core.output import Outlets
 from bot.core.ports import Speaker
+from bot.core.reactions import Reactions
 from bot.core.registry import Registry
 from bot.core.travel_map import TravelMaps
 from bot.core.trips import Trips
@@ -60,6 +63,7 @@ class Runtime:
     metrics: Metrics
     store_probe: StoreProbe
     trips: Trips
+    daily: DailyPostcards | None = None
 
     async def aclose(self) -> None:
         """Stop the image queue, close the store and models."""
@@ -158,6 +162,19 @@ async def _compose(
     )
     trips = Trips(adventures, memory.users, clock)
     stack.push_async_callback(trips.aclose)  # open boarding calls end before the queue and store close
+    outlets = Outlets()  # adapters register here, so the daily postcard can post unprompted
+    daily = DailyPostcards(
+        memory.settings,
+        memory.messages,
+        outlets,
+        adventures,
+        images,
+        dialogue,
+        adventures.catalogue,
+        clock,
+        data_dir,
+        story_timeout_s=settings.llm_timeout_s,
+    )
     chat = ChatService(settings, dialogue, clock, memory, journal=adventures.journal_lines)
     conversation = Conversation(
         chat, memory, personas, registry, voice=voices, avatar_url=settings.persona_avatar_url
@@ -171,7 +188,7 @@ async def _compose(
             Identity(
                 memory.users, memory.adventures, memory.usage, memory.settings, confirmations, clock, data_dir
             ),
-            Admin(memory.settings, personas, settings.default_persona),
+            Admin(memory.settings, personas, settings.default_persona, daily=daily),
             Cast(memory.settings, personas),
             voices,
             TravelMaps(memory.adventures, catalogue.get, data_dir),
@@ -191,14 +208,24 @@ async def _compose(
         confirmations=confirmations,
         clock=clock,
         meter=metrics,
+        outlets=outlets,
+        reactions=Reactions(clock),
     )
+    daily.start(core.persona_for)
+    stack.push_async_callback(daily.aclose)
 
     async def store_probe() -> None:
         # A real write through the port, so it proves the store (SQLite or Postgres) takes writes.
         await memory.settings.set("health", "probe", "ok")
 
     return Runtime(
-        core=core, adventures=adventures, stack=stack, metrics=metrics, store_probe=store_probe, trips=trips
+        core=core,
+        adventures=adventures,
+        stack=stack,
+        metrics=metrics,
+        store_probe=store_probe,
+        trips=trips,
+        daily=daily,
     )
 
 

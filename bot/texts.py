@@ -8,7 +8,18 @@ from bot.core.i18n import Catalogue
 def build_catalogue() -> Catalogue:
     """The catalogue of every bot text; a key declared twice or missing a language is an error."""
     from bot.adapters import web_texts
-    from bot.core import admin, cast, i18n, identity, memories, texts_adventure, travel_map, trips, voice
+    from bot.core import (
+        admin,
+        cast,
+        daily,
+        i18n,
+        identity,
+        memories,
+        texts_adventure,
+        travel_map,
+        trips,
+        voice,
+    )
     from bot.memory import errors as memory_errors
     from personas import messages as persona_messages
 
@@ -18,6 +29,7 @@ def build_catalogue() -> Catalogue:
         identity.TEXTS,  # /link
         admin.TEXTS,  # /config
         cast.TEXTS,  # /cast: several personas in a channel
+        daily.TEXTS,  # /config daily and the daily postcard
         texts_adventure.TEXTS,  # avatars, adventures, landmarks, journal
         voice.TEXTS,  # /say, /voice, spoken postcards
         travel_map.TEXTS,  # /map

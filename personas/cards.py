@@ -250,6 +250,7 @@ def card_to_persona(obj: dict, persona_id: str = "imported") -> CardImport:
         "catchphrases": ext.get("catchphrases"),
         "voice": ext.get("voice"),
         "colour": ext.get("colour"),
+        "reactions": ext.get("reactions"),
     }
     persona, more = persona_from_dict(mapped, source=f"card_{version}", error_key="card_invalid")
     return CardImport(persona, version, tuple(warnings + more))
@@ -303,6 +304,7 @@ def persona_to_card(persona: Persona) -> dict:
                 "boundaries": persona.boundaries,
                 "catchphrases": {k: list(v) for k, v in persona.catchphrases.items()},
                 **({"colour": persona.colour} if persona.colour else {}),
+                "reactions": [{"words": list(r.words), "emoji": r.emoji} for r in persona.reactions],
                 "voice": {
                     "id": persona.voice.id,
                     "server_voice": persona.voice.server_voice,

@@ -28,6 +28,10 @@ MAX_TAGS = 30
 MAX_LANGUAGES = 10
 MAX_CATCHPHRASES = 50
 MAX_ID_CHARS = 40
+MAX_REACTIONS = 20
+MAX_REACTION_WORDS = 10
+MAX_REACTION_WORD_CHARS = 40
+MAX_EMOJI_CHARS = 10  # code points: a ZWJ family or a flag with its modifiers still fits
 
 VOICE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:+-]{0,39}$")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -127,6 +131,29 @@ def _kind(value: object) -> str:
         list: "a list",
         dict: "an object",
     }.get(type(value), type(value).__name__)
+
+
+# Joiners and modifiers that build one emoji out of several code points.
+_EMOJI_GLUE = {"\u200d", "\ufe0f", "\ufe0e", "\u20e3"}
+
+
+def is_emoji(text: str) -> bool:
+    """True for one emoji (or a short run of them): symbols, flags, keycaps and their modifiers only;
+    no letters, digits alone, spaces, markup or custom-emoji syntax."""
+    if not text or len(text) > MAX_EMOJI_CHARS:
+        return False
+    symbols = 0
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat == "So" or 0x1F1E6 <= ord(ch) <= 0x1F1FF:  # symbols; regional indicators (flags)
+            symbols += 1
+        elif ch in _EMOJI_GLUE or 0x1F3FB <= ord(ch) <= 0x1F3FF or 0xE0020 <= ord(ch) <= 0xE007F:
+            continue  # joiners, variation selectors, skin tones, tag characters
+        elif ch in "#*0123456789" and "\u20e3" in text:
+            symbols += 1  # a keycap: 1️⃣
+        else:
+            return False
+    return symbols > 0
 
 
 def slugify(text: str) -> str:

@@ -19,6 +19,14 @@ class LoreEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Reaction:
+    """An emoji the persona reacts with to messages that mention one of `words` (a favourite topic)."""
+
+    words: tuple[str, ...]
+    emoji: str
+
+
+@dataclass(frozen=True, slots=True)
 class Persona:
     """An avatar persona: who the bot is in a channel.
 
@@ -44,6 +52,7 @@ class Persona:
     post_history_instructions: str = ""
     lorebook: tuple[LoreEntry, ...] = ()
     voice: VoiceStyle = VoiceStyle()
+    reactions: tuple[Reaction, ...] = ()
     source: str = "builtin"
     colour: str = ""  # "#rrggbb" shown with the name where several personas share a channel
 

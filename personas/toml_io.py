@@ -8,7 +8,7 @@ from pathlib import Path
 
 from generators.voice.style import VoiceStyle
 from personas import fields as F
-from personas.model import COLOUR_PATTERN, LoreEntry, Persona
+from personas.model import COLOUR_PATTERN, LoreEntry, Persona, Reaction
 
 _TEXT_FIELDS = (
     "description",
@@ -31,6 +31,7 @@ _KNOWN = {
     "examples",
     "lorebook",
     "voice",
+    "reactions",
     "source",
     "colour",
     *_TEXT_FIELDS,
@@ -65,6 +66,7 @@ def persona_from_dict(
     colour = check.text(data.get("colour"), "colour", 7)
     if colour and not COLOUR_PATTERN.match(colour):
         raise check.fail("colour must look like #rrggbb (for example #8e44ad)")
+    reactions = reactions_from_list(check, data.get("reactions"), warnings)
     if source == "user" and data.get("source") in USER_SOURCES:
         source = data["source"]
     persona = Persona(
@@ -77,6 +79,7 @@ def persona_from_dict(
         examples=examples,
         lorebook=lorebook,
         voice=voice,
+        reactions=reactions,
         source=source,
         colour=colour.lower(),
         **texts,
@@ -136,6 +139,30 @@ def _lorebook(check: F.Checker, value: object, warnings: list[str]) -> tuple[Lor
         if keys and content:
             prio = check.integer(entry.get("priority"), f"lorebook[{i}].priority")
             out.append(LoreEntry(tuple(keys[: F.MAX_LORE_KEYS]), content, prio))
+    return tuple(out)
+
+
+def reactions_from_list(check: F.Checker, value: object, warnings: list[str]) -> tuple[Reaction, ...]:
+    """`[[reactions]]` tables: `words` (favourite topics or places) and the `emoji` to react with.
+
+    The emoji must be an emoji and nothing else; words are short plain text. Extra entries or words
+    are dropped with a warning."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise check.fail("reactions should be a list of {words, emoji} tables")
+    out = []
+    for i, entry in enumerate(_cap(value, F.MAX_REACTIONS, "reactions", warnings)):
+        entry = check.mapping(entry, f"reactions[{i}]")
+        emoji = check.text(entry.get("emoji"), f"reactions[{i}].emoji", F.MAX_EMOJI_CHARS)
+        if not F.is_emoji(emoji):
+            raise check.fail(f"reactions[{i}].emoji should be one emoji, like 🍵")
+        words = check.text_list(entry.get("words"), f"reactions[{i}].words", F.MAX_REACTION_WORD_CHARS)
+        words = [F.one_line(w) for w in words]
+        words = list(dict.fromkeys(w for w in words if w))
+        words = _cap(words, F.MAX_REACTION_WORDS, f"reactions[{i}].words", warnings)
+        if words:
+            out.append(Reaction(tuple(words), emoji))
     return tuple(out)
 
 
@@ -211,6 +238,9 @@ def dumps(persona: Persona) -> str:
     voice = persona.voice
     lines += ["", "[voice]", f"id = {_s(voice.id)}", f"server_voice = {_s(voice.server_voice)}"]
     lines += [f"speed = {voice.speed!r}", f"pitch = {voice.pitch!r}"]
+    for reaction in persona.reactions:
+        words = ", ".join(_s(w) for w in reaction.words)
+        lines += ["", "[[reactions]]", f"words = [{words}]", f"emoji = {_s(reaction.emoji)}"]
     for user, reply in persona.examples:
         lines += ["", "[[examples]]", f"user = {_s(user)}", f"reply = {_s(reply)}"]
     for entry in persona.lorebook:

@@ -23,6 +23,7 @@ class RecordingOutput:
     buttons: list[tuple[Button, ...]] = field(default_factory=list)
     log: list[tuple[str, float, int]] = field(default_factory=list)
     speakers: dict[int, PersonaIdentity] = field(default_factory=dict)  # message index -> persona shown
+    reactions: list[tuple[str, str]] = field(default_factory=list)
     fail_edits: int = 0
     typing_calls: int = 0
 
@@ -68,6 +69,9 @@ class RecordingOutput:
 
     async def typing(self) -> None:
         self.typing_calls += 1
+
+    async def react(self, message_id: str, emoji: str) -> None:
+        self.reactions.append((message_id, emoji))
 
     @property
     def text(self) -> str:

@@ -44,3 +44,28 @@ async def test_a_channel_cast_is_kept_per_channel_and_survives_bad_data(memory: 
     assert [p.id for p in await cast.members(ROOM.key, luna)] == ["luna"]
     await cast.set_extra_ids(ROOM.key, [])
     assert await memory.settings.get(f"channel:{ROOM.key}", "cast") is None
+
+
+async def test_claim_sets_only_once(memory: Memory) -> None:
+    scope = "channel:web:lobby"
+    assert await memory.settings.claim(scope, "daily_slot:2026-05-01", "eiffel") is True
+    assert await memory.settings.claim(scope, "daily_slot:2026-05-01", "louvre") is False
+    assert await memory.settings.get(scope, "daily_slot:2026-05-01") == "eiffel"
+    assert await memory.settings.claim("channel:web:other", "daily_slot:2026-05-01", "louvre") is True
+
+
+async def test_with_key_and_prefixed_find_settings(memory: Memory) -> None:
+    await memory.settings.set("channel:web:b", "daily", "B")
+    await memory.settings.set("channel:web:a", "daily", "A")
+    await memory.settings.set("channel:web:a", "daily_slot:2026-05-02", "x")
+    await memory.settings.set("channel:web:a", "daily_slot:2026-05-01", "y")
+    await memory.settings.set("channel:web:a", "dailyish", "z")
+    await memory.settings.set("channel:web:b", "daily_slot:2026-05-03", "w")
+    assert await memory.settings.with_key("daily") == [("channel:web:a", "A"), ("channel:web:b", "B")]
+    assert await memory.settings.prefixed("channel:web:a", "daily_slot:") == {
+        "daily_slot:2026-05-01": "y",
+        "daily_slot:2026-05-02": "x",
+    }
+    await memory.settings.set("channel:web:b", "daily", None)
+    assert await memory.settings.with_key("daily") == [("channel:web:a", "A")]
+    assert await memory.settings.prefixed("channel:web:c", "daily_slot:") == {}

@@ -79,6 +79,10 @@ class ConsoleOutput:
     async def typing(self) -> None:
         """Nothing to show in a terminal."""
 
+    async def react(self, message_id: str, emoji: str) -> None:
+        """Show the reaction as a line of its own."""
+        await self.send(f"[{emoji}]")
+
     def flush_block(self) -> None:
         """Print this turn's replies as one block followed by a blank line."""
         lines: list[str] = []
@@ -92,6 +96,17 @@ class ConsoleOutput:
         else:
             self.stream.write("\n".join(lines) + "\n\n")
         self.stream.flush()
+
+
+class _Printed(ConsoleOutput):
+    """A ConsoleOutput for a post nobody asked for: printed at once, on its own lines."""
+
+    async def send(self, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage:
+        """Print the message now."""
+        self.stream.write("\n" + text + "\n")
+        self.stream.flush()
+        self.texts.append(text)
+        return SentMessage(id=str(len(self.texts) - 1))
 
 
 def to_message(text: str, user: User, channel: Channel, n: int) -> IncomingMessage:
@@ -126,6 +141,23 @@ async def chat_loop(
     user = User(platform="console", platform_id=user_name.lower(), display_name=user_name, is_admin=True)
     kind = ChannelKind.GROUP if group else ChannelKind.DIRECT
     channel = Channel(platform="console", platform_id=channel_id, kind=kind, title=channel_id)
+    stream = stdout
+
+    async def open_terminal(platform_id: str) -> ConsoleOutput | None:
+        # The daily postcard, printed as it arrives.
+        return _Printed(stream=stream, live=True) if platform_id == channel_id else None
+
+    core.outlets.register("console", open_terminal)
+    try:
+        await _read_and_answer(core, user, channel, stdin, stdout, live)
+    finally:
+        core.outlets.unregister("console", open_terminal)
+
+
+async def _read_and_answer(
+    core: BotCore, user: User, channel: Channel, stdin: TextIO, stdout: TextIO, live: bool
+) -> None:
+    user_name = user.display_name
     if live:
         persona = await core.persona_for(channel)
         stdout.write(f"{persona.name}: {persona.greeting}\n(type /help for commands, Ctrl-D to quit)\n\n")

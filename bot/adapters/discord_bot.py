@@ -327,6 +327,13 @@ class ChannelOutput:
         self._prefixes[str(msg.id)] = prefix
         return SentMessage(id=str(msg.id))
 
+    async def react(self, message_id: str, emoji: str) -> None:
+        """Add the emoji to a message in this channel (needs Add Reactions)."""
+        if self.reference is not None and str(self.reference.id) == message_id:
+            await self.reference.add_reaction(emoji)
+        else:
+            await self.channel.get_partial_message(int(message_id)).add_reaction(emoji)
+
     async def typing(self) -> None:
         """Show 'typing…' once."""
         try:
@@ -489,6 +496,9 @@ class InteractionOutput:
     async def typing(self) -> None:
         """The deferred 'thinking…' state already shows activity."""
 
+    async def react(self, message_id: str, emoji: str) -> None:
+        """A slash command has no message of the user's to react to."""
+
 
 def suggestion_locale(interaction: discord.Interaction, typed: str) -> str:
     """The language to label suggestions in: what the user types in Chinese wins over a non-CJK client locale."""
@@ -578,6 +588,7 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
             self.webhooks = Webhooks()
 
         async def setup_hook(self) -> None:
+            self.core.outlets.register(PLATFORM, self.open_channel)  # the daily postcard may post now
             await self.tree.set_translator(Translator())
             # Publishing slash commands is not needed to chat: a failure is logged and retried later.
             try:
@@ -602,6 +613,24 @@ def make_client(core: BotCore, settings: Settings, *, clock: Clock | None = None
                 "discord: slash commands synced (%s)",
                 "guilds " + ",".join(guild_ids) if guild_ids else "global",
             )
+
+        async def close(self) -> None:
+            self.core.outlets.unregister(PLATFORM, self.open_channel)
+            await super().close()
+
+        async def open_channel(self, channel_id: str) -> ChannelOutput | None:
+            """An output to a channel this client can see and post in (None: not here, or no right)."""
+            if not channel_id.isdigit():
+                return None
+            channel = self.get_channel(int(channel_id))
+            if channel is None:
+                try:
+                    channel = await self.fetch_channel(int(channel_id))
+                except discord.HTTPException:
+                    return None
+            if not hasattr(channel, "send") or not _may_speak(channel):
+                return None
+            return ChannelOutput(channel, clock=self.clock)
 
         async def on_ready(self) -> None:
             log.info("discord: connected as %s to %d servers", self.user, len(self.guilds))

@@ -25,7 +25,7 @@ from telegram import (
     Update,
 )
 from telegram import User as TgUser
-from telegram.constants import ChatAction, ChatMemberStatus, ChatType, ParseMode
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType, ParseMode, ReactionEmoji
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
@@ -254,12 +254,63 @@ class TelegramOutput:
                 await self.send(part, buttons if i == len(parts_) - 1 else ())
         return SentMessage(id=str(msg.message_id))
 
+    async def react(self, message_id: str, emoji: str) -> None:
+        """Set the bot's reaction on a message; Telegram takes only its own list of emoji, so others
+        become the closest allowed one."""
+        await self.app.bot.set_message_reaction(
+            chat_id=self.chat_id, message_id=int(message_id), reaction=telegram_reaction(emoji)
+        )
+
     async def typing(self) -> None:
         """Show 'typing…'."""
         try:
             await self.app.bot.send_chat_action(chat_id=self.chat_id, action=ChatAction.TYPING)
         except TelegramError:
             log.debug("typing indicator failed", exc_info=True)
+
+
+_ALLOWED_REACTIONS = frozenset(e.value for e in ReactionEmoji)
+# Emoji personas like that Telegram does not take as reactions, and the allowed one shown instead.
+_REACTION_STAND_INS = {
+    "❤️": "❤",
+    "✈️": "🕊",
+    "🗺️": "🤩",
+    "🍵": "🤗",
+    "🚆": "⚡",
+    "🥟": "🌭",
+    "📜": "🤓",
+    "☕": "🤗",
+    "📚": "🤓",
+    "🔭": "🤓",
+    "🧪": "🤓",
+    "🦖": "🤯",
+    "🚀": "⚡",
+    "🌙": "🌚",
+    "⭐": "🏆",
+    "🌟": "🏆",
+    "🏔️": "🗿",
+    "🌊": "🐳",
+    "🏖️": "😎",
+    "🍜": "🌭",
+    "🍣": "🌭",
+    "🍕": "🌭",
+    "🥭": "🍌",
+    "🍎": "🍓",
+    "🎵": "🎉",
+    "🏛️": "🗿",
+    "🐱": "🥰",
+    "🐶": "🥰",
+}
+
+
+def telegram_reaction(emoji: str) -> str:
+    """`emoji` if Telegram allows it as a reaction, else a close allowed one (👍 at worst)."""
+    if emoji in _ALLOWED_REACTIONS:
+        return emoji
+    bare = emoji.replace("\ufe0f", "")
+    if bare in _ALLOWED_REACTIONS:
+        return bare
+    return _REACTION_STAND_INS.get(emoji) or _REACTION_STAND_INS.get(bare) or "👍"
 
 
 def _is_anonymous_admin(message: Message) -> bool:
@@ -539,6 +590,16 @@ class TelegramAdapter:
         else:
             await self.app.updater.start_polling(drop_pending_updates=False)
             log.info("telegram: polling as @%s", self.app.bot.username)
+        self.core.outlets.register(PLATFORM, self.open_chat)
+
+    async def open_chat(self, chat_id: str) -> TelegramOutput | None:
+        """An output to a chat by id, for posts nobody asked for."""
+        if not re.fullmatch(r"-?\d{1,20}", chat_id):
+            return None
+        number = int(chat_id)
+        return TelegramOutput(
+            app=self.app, chat_id=number, reply_to=None, is_group=number < 0, clock=self.clock
+        )
 
     def connected(self) -> bool:
         """True while the application runs and polls (or serves its webhook)."""
@@ -546,6 +607,7 @@ class TelegramAdapter:
 
     async def stop(self) -> None:
         """Stop polling and shut the application down (also after a partial start)."""
+        self.core.outlets.unregister(PLATFORM, self.open_chat)
         if self._publish is not None:
             self._publish.cancel()
             await asyncio.gather(self._publish, return_exceptions=True)

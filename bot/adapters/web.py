@@ -204,6 +204,12 @@ class WebChatOutput:
         """Show the typing indicator in the channel."""
         await self.playground.broadcast(self.channel_id, {"type": "typing"})
 
+    async def react(self, message_id: str, emoji: str) -> None:
+        """Show the emoji under the message in every tab of the channel."""
+        await self.playground.broadcast(
+            self.channel_id, {"type": "reaction", "id": message_id, "emoji": emoji}
+        )
+
 
 class PlaygroundExposed(RuntimeError):
     """PLAYGROUND_HOST is beyond loopback without PLAYGROUND_PUBLIC=true."""
@@ -278,7 +284,11 @@ class Playground:
             await self._runner.cleanup()
             self._runner = None
 
+    async def _startup(self, _app: web.Application) -> None:
+        self.core.outlets.register(PLATFORM, self.open_channel)  # the daily postcard may post now
+
     async def _shutdown(self, _app: web.Application | None = None) -> None:
+        self.core.outlets.unregister(PLATFORM, self.open_channel)
         sockets = [ws for subs in self._subs.values() for ws in subs]
         if sockets:
             await asyncio.gather(
@@ -309,10 +319,19 @@ class Playground:
         app.router.add_get("/ws", self._ws)
         if self.ops is not None:
             self.ops.add_routes(app.router)
+        app.on_startup.append(self._startup)
         app.on_shutdown.append(self._shutdown)
         return app
 
     # ------------------------------------------------------------------ helpers
+    async def open_channel(self, channel_id: str) -> WebChatOutput | None:
+        """An output to a playground channel (its open tabs), for posts nobody asked for."""
+        if slugify(channel_id) != channel_id:
+            return None
+        kind = ChannelKind.DIRECT if channel_id.startswith("dm-") else ChannelKind.GROUP
+        persona = await self.core.persona_for(Channel(PLATFORM, channel_id, kind, space=SPACE))
+        return WebChatOutput(self, channel_id, author=persona.name)
+
     def new_id(self) -> str:
         """A message id unique for this server run."""
         return f"m{self._prefix}-{next(self._ids)}"
@@ -691,12 +710,12 @@ class Playground:
         reply = bool(event.get("reply"))
         reply_to = event.get("reply_to")
         reply_to = reply_to[:64] if reply and isinstance(reply_to, str) else ""
-        await self._echo(user, tab.channel, text, mention=mention, reply=reply)
+        shown_id = await self._echo(user, tab.channel, text, mention=mention, reply=reply)
         msg = IncomingMessage(
             user=user,
             channel=tab.channel,
             text=text,
-            message_id=self.new_id(),
+            message_id=shown_id,  # what the tabs show, so a reaction lands under it
             mentions_bot=mention,
             reply_to_bot=reply,
             reply_to_id=reply_to,

@@ -8,7 +8,7 @@ from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.feature import Feature
 from bot.core.models import Channel, User
-from bot.core.ports import PersonaCatalogue, SettingsRepo
+from bot.core.ports import DailyControl, PersonaCatalogue, SettingsRepo
 from bot.core.registry import CommandSpec, Kind, Option, Words
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -93,10 +93,17 @@ CONFIG_NAME = "config"  # answered even in channels the bot is limited away from
 class Admin(Feature):
     """`/config`: per-server settings (allowed channels, image roles, default persona)."""
 
-    def __init__(self, settings: SettingsRepo, personas: PersonaCatalogue, default_persona: str) -> None:
+    def __init__(
+        self,
+        settings: SettingsRepo,
+        personas: PersonaCatalogue,
+        default_persona: str,
+        daily: DailyControl | None = None,
+    ) -> None:
         self.settings = settings
         self.personas = personas
         self.default_persona = default_persona
+        self.daily = daily
 
     def commands(self) -> list[CommandSpec]:
         """/config and its subcommands."""
@@ -141,6 +148,22 @@ class Admin(Feature):
                         ),
                     ),
                     CommandSpec(
+                        "daily",
+                        Words(
+                            "A daily postcard here at HH:MM [timezone], or off",
+                            "每天 HH:MM [时区] 在这里发明信片，或 off 关闭",
+                        ),
+                        options=(
+                            Option("time", Kind.TEXT, Words("HH:MM, or off", "HH:MM，或 off"), max_length=20),
+                            Option(
+                                "timezone",
+                                Kind.TEXT,
+                                Words("e.g. Europe/Paris, UTC+8, Tokyo", "例如 Asia/Shanghai、UTC+8、东京"),
+                                max_length=60,
+                            ),
+                        ),
+                    ),
+                    CommandSpec(
                         "image-roles",
                         Words("Limit image commands to some roles", "只允许部分身份组生成图片"),
                         options=(_ACTION, Option("role", Kind.ROLE, Words("A role", "身份组"))),
@@ -175,6 +198,9 @@ class Admin(Feature):
                 + "\n"
                 + ctx.text("config_voice_off", channels=", ".join(quiet) or ctx.text("config_none"))
             )
+            return
+        if sub == "daily" and self.daily is not None:
+            await self.daily.configure(ctx)  # showing is for everyone; it checks changes are by admins
             return
         if not msg.user.is_admin:
             raise UserFacingError("config_admin_only")

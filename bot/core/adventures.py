@@ -398,37 +398,21 @@ class Adventures(Feature):
         except FileNotFoundError as exc:
             raise UserFacingError("avatar_none") from exc
 
-        def job() -> AdventureImage:
-            images = _decode(avatar_bytes)
-            self.postcard_dir.mkdir(parents=True, exist_ok=True)
-            card = self.studio.postcard(
-                landmark,
-                images,
-                now_utc=now,
-                seed=seed,
-                fmt=fmt,
-                lang=lang,
-                out_path=out_path,
-                style=style,
-                caption_style=caption_style,
-            )
-            if loop_path is not None:  # the loop in the same queue slot as its postcard
-                loops.append(self.studio.motion(landmark, images, out_path=loop_path, **same))
-            return card
-
-        same: dict[str, Any] = dict(
-            now_utc=now, seed=seed, fmt=fmt, lang=lang, style=style, caption_style=caption_style
-        )
         loops: list[MotionOutput] = []
-
-        if self.remote is not None:
-            request = PostcardRequest(
-                uuid.uuid4().hex, ctx.user_key, landmark.id, tuple(avatar_bytes), now, seed, fmt, lang, style,
-                caption_style,
-            )  # fmt: skip
-            future, ahead = await submit_to_file(self.remote, request, out_path)
-        else:
-            future, ahead = self.queue.submit(ctx.user_key, job)
+        future, ahead = await self.submit_postcard(
+            ctx.user_key,
+            landmark,
+            avatar_bytes,
+            now=now,
+            seed=seed,
+            fmt=fmt,
+            lang=lang,
+            out_path=out_path,
+            style=style,
+            caption_style=caption_style,
+            loop_path=loop_path,
+            loops=loops,
+        )
         for key in charged:
             await self.memory.usage.record(key, "adventure")
         if ahead:
@@ -439,7 +423,17 @@ class Adventures(Feature):
         if loop_path is not None and not loops:
             # QUEUE_URL: workers draw the postcard; its loop is rendered here, on this process's queue.
             def remote_loop() -> MotionOutput:
-                return self.studio.motion(landmark, _decode(avatar_bytes), out_path=loop_path, **same)
+                return self.studio.motion(
+                    landmark,
+                    _decode(avatar_bytes),
+                    out_path=loop_path,
+                    now_utc=now,
+                    seed=seed,
+                    fmt=fmt,
+                    lang=lang,
+                    style=style,
+                    caption_style=caption_style,
+                )
 
             loops.append(await _image(self.queue.submit(ctx.user_key, remote_loop)[0]))
         return DrawnPostcard(result, loops[0] if loops else None)
@@ -503,6 +497,47 @@ class Adventures(Feature):
         if speak and self.voice is not None:
             await self.voice.speak_caption(ctx, caption)
         return adv_id
+
+    async def submit_postcard(
+        self,
+        key: str,
+        landmark: Landmark,
+        avatar_bytes: list[bytes],
+        *,
+        now: datetime,
+        seed: int,
+        fmt: str,
+        lang: str,
+        out_path: Path,
+        style: str | None = None,
+        caption_style: str = "",
+        loop_path: Path | None = None,
+        loops: list[MotionOutput] | None = None,
+    ) -> tuple[asyncio.Future[Any], int]:
+        """Queue one postcard of the avatars (PNG/JPEG bytes) at the landmark, on the image queue or on
+        QUEUE_URL's workers; its future (an `AdventureImage`-like result) and the jobs ahead of it.
+
+        With `loop_path`, the in-process job also renders the motion loop in the same queue slot and
+        appends it to `loops` (QUEUE_URL's workers draw postcards only: the caller renders it then)."""
+
+        def job() -> AdventureImage:
+            images = _decode(avatar_bytes)
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            same: dict[str, Any] = dict(
+                now_utc=now, seed=seed, fmt=fmt, lang=lang, style=style, caption_style=caption_style
+            )
+            card = self.studio.postcard(landmark, images, out_path=out_path, **same)
+            if loop_path is not None and loops is not None:
+                loops.append(self.studio.motion(landmark, images, out_path=loop_path, **same))
+            return card
+
+        if self.remote is not None:
+            request = PostcardRequest(
+                uuid.uuid4().hex, key, landmark.id, tuple(avatar_bytes), now, seed, fmt, lang, style,
+                caption_style,
+            )  # fmt: skip
+            return await submit_to_file(self.remote, request, out_path)
+        return self.queue.submit(key, job)
 
     async def _record(self, ctx: Context, adv_id: str) -> AdventureRecord | None:
         """The postcard a button belongs to; pressed by someone else, it sends *their* avatar there."""

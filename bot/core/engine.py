@@ -20,8 +20,9 @@ from bot.core.i18n import t, ui_language
 from bot.core.known import KnownIdentities
 from bot.core.meter import MessageMeter, NullMeter
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
-from bot.core.output import ChatOutput
+from bot.core.output import ChatOutput, Outlets
 from bot.core.ports import Memory, PersonaCatalogue
+from bot.core.reactions import Reactions
 from bot.core.registry import Registry
 from bot.core.router import normalise_text, parse_command
 from bot.settings import Settings
@@ -47,6 +48,8 @@ class BotCore:
     confirmations: Confirmations
     clock: Clock
     meter: MessageMeter = field(default_factory=NullMeter)
+    outlets: Outlets = field(default_factory=Outlets)  # adapters register how to post unprompted
+    reactions: Reactions | None = None  # the persona's emoji on messages naming its favourites
 
     # ------------------------------------------------------------------ entry points
     async def handle(self, msg: IncomingMessage, out: ChatOutput) -> None:
@@ -154,6 +157,8 @@ class BotCore:
             await spec.handler(ctx)
             return
 
+        if self.reactions is not None:
+            await self.reactions.notice(msg, out, persona)
         addressed = self.addressed(msg, persona.name)
         if not text:
             if addressed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -99,3 +100,47 @@ class ChatOutput(Protocol):
         ...
 
     async def typing(self) -> None: ...
+
+    async def react(self, message_id: str, emoji: str) -> None:
+        """Put an emoji reaction on a message in this chat (a no-op where the platform has none)."""
+        ...
+
+
+# Opens a ChatOutput to a channel by its platform id, or None when it can't be reached now.
+ChannelOpener = Callable[[str], Awaitable[ChatOutput | None]]
+
+
+class Outlets:
+    """Where the core can post unprompted (the daily postcard): each running adapter registers how to
+    open an output to one of its channels, and unregisters when it stops."""
+
+    def __init__(self) -> None:
+        self._openers: dict[str, ChannelOpener] = {}
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_register(self, listener: Callable[[], None]) -> None:
+        """Call `listener` whenever an adapter registers (posts that waited for it may go now)."""
+        self._listeners.append(listener)
+
+    def register(self, platform: str, opener: ChannelOpener) -> None:
+        """Let the core post to `platform`'s channels through `opener`."""
+        self._openers[platform] = opener
+        for listener in self._listeners:
+            listener()
+
+    def unregister(self, platform: str, opener: ChannelOpener | None = None) -> None:
+        """Forget `platform`'s opener (only `opener`, when given: a newer adapter may have replaced it)."""
+        if opener is None or self._openers.get(platform) == opener:
+            self._openers.pop(platform, None)
+
+    def running(self, platform: str) -> bool:
+        """True while an adapter for `platform` is registered."""
+        return platform in self._openers
+
+    async def open(self, channel_key: str) -> ChatOutput | None:
+        """An output to the channel `platform:id`, or None when its platform isn't running or refuses."""
+        platform, _, platform_id = channel_key.partition(":")
+        opener = self._openers.get(platform)
+        if opener is None or not platform_id:
+            return None
+        return await opener(platform_id)

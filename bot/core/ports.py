@@ -6,12 +6,13 @@ Each section belongs to one area. The core imports these Protocols, never an imp
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.core.context import Context
 from bot.core.models import Channel, User
@@ -168,6 +169,18 @@ class SettingsRepo(Protocol):
         """Set a setting; None deletes it."""
         ...
 
+    async def claim(self, scope: str, key: str, value: str) -> bool:
+        """Set a setting only if it has no value; True when this call set it (atomic across processes)."""
+        ...
+
+    async def with_key(self, key: str) -> builtins.list[tuple[str, str]]:
+        """(scope, value) of every scope where `key` is set, sorted by scope."""
+        ...
+
+    async def prefixed(self, scope: str, prefix: str) -> dict[str, str]:
+        """The scope's settings whose key starts with `prefix`, by key."""
+        ...
+
     async def channel_persona(self, channel_key: str) -> str | None:
         """The persona id chosen for the channel, or None."""
         ...
@@ -284,6 +297,35 @@ class ImageStudio(Protocol):
 
     def cartoon(self, description: str, *, seed: int, size: int = 512) -> CartoonOutput:
         """A cartoon avatar drawn from a description; deterministic for a seed."""
+        ...
+
+
+class PostcardSubmitter(Protocol):
+    """What the daily postcard asks of the adventure feature: a postcard drawn on its image queue."""
+
+    async def submit_postcard(
+        self,
+        key: str,
+        landmark: Landmark,
+        avatar_bytes: list[bytes],
+        *,
+        now: datetime,
+        seed: int,
+        fmt: str,
+        lang: str,
+        out_path: Path,
+        style: str | None = None,
+        caption_style: str = "",
+    ) -> tuple[asyncio.Future[Any], int]:
+        """Queue one postcard; its future (with `.path`) and how many jobs are ahead."""
+        ...
+
+
+class DailyControl(Protocol):
+    """What `/config daily` asks of the daily postcard feature."""
+
+    async def configure(self, ctx: Context) -> None:
+        """`/config daily [HH:MM [timezone] | off]`: show, set or stop the channel's daily postcard."""
         ...
 
 

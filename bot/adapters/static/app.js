@@ -154,6 +154,19 @@
     if (stick || !isBot) scrollDown();
   }
 
+  function addReaction(ev) {
+    const node = list().querySelector(`.msg[data-id="${CSS.escape(ev.id || "")}"]`);
+    if (!node || typeof ev.emoji !== "string") return;
+    let row = node.querySelector(".reactions");
+    if (!row) {
+      row = el("div", "reactions");
+      node.append(row);
+    }
+    const badge = el("span", "reaction", ev.emoji.slice(0, 16));
+    badge.title = (state.persona?.name || "Bot") + " reacted";
+    row.append(badge);
+  }
+
   function editMessage(ev) {
     const node = list().querySelector(`.msg[data-id="${CSS.escape(ev.id)}"]`);
     if (!node) return;
@@ -333,6 +346,7 @@
   function handleEvent(ev) {
     if (ev.type === "message") addMessage(ev);
     else if (ev.type === "edit") editMessage(ev);
+    else if (ev.type === "reaction") addReaction(ev);
     else if (ev.type === "typing") showTyping();
     else if (ev.type === "persona") setPersona(ev.persona);
     else if (ev.type === "notice") addNotice(ev.text, !!ev.error);

@@ -30,6 +30,32 @@ class PgSettings:
                     str(value),
                 )
 
+    async def claim(self, scope: str, key: str, value: str) -> bool:
+        """Set a setting only if it has no value; True when this call set it (atomic across processes)."""
+        async with self._db.tx() as conn:
+            status = await conn.execute(
+                "INSERT INTO settings (scope, key, value) VALUES ($1, $2, $3) ON CONFLICT (scope, key) DO NOTHING",
+                scope,
+                key,
+                str(value),
+            )
+        return status == "INSERT 0 1"
+
+    async def with_key(self, key: str) -> list[tuple[str, str]]:
+        """(scope, value) of every scope where `key` is set, sorted by scope."""
+        rows = await self._db.fetch("SELECT scope, value FROM settings WHERE key = $1 ORDER BY scope", key)
+        return [(row["scope"], row["value"]) for row in rows]
+
+    async def prefixed(self, scope: str, prefix: str) -> dict[str, str]:
+        """The scope's settings whose key starts with `prefix`, by key."""
+        rows = await self._db.fetch(
+            "SELECT key, value FROM settings WHERE scope = $1 AND substr(key, 1, $2) = $3 ORDER BY key",
+            scope,
+            len(prefix),
+            prefix,
+        )
+        return {row["key"]: row["value"] for row in rows}
+
     async def channel_persona(self, channel_key: str) -> str | None:
         """The persona id chosen for the channel, or None."""
         row = await self._db.fetchrow("SELECT persona_id FROM channels WHERE key = $1", channel_key)

@@ -34,6 +34,33 @@ class SqliteSettings:
 
         await self._db.write_and_invalidate(job)
 
+    async def claim(self, scope: str, key: str, value: str) -> bool:
+        """Set a setting only if it has no value; True when this call set it (atomic across processes)."""
+
+        def job(tx: Tx) -> bool:
+            return (
+                tx.run(
+                    "INSERT INTO settings (scope, key, value) VALUES (?, ?, ?) ON CONFLICT (scope, key) DO NOTHING",
+                    (scope, key, str(value)),
+                )
+                == 1
+            )
+
+        return await self._db.write_and_invalidate(job)
+
+    async def with_key(self, key: str) -> list[tuple[str, str]]:
+        """(scope, value) of every scope where `key` is set, sorted by scope."""
+        rows = await self._db.rows("SELECT scope, value FROM settings WHERE key = ? ORDER BY scope", (key,))
+        return [(row["scope"], row["value"]) for row in rows]
+
+    async def prefixed(self, scope: str, prefix: str) -> dict[str, str]:
+        """The scope's settings whose key starts with `prefix`, by key."""
+        rows = await self._db.rows(
+            "SELECT key, value FROM settings WHERE scope = ? AND substr(key, 1, ?) = ? ORDER BY key",
+            (scope, len(prefix), prefix),
+        )
+        return {row["key"]: row["value"] for row in rows}
+
     async def channel_persona(self, channel_key: str) -> str | None:
         """The persona id chosen for the channel, or None."""
         rows = await self._db.cached_rows(
