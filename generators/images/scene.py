@@ -30,6 +30,9 @@ class Scene:
     prompt: str = ""  # the diffusers prompt; empty for drawn scenes
     negative_prompt: str = ""
     seed: int = 0
+    # Generic places only: "sky" (RGB) then "far", "mid", "near" (RGBA) at the scene's size, before
+    # weather and style, for callers that move them apart; empty for drawn landmarks and diffusers.
+    layers: dict[str, Image.Image] = field(default_factory=dict)
 
 
 class SceneRenderer(Protocol):
