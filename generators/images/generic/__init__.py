@@ -36,10 +36,10 @@ DEFAULT_KIND = "old_town"
 # The focal group's width/height (the layout sizes its box from it); nothing is drawn by the signature.
 _ASPECT = {
     "old_town": 0.95,
-    "harbour": 1.25,
-    "desert_city": 1.15,
+    "harbour": 0.85,
+    "desert_city": 1.0,
     "mountain_village": 1.1,
-    "tropical_island": 1.5,
+    "tropical_island": 1.1,
     "megacity": 0.75,
 }
 

@@ -77,7 +77,7 @@ def harbour(s: Stage) -> None:
             (mole_y - by0) * 0.72,
             rng.choice([(200, 50, 45), (40, 90, 60), (40, 60, 110)]),
         )
-        s.include(bx0, top, bx1, mole_y)
+        s.include(cx - lw * 0.8, top, cx + lw * 0.8, mole_y)
     else:
         pier_y = hz + (quay_y - hz) * 0.2
         art.rect(bx0, pier_y - h * 0.01, bx1, pier_y + h * 0.015, (120, 120, 118))
@@ -93,7 +93,7 @@ def harbour(s: Stage) -> None:
             for r in range(rng.randint(1, 3)):
                 art.rect(cx, pier_y - (r + 1) * h * 0.014, cx + w * 0.028, pier_y - r * h * 0.014,
                          rng.choice([(180, 60, 50), (60, 110, 160), (220, 170, 60), (70, 130, 90)]))  # fmt: skip
-        s.include(bx0 - (bx1 - bx0) * 0.1, top, bx1 + (bx1 - bx0) * 0.1, pier_y)
+        s.include(bx0, top, bx1, pier_y)
     for _ in range(rng.randint(2, 5)):
         y = rng.uniform(hz + (quay_y - hz) * 0.35, quay_y - h * 0.01)
         length = w * (0.03 + 0.1 * (y - hz) / max(1.0, quay_y - hz)) * rng.uniform(0.8, 1.2)
@@ -110,7 +110,7 @@ def harbour(s: Stage) -> None:
     art = s.to("mid")
     art.rect(0, quay_y, w, quay_y + h * 0.012, scale(stone, 1.1))
     art.rect(0, quay_y + h * 0.012, w, quay_y + h * 0.02, scale(stone, 0.6))
-    for k in range(rng.randint(3, 6)):
+    for _ in range(rng.randint(3, 6)):
         bx = w * (0.05 + 0.9 * rng.random())
         art.ellipse(bx - h * 0.01, quay_y + h * 0.02, bx + h * 0.01, quay_y + h * 0.045, (45, 45, 50))
     # Near: a lamp at one edge.
