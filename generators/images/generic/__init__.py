@@ -20,7 +20,7 @@ from generators.images.generic.parts import Art
 from generators.images.generic.stage import LAYER_NAMES, Stage
 from generators.images.generic.towns import mountain_village, old_town
 from generators.images.shapes.pen import Signature
-from generators.images.sky import hex_rgb
+from generators.images.sky import hex_rgb, landmark_light, tinter
 
 GENERIC = "generic"
 PAINTERS: dict[str, Callable[[Stage], None]] = {
@@ -39,7 +39,7 @@ _ASPECT = {
     "harbour": 0.85,
     "desert_city": 1.0,
     "mountain_village": 1.1,
-    "tropical_island": 1.1,
+    "tropical_island": 0.9,
     "megacity": 0.75,
 }
 
@@ -97,6 +97,8 @@ def paint(kind: str, ctx: Any, landmark: Any) -> tuple[tuple[int, int, int, int]
         ctx.weather,
         ctx.time_of_day,
         ctx.tropical,
+        ctx.lit,
+        tinter(*landmark_light(ctx.light, floodlit=False)),
     )
     PAINTERS.get(kind, PAINTERS[DEFAULT_KIND])(stage)
     out = sky.convert("RGBA")

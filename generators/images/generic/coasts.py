@@ -152,6 +152,13 @@ def tropical_island(s: Stage) -> None:
     w, h, hz = art.w, art.h, art.horizon_y
     bx0, by0, bx1, _ = s.box
     green = (45, 115, 70)
+    if rng.random() < 0.5:  # a volcanic island peak on the horizon
+        cx, pw = rng.uniform(0.15, 0.85) * w, w * rng.uniform(0.35, 0.6)
+        ph = h * rng.uniform(0.14, 0.26)
+        tip = cx + pw * rng.uniform(-0.12, 0.12)
+        art.poly([(cx - pw / 2, hz + 1), (cx - pw * 0.2, hz - ph * 0.55), (tip - pw * 0.04, hz - ph),
+                  (tip + pw * 0.05, hz - ph * 0.92), (cx + pw * 0.25, hz - ph * 0.45), (cx + pw / 2, hz + 1)],
+                 art.hazed(scale(green, 0.9), 0.4))  # fmt: skip
     for _ in range(rng.randint(1, 3)):
         cx, iw = rng.uniform(0, w), w * rng.uniform(0.12, 0.3)
         ih = h * rng.uniform(0.02, 0.06)
@@ -168,15 +175,16 @@ def tropical_island(s: Stage) -> None:
     art.line([(0, beach_y), (w, beach_y + h * 0.004)], foam, max(2, h * 0.006))
     thatch = rng.choice(HUT_THATCH)
     # The focal group: a jetty with huts over the water, or huts on the beach among palms.
-    if rng.random() < 0.55:
+    if rng.random() < 0.5:
         jetty_y = hz + (beach_y - hz) * 0.35
         art.rect(bx0, jetty_y, bx1, jetty_y + h * 0.008, (150, 110, 75))
         n = rng.randint(3, 5)
         hw = (bx1 - bx0) / (n + 0.5)
         top = jetty_y
+        stilts = (beach_y - jetty_y) * 0.3
         for k in range(n):
-            top = min(top, _hut(s, bx0 + k * hw * 1.05, jetty_y, hw * 0.8, thatch, (beach_y - jetty_y) * 0.3))
-        s.include(bx0, top, bx1, beach_y)
+            top = min(top, _hut(s, bx0 + k * hw * 1.05, jetty_y, hw * 0.8, thatch, stilts))
+        s.include(bx0, top, bx0 + (n - 1) * hw * 1.05 + hw * 0.95, jetty_y + stilts)
     else:
         n = rng.randint(2, 3)
         hw = (bx1 - bx0) / (n + 1.5)
@@ -184,14 +192,10 @@ def tropical_island(s: Stage) -> None:
         floor = beach_y + h * 0.02
         for k in range(n):
             top = min(top, _hut(s, bx0 + hw * (0.3 + 1.3 * k), floor, hw, thatch, h * 0.015))
-        palm(
-            art,
-            bx0 + (bx1 - bx0) * rng.uniform(0.1, 0.9),
-            floor + h * 0.01,
-            (beach_y - by0) * 0.9,
-            rng.uniform(-1, 1),
-        )
-        s.include(bx0, min(top, by0), bx1, floor)
+        px, ph = bx0 + (bx1 - bx0) * rng.uniform(0.1, 0.9), (beach_y - by0) * 0.9
+        palm(art, px, floor + h * 0.01, ph, rng.uniform(-1, 1))
+        right = bx0 + hw * (0.3 + 1.3 * (n - 1)) + hw * 1.15
+        s.include(min(bx0 + hw * 0.15, px - ph * 0.3), min(top, floor - ph), max(right, px + ph * 0.3), floor)
     for _ in range(rng.randint(2, 4)):
         px = rng.uniform(0, w)
         if bx0 - w * 0.05 < px < bx1 + w * 0.05:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,8 @@ class Stage:
     weather: str
     time_of_day: str
     tropical: bool
+    far_lit: Callable[[RGB], RGB]  # ambient light on distant scenery
+    town_lit: Callable[[RGB], RGB]  # light on the town (moonlit at night, so it stays readable)
     focus: list[float] = field(default_factory=lambda: [math.inf, math.inf, -math.inf, -math.inf])
 
     @property
@@ -43,7 +46,8 @@ class Stage:
         return self.art.night
 
     def to(self, layer: str) -> Art:
-        """The painter, drawing on the named layer ("far", "mid" or "near")."""
+        """The painter, drawing on the named layer ("far", "mid" or "near") in that layer's light."""
+        self.art.lit = self.far_lit if layer == "far" else self.town_lit
         return self.art.on(getattr(self, layer))
 
     def include(self, x0: float, y0: float, x1: float, y1: float) -> None:

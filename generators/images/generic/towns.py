@@ -36,6 +36,32 @@ def _cobbles(s: Stage, stone: RGB) -> None:
         row += 1
 
 
+def _cathedral(s: Stage, wall: RGB, roofs: list[RGB], cap: str, th: float) -> None:
+    """A cathedral front in the focal box: two towers and a tall gabled nave with a rose window."""
+    art = s.art
+    bx0, _, bx1, hz = s.box
+    fw = (bx1 - bx0) * art.rng.uniform(0.6, 0.8)
+    fx = bx0 + (bx1 - bx0 - fw) * art.rng.uniform(0.3, 0.7)
+    tw = fw * 0.24
+    nave_x, nave_w = fx + tw * 0.9, fw - tw * 1.8
+    peak = house(art, nave_x, hz, nave_w, th * 0.5, wall, roofs[0], "gable", pitch=0.55, floors=2, door=False)
+    r = nave_w * 0.2
+    cx, cy = nave_x + nave_w / 2, hz - th * 0.5 + r * 1.2
+    if art.night:
+        art.ellipse(cx - r, cy - r, cx + r, cy + r, (255, 200, 120), raw=True)
+    else:
+        art.ellipse(cx - r, cy - r, cx + r, cy + r, scale(wall, 0.45))
+    dw = nave_w * 0.26
+    art.d.chord(
+        (cx - dw / 2, hz - th * 0.22, cx + dw / 2, hz - th * 0.1), 180, 360, fill=art.lit(scale(wall, 0.4))
+    )
+    art.rect(cx - dw / 2, hz - th * 0.16, cx + dw / 2, hz + 1, scale(wall, 0.4))
+    top = peak
+    for k, ux in enumerate((fx + tw / 2, fx + fw - tw / 2)):
+        top = min(top, tower(art, ux, hz, tw, th, scale(wall, 0.95), roofs[-1], cap, clock=k == 0))
+    s.include(fx - tw * 0.1, top, fx + fw + tw * 0.1, hz)
+
+
 def old_town(s: Stage) -> None:
     """A street of gabled houses across the frame, a church or clock tower in the focal box, a cobbled square."""
     art = s.to("far")
@@ -66,14 +92,18 @@ def old_town(s: Stage) -> None:
     tower_cx = bx0 + (bx1 - bx0) * rng.uniform(0.35, 0.65)
     tower_h = (hz - by0) * rng.uniform(0.55, 0.7)
     cap = rng.choice(TOWER_CAPS)
-    # A nave (church) or town hall beside the tower, in the focal box.
-    hall_w = (bx1 - bx0) * rng.uniform(0.4, 0.55)
-    hall_x = tower_cx - hall_w if rng.random() < 0.5 else tower_cx
     hall_wall = mix(rng.choice(walls), (235, 225, 205), 0.4)
-    peak = house(art, hall_x, hz, hall_w, tower_h * 0.42, hall_wall, roofs[0], "gable", pitch=0.38, floors=2)
-    s.include(hall_x, peak, hall_x + hall_w, hz)
-    top = tower(art, tower_cx, hz, tower_w, tower_h, mix(hall_wall, (200, 190, 170), 0.3), roofs[-1], cap)
-    s.include(tower_cx - tower_w * 0.6, top, tower_cx + tower_w * 0.6, hz)
+    if rng.random() < 0.35:
+        _cathedral(s, hall_wall, roofs, cap, (hz - by0) * rng.uniform(0.6, 0.75))
+    else:  # a nave (church) or town hall beside one tower
+        hall_w = (bx1 - bx0) * rng.uniform(0.4, 0.55)
+        hall_x = tower_cx - hall_w if rng.random() < 0.5 else tower_cx
+        peak = house(
+            art, hall_x, hz, hall_w, tower_h * 0.42, hall_wall, roofs[0], "gable", pitch=0.38, floors=2
+        )
+        s.include(hall_x, peak, hall_x + hall_w, hz)
+        top = tower(art, tower_cx, hz, tower_w, tower_h, mix(hall_wall, (200, 190, 170), 0.3), roofs[-1], cap)
+        s.include(tower_cx - tower_w * 0.6, top, tower_cx + tower_w * 0.6, hz)
     x = -w * rng.uniform(0.0, 0.05)
     while x < w:
         bw = w * rng.uniform(0.07, 0.12)
