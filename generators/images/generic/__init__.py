@@ -101,8 +101,10 @@ def paint(kind: str, ctx: Any, landmark: Any) -> tuple[tuple[int, int, int, int]
         tinter(*landmark_light(ctx.light, floodlit=False)),
     )
     PAINTERS.get(kind, PAINTERS[DEFAULT_KIND])(stage)
-    out = sky.convert("RGBA")
     for name in LAYER_NAMES[1:]:
-        out.alpha_composite(layers[name])
-    ctx.img.paste(out.convert("RGB"))
+        layer = layers[name]
+        box = layer.getchannel("A").getbbox()
+        if box:  # only the painted part: most of a layer is empty sky
+            part = layer.crop(box)
+            ctx.img.paste(part, box[:2], part)
     return stage.focal_box(), {"sky": sky, **layers}

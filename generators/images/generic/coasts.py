@@ -176,9 +176,9 @@ def tropical_island(s: Stage) -> None:
     thatch = rng.choice(HUT_THATCH)
     # The focal group: a jetty with huts over the water, or huts on the beach among palms.
     if rng.random() < 0.5:
-        jetty_y = hz + (beach_y - hz) * 0.35
+        jetty_y = hz + (beach_y - hz) * 0.45
         art.rect(bx0, jetty_y, bx1, jetty_y + h * 0.008, (150, 110, 75))
-        n = rng.randint(3, 5)
+        n = rng.randint(2, 4)
         hw = (bx1 - bx0) / (n + 0.5)
         top = jetty_y
         stilts = (beach_y - jetty_y) * 0.3

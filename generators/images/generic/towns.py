@@ -20,7 +20,8 @@ def _cobbles(s: Stage, stone: RGB) -> None:
     """Rows of cobbles receding to the horizon: joints as short strokes, wider apart toward the viewer."""
     art = s.to("mid")
     hz, h, w = art.horizon_y, art.h, art.w
-    joint = scale(stone, 0.72)
+    joint = art.lit(scale(stone, 0.72))
+    line, rand = art.d.line, art.rng.random
     y = hz + 3.0
     row = 0
     while y < h:
@@ -28,10 +29,11 @@ def _cobbles(s: Stage, stone: RGB) -> None:
         gap = 3 + t * h * 0.03
         cw = w * (0.008 + 0.035 * t)
         x = (row % 2) * cw / 2 - cw
-        art.line([(0, y), (w, y)], joint, max(1, gap * 0.12))
-        while x < w:
-            art.line([(x, y), (x - cw * 0.05, y + gap)], joint, max(1, gap * 0.1))
-            x += cw * art.rng.uniform(0.85, 1.15)
+        line((0, y, w, y), fill=joint, width=max(1, round(gap * 0.12)))
+        width = max(1, round(gap * 0.1))
+        while x < w and gap >= 5:  # nearer rows only: the far joints are too fine to see
+            line((x, y, x - cw * 0.05, y + gap), fill=joint, width=width)
+            x += cw * (0.85 + 0.3 * rand())
         y += gap
         row += 1
 
