@@ -8,12 +8,12 @@ from typing import Any
 from generators.images.sky import season_for
 
 SCENERY = {
-    "old_town": "historic old town, narrow cobbled streets, gabled houses with tiled roofs, church clock tower",
-    "harbour": "harbour town, stone quay, moored fishing boats and sailing boats, calm water, lighthouse",
-    "desert_city": "desert city, flat-roofed sand-coloured houses, domes and minarets, palm trees, sand dunes",
-    "mountain_village": "mountain village, wooden chalets on green slopes, pine forest, snowy peaks, small church",
+    "old_town": "historic old town, cobbled streets, gabled houses, church clock tower",
+    "harbour": "harbour town, stone quay, moored fishing boats, lighthouse",
+    "desert_city": "desert city, flat-roofed sand-coloured houses, domes and minarets, palm trees",
+    "mountain_village": "mountain village, wooden chalets, pine forest, snowy peaks",
     "tropical_island": "tropical island, white sand beach, turquoise sea, palm trees, thatched huts",
-    "megacity": "megacity skyline, glass skyscrapers, dense towers, wide avenue",
+    "megacity": "megacity skyline, glass skyscrapers, dense towers",
 }
 SEASONS = {
     "spring": "in spring, fresh green leaves and blossom",
@@ -75,11 +75,9 @@ def generic_prompt_parts(
     name = landmark.name("en")
     where = [getattr(landmark, "region", "") or "", country, _continent(landmark)]
     place = ", ".join(dict.fromkeys(p for p in [name, *where] if p))
-    parts = [f"a view of {place}", SCENERY.get(kind, SCENERY["old_town"])]
+    # Time and season before the longer scenery list: a CLIP encoder reads only the first 77 tokens.
+    parts = [f"a view of {place}", TIMES.get(time_of_day, TIMES["day"])]
     if now_utc is not None:
         local = landmark.local_time(now_utc)
-        parts.append(season_words(landmark, kind, local))
-        parts.append(f"{TIMES.get(time_of_day, TIMES['day'])}, {_hour_words(local.hour)} local time")
-    else:
-        parts.append(TIMES.get(time_of_day, TIMES["day"]))
-    return parts
+        parts += [f"{_hour_words(local.hour)} local time", season_words(landmark, kind, local)]
+    return [*parts, SCENERY.get(kind, SCENERY["old_town"])]
