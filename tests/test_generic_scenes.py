@@ -190,3 +190,16 @@ def test_supersampled_scene_keeps_layers_at_output_size() -> None:
     scene = IllustratedRenderer(supersample=2)(place, now_utc=at_local(place, 6, 12), seed=1, size=(96, 96))
     assert scene.image.size == (96, 96)
     assert {layer.size for layer in scene.layers.values()} == {(96, 96)}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_place_keeps_its_layout_at_every_hour(kind: str) -> None:
+    place = generic_place(kind, geonameid=600 + KINDS.index(kind))
+    when = at_local(place, 6, 12)
+    alpha = {}
+    for tod in TIMES:
+        scene = IllustratedRenderer()(AtTime(place, tod), now_utc=when, seed=8, size=SIZE)
+        alpha[tod] = np.asarray(scene.layers["mid"].getchannel("A")) > 0
+    assert np.array_equal(alpha["day"], alpha["dawn"]) and np.array_equal(alpha["day"], alpha["dusk"])
+    # At night only lamps, glows and beams add to the outline.
+    assert (alpha["day"] != alpha["night"]).mean() < 0.05

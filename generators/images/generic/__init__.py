@@ -64,6 +64,16 @@ def place_rng(landmark: Any) -> random.Random:
     return random.Random(zlib.crc32(f"generic-place:{getattr(landmark, 'id', '?')}".encode()))
 
 
+def _focal_slot(box: tuple[float, float, float, float], width: int, rng: random.Random) -> tuple[float, ...]:
+    """The layout's focal box moved centre, left or right by the place (not the scene seed), so a town
+    keeps its composition at every hour and on every postcard."""
+    lw = box[2] - box[0]
+    where = rng.choices(("centre", "left", "right"), weights=(0.4, 0.3, 0.3))[0]
+    margin = width * 0.05
+    cx = {"centre": width / 2, "left": margin + lw / 2, "right": width - margin - lw / 2}[where]
+    return (cx - lw / 2, box[1], cx + lw / 2, box[3])
+
+
 def paint(kind: str, ctx: Any, landmark: Any) -> tuple[tuple[int, int, int, int], dict[str, Image.Image]]:
     """Paint the KIND over ctx.img (the sky is already on it); returns the focal box and the layers.
 
@@ -72,12 +82,13 @@ def paint(kind: str, ctx: Any, landmark: Any) -> tuple[tuple[int, int, int, int]
     """
     layout = ctx.layout
     size = layout.size
+    rng = place_rng(landmark)
     sky = ctx.img.copy()
     layers = {name: Image.new("RGBA", size, (0, 0, 0, 0)) for name in LAYER_NAMES[1:]}
     art = Art(
         layers["far"],
         ctx.lit,
-        place_rng(landmark),
+        rng,
         ctx.light.is_night,
         size,
         layout.horizon_y,
@@ -91,7 +102,7 @@ def paint(kind: str, ctx: Any, landmark: Any) -> tuple[tuple[int, int, int, int]
         layers["far"],
         layers["mid"],
         layers["near"],
-        layout.box,
+        _focal_slot(layout.box, size[0], rng),
         colours,
         ctx.season,
         ctx.weather,

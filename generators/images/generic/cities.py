@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from generators.images.generic.parts import Art, dome, hills, lamp, minaret, palm
+from generators.images.generic.parts import Art, dome, hills, minaret
+from generators.images.generic.props import lamp, palm
 from generators.images.generic.stage import Stage
 from generators.images.shapes.pen import LIT_WINDOW
 from generators.images.sky import mix, scale
@@ -28,8 +29,9 @@ def _block(art: Art, x: float, base: float, bw: float, bh: float, wall: RGB, cre
         for k in range(0, n, 2):
             cx = x + bw * k / n
             art.rect(cx, base - bh - bh * 0.12, cx + bw / n, base - bh, scale(wall, 1.06))
-    rows = max(1, int(bh / max(8.0, bw * 0.45)))
-    cols = max(1, int(bw / max(6.0, bh / rows * 0.9)))
+    cell = max(6.0, art.h * 0.04)  # window spacing follows the frame, so big halls get rows of them
+    rows = max(1, min(6, int(bh / cell)))
+    cols = max(1, int(bw / cell))
     art.windows(x + bw * 0.12, base - bh * 0.9, x + bw * 0.88, base - bh * 0.1, cols, rows, lit_share=0.45,
                 day=scale(wall, 0.42), fill=0.38, arched=True)  # fmt: skip
 
@@ -44,7 +46,8 @@ def desert_city(s: Stage) -> None:
     hills(art, hz + 1, h * rng.uniform(0.06, 0.12), rng.uniform(1.2, 2.2), art.hazed(scale(sand, 1.05), 0.5))
     hills(art, hz + 1, h * rng.uniform(0.03, 0.06), rng.uniform(2, 3.5), art.hazed(sand, 0.3))
     walls = s.wall_colours(SAND_WALLS, rng.randint(3, 5))
-    dome_colour = rng.choice(DOMES)
+    dome_colour = mix(rng.choice(DOMES), s.colours["accent"], 0.35)
+    wind_towers = rng.random() < 0.35  # badgirs on the roofs, as in Yazd
     s.ground(mix(sand, art.haze, 0.2), scale(sand, 0.82))
     art = s.to("mid")
     # Palms peeking from courtyards behind the houses.
@@ -54,11 +57,15 @@ def desert_city(s: Stage) -> None:
     hall_w = (bx1 - bx0) * rng.uniform(0.5, 0.62)
     hall_x = bx0 + (bx1 - bx0 - hall_w) * rng.uniform(0.3, 0.7)
     hall_h = (hz - by0) * rng.uniform(0.22, 0.3)
-    mosque = rng.random() < 0.7
+    mosque = rng.random() < 0.6
     _block(art, hall_x, hz, hall_w, hall_h, mix(rng.choice(walls), (240, 232, 215), 0.4), not mosque)
     top = hz - hall_h
     if mosque:
-        top = dome(art, hall_x + hall_w / 2, hz - hall_h, hall_w * 0.3, dome_colour, scale(walls[0], 1.05))
+        if rng.random() < 0.5:  # two small side domes
+            for f in (0.2, 0.8):
+                dome(art, hall_x + hall_w * f, hz - hall_h, hall_w * 0.12, dome_colour)
+        big = hall_w * rng.uniform(0.24, 0.34)
+        top = dome(art, hall_x + hall_w / 2, hz - hall_h, big, dome_colour, scale(walls[0], 1.05))
         mh = (hz - by0) * rng.uniform(0.8, 0.98)
         mw = hall_w * 0.07
         sides = [-1, 1] if rng.random() < 0.5 else [rng.choice((-1, 1))]
@@ -82,7 +89,15 @@ def desert_city(s: Stage) -> None:
             x = fx1 + w * 0.005
             continue
         bh = h * rng.uniform(0.07, 0.15)
-        _block(art, x, hz, bw, bh, rng.choice(walls), False)
+        wall = rng.choice(walls)
+        _block(art, x, hz, bw, bh, wall, False)
+        if wind_towers and rng.random() < 0.5:
+            tw, th = bw * 0.22, bh * rng.uniform(0.4, 0.7)
+            tx = x + bw * rng.uniform(0.1, 0.7)
+            art.rect(tx, hz - bh - th, tx + tw, hz - bh + 1, scale(wall, 1.04))
+            for k in range(3):
+                sx = tx + tw * (0.15 + 0.27 * k)
+                art.rect(sx, hz - bh - th * 0.9, sx + tw * 0.16, hz - bh - th * 0.45, scale(wall, 0.45))
         if rng.random() < 0.45:  # a smaller cube on the roof
             ux = x + bw * rng.uniform(0.0, 0.4)
             _block(art, ux, hz - bh, bw * 0.5, bh * 0.45, rng.choice(walls), False)
@@ -97,9 +112,13 @@ def desert_city(s: Stage) -> None:
                 art, edge, art.ground_y + h * 0.06, h * rng.uniform(0.34, 0.44), lean * rng.uniform(0.5, 1.3)
             )
     if s.night:
-        for _ in range(rng.randint(3, 6)):
+        lights = art.lights
+        for _ in range(lights.randint(3, 6)):
             art.glow(
-                rng.uniform(0, w), hz - h * rng.uniform(0.01, 0.05), max(1.0, h * 0.004), (255, 190, 110)
+                lights.uniform(0, w),
+                hz - h * lights.uniform(0.01, 0.05),
+                max(1.0, h * 0.004),
+                (255, 190, 110),
             )
 
 
@@ -174,7 +193,7 @@ def megacity(s: Stage) -> None:
         art.rect(x, hz - bh, x + bw, hz + 1, haze_tower)
         if s.night:
             for _ in range(int(bh * bw / (h * 0.012) ** 2 * 0.18)):
-                wx, wy = rng.uniform(x + 1, x + bw - 2), rng.uniform(hz - bh + 2, hz - 2)
+                wx, wy = art.lights.uniform(x + 1, x + bw - 2), art.lights.uniform(hz - bh + 2, hz - 2)
                 art.rect(
                     wx,
                     wy,

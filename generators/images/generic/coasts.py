@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from generators.images.generic.parts import boat, crane, hills, house, lamp, lighthouse, palm
+from generators.images.generic.parts import hills, house
+from generators.images.generic.props import boat, crane, lamp, lighthouse, palm
 from generators.images.generic.stage import Stage
 from generators.images.shapes.pen import LIT_WINDOW
 from generators.images.sky import mix, scale
@@ -51,8 +52,8 @@ def harbour(s: Stage) -> None:
     s.water(hz, quay_y, deep, mix((50, 110, 150), (30, 60, 80), 0.3))
     if s.night:  # lit windows mirrored as wavering streaks
         for x0, bw in lit_x:
-            if rng.random() < 0.6:
-                cx = x0 + bw * rng.uniform(0.2, 0.8)
+            if art.lights.random() < 0.6:
+                cx = x0 + bw * art.lights.uniform(0.2, 0.8)
                 for k in range(4):
                     y = hz + 3 + k * (quay_y - hz) * 0.08
                     art.rect(

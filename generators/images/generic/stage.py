@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from generators.images.generic.parts import Art
-from generators.images.sky import mix, scale
+from generators.images.sky import mix
 
 RGB = tuple[int, int, int]
 Box = tuple[float, float, float, float]
@@ -102,7 +102,3 @@ class Stage:
         picks = rng.sample(base, min(n, len(base)))
         tone = self.colours["landmark"]
         return [mix(c, tone, rng.uniform(0.1, 0.3)) for c in picks]
-
-    def shade_of(self, c: RGB) -> RGB:
-        """The shaded side of a colour."""
-        return scale(c, 0.8)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from generators.images.generic.parts import house, lamp, peaks, pine, roof, tower
+from generators.images.generic.parts import house, peaks, roof, tower
+from generators.images.generic.props import lamp, pine
 from generators.images.generic.stage import Stage
 from generators.images.sky import mix, scale
 
