@@ -202,14 +202,17 @@ def house(
     lit_share: float = 0.5,
     floors: int | None = None,
     door: bool = True,
+    windows: bool = True,
 ) -> float:
-    """A house: wall with windows, a roof of `style`, a door; returns its highest y."""
+    """A house: wall with windows (unless not `windows`), a roof of `style`, a door; returns its top y."""
     top = base - h
     art.rect(x, top, x + w, base + 1, wall)
     shade_w = w * 0.14
     side = x + w - shade_w if art.direction >= 0 else x
     art.rect(side, top, side + shade_w, base + 1, scale(wall, 0.85))
     peak = roof(art, x, top, w, style, roof_colour, pitch)
+    if not windows:
+        return peak
     if floors is None:
         floors = max(1, min(6, round(h / max(6.0, w * 0.45))))
     cols = max(1, min(5, round(w / max(5.0, h / floors * 1.1))))

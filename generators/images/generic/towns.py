@@ -47,7 +47,11 @@ def _cathedral(s: Stage, wall: RGB, roofs: list[RGB], cap: str, th: float) -> No
     fx = bx0 + (bx1 - bx0 - fw) * art.rng.uniform(0.3, 0.7)
     tw = fw * 0.24
     nave_x, nave_w = fx + tw * 0.9, fw - tw * 1.8
-    peak = house(art, nave_x, hz, nave_w, th * 0.5, wall, roofs[0], "gable", pitch=0.55, floors=2, door=False)
+    peak = house(
+        art, nave_x, hz, nave_w, th * 0.5, wall, roofs[0], "gable", pitch=0.55, door=False, windows=False
+    )
+    art.windows(nave_x + nave_w * 0.08, hz - th * 0.3, nave_x + nave_w * 0.92, hz - th * 0.06, 4, 1,
+                lit_share=0.8, day=scale(wall, 0.45), fill=0.4, arched=True)  # fmt: skip
     r = nave_w * 0.2
     cx, cy = nave_x + nave_w / 2, hz - th * 0.5 + r * 1.2
     if art.night:
@@ -192,8 +196,10 @@ def mountain_village(s: Stage) -> None:
     tw = (bx1 - bx0) * 0.12
     nave_w = tw * rng.uniform(2.0, 2.8)
     nave_x = church_x if tilt > 0 else church_x - nave_w
-    house(art, nave_x, church_base, nave_w, tw * 1.3, (240, 238, 232), roofs[0], "gable", pitch=0.5, floors=1,
-          door=False)  # fmt: skip
+    house(art, nave_x, church_base, nave_w, tw * 1.3, (240, 238, 232), roofs[0], "gable", pitch=0.5, door=False,
+          windows=False)  # fmt: skip
+    art.windows(nave_x + nave_w * 0.1, church_base - tw * 1.1, nave_x + nave_w * 0.9, church_base - tw * 0.25, 3, 1,
+                lit_share=0.8, day=(110, 105, 100), fill=0.35, arched=True)  # fmt: skip
     top = tower(art, church_x, church_base, tw, (hz - by0) * rng.uniform(0.35, 0.5), (240, 238, 232),
                 roofs[0] if rng.random() < 0.5 else (90, 130, 115), rng.choice(("spire", "onion")))  # fmt: skip
     s.include(min(nave_x, church_x - tw), top, max(nave_x + nave_w, church_x + tw), hz)
