@@ -50,6 +50,18 @@ def desert_city(s: Stage) -> None:
     wind_towers = rng.random() < 0.35  # badgirs on the roofs, as in Yazd
     s.ground(mix(sand, art.haze, 0.2), scale(sand, 0.82))
     art = s.to("mid")
+    ripple = scale(sand, 0.9)
+    for _ in range(int(w / 40)):  # wind ripples in the sand, longer toward the viewer
+        y = hz + (h - hz) * rng.uniform(0.05, 1.0)
+        t = (y - hz) / (h - hz)
+        x, ln = rng.uniform(-0.1, 1.0) * w, w * (0.03 + 0.12 * t)
+        art.d.arc(
+            (x, y - ln * 0.1, x + ln, y + ln * 0.1),
+            200,
+            340,
+            fill=art.lit(ripple),
+            width=max(1, round(h * 0.003 * t)),
+        )
     # Palms peeking from courtyards behind the houses.
     for _ in range(rng.randint(2, 5)):
         palm(art, rng.uniform(0, w), hz - h * 0.04, h * rng.uniform(0.14, 0.22), rng.uniform(-0.8, 0.8))
@@ -230,6 +242,8 @@ def megacity(s: Stage) -> None:
         x += tw + w * rng.uniform(0.002, 0.012)
     # The street in front: kerb, a road with lane marks (light trails at night).
     road_y = hz + (art.ground_y - hz) * 0.25
+    s.paving(plaza, 2.5, road_y)
+    art = s.to("mid")
     art.rect(0, hz, w, road_y, (70, 72, 78))
     art.rect(0, road_y, w, road_y + h * 0.008, (170, 170, 165))
     mid_y = (hz + road_y) / 2

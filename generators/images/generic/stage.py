@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from generators.images.generic.parts import Art
-from generators.images.sky import mix
+from generators.images.sky import mix, scale
 
 RGB = tuple[int, int, int]
 Box = tuple[float, float, float, float]
@@ -102,3 +102,24 @@ class Stage:
         picks = rng.sample(base, min(n, len(base)))
         tone = self.colours["landmark"]
         return [mix(c, tone, rng.uniform(0.1, 0.3)) for c in picks]
+
+    def paving(self, stone: RGB, cell: float, y0: float | None = None) -> None:
+        """Rows of cobbles or slabs (`cell` scales their width) receding to y0 (the horizon by default)."""
+        art = self.to("mid")
+        hz, h, w = art.horizon_y if y0 is None else y0, art.h, art.w
+        joint = art.lit(scale(stone, 0.72))
+        line, rand = art.d.line, art.rng.random
+        y = hz + 3.0
+        row = 0
+        while y < h:
+            t = (y - hz) / max(1, h - hz)
+            gap = (3 + t * h * 0.03) * (1 + (cell - 1) * 0.5)
+            cw = w * (0.008 + 0.035 * t) * cell
+            x = (row % 2) * cw / 2 - cw
+            line((0, y, w, y), fill=joint, width=max(1, round(gap * 0.12 / cell)))
+            width = max(1, round(gap * 0.1 / cell))
+            while x < w and gap >= 5:  # nearer rows only: the far joints are too fine to see
+                line((x, y, x - cw * 0.05, y + gap), fill=joint, width=width)
+                x += cw * (0.85 + 0.3 * rand())
+            y += gap
+            row += 1

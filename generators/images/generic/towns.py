@@ -17,28 +17,6 @@ TOWN_ROOFS: list[RGB] = [(170, 70, 50), (75, 80, 92), (125, 72, 48), (95, 140, 1
 TOWER_CAPS = ("spire", "pyramid", "onion", "dome")
 
 
-def _cobbles(s: Stage, stone: RGB) -> None:
-    """Rows of cobbles receding to the horizon: joints as short strokes, wider apart toward the viewer."""
-    art = s.to("mid")
-    hz, h, w = art.horizon_y, art.h, art.w
-    joint = art.lit(scale(stone, 0.72))
-    line, rand = art.d.line, art.rng.random
-    y = hz + 3.0
-    row = 0
-    while y < h:
-        t = (y - hz) / max(1, h - hz)
-        gap = 3 + t * h * 0.03
-        cw = w * (0.008 + 0.035 * t)
-        x = (row % 2) * cw / 2 - cw
-        line((0, y, w, y), fill=joint, width=max(1, round(gap * 0.12)))
-        width = max(1, round(gap * 0.1))
-        while x < w and gap >= 5:  # nearer rows only: the far joints are too fine to see
-            line((x, y, x - cw * 0.05, y + gap), fill=joint, width=width)
-            x += cw * (0.85 + 0.3 * rand())
-        y += gap
-        row += 1
-
-
 def _cathedral(s: Stage, wall: RGB, roofs: list[RGB], cap: str, th: float) -> None:
     """A cathedral front in the focal box: two towers and a tall gabled nave with a rose window."""
     art = s.art
@@ -93,7 +71,7 @@ def old_town(s: Stage) -> None:
     if snow:
         stone = mix(stone, (235, 238, 245), 0.6)
     s.ground(mix(stone, art.haze, 0.25), scale(stone, 0.8))
-    _cobbles(s, stone)
+    s.paving(stone, 1.0)
     art = s.to("mid")
     tower_w = (bx1 - bx0) * rng.uniform(0.16, 0.24)
     tower_cx = bx0 + (bx1 - bx0) * rng.uniform(0.35, 0.65)
