@@ -172,7 +172,6 @@ class IllustratedRenderer:
             lbox, layers = generic.paint(kind, ctx, landmark)
         else:
             lbox, layers = self._draw_landmark(ctx, sig, light, pal), {}
-        ctx.landmark_box = lbox
         sky.draw_weather(img, weather, hz, tod, rng)
         img = _apply_style(img, style)
         ground_y = layout.ground_y

@@ -106,7 +106,6 @@ def paint(kind: str, ctx: Any, landmark: Any) -> tuple[tuple[int, int, int, int]
         colours,
         ctx.season,
         ctx.weather,
-        ctx.time_of_day,
         ctx.tropical,
         ctx.lit,
         tinter(*landmark_light(ctx.light, floodlit=False)),

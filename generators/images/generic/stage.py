@@ -29,8 +29,7 @@ class Stage:
     colours: dict[str, RGB]  # the place's palette: landmark, landmark_shadow, ground, accent
     season: str
     weather: str
-    time_of_day: str
-    tropical: bool
+    tropical: bool  # within the tropics: no snowy winters
     far_lit: Callable[[RGB], RGB]  # ambient light on distant scenery
     town_lit: Callable[[RGB], RGB]  # light on the town (moonlit at night, so it stays readable)
     focus: list[float] = field(default_factory=lambda: [math.inf, math.inf, -math.inf, -math.inf])

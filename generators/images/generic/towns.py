@@ -132,7 +132,7 @@ def _chalet(s: Stage, x: float, base: float, cw: float, wall: RGB, roof_colour: 
                 day=(60, 55, 55), fill=0.5)  # fmt: skip
     art.rect(x - cw * 0.04, base - ch * 0.5, x + cw * 1.04, base - ch * 0.44, scale(wall, 0.7))
     pk = roof(art, x, base - ch, cw, "gable", roof_colour, 0.28)
-    if s.snowy or s.season == "winter":
+    if s.snowy or (s.season == "winter" and not s.tropical):
         art.poly([(x - cw * 0.06, base - ch - 1), (x + cw / 2, pk - 2), (x + cw * 1.06, base - ch - 1),
                   (x + cw / 2, pk + cw * 0.06)], (242, 245, 252))  # fmt: skip
     return pk
@@ -144,7 +144,7 @@ def mountain_village(s: Stage) -> None:
     rng = art.rng
     w, h, hz = art.w, art.h, art.horizon_y
     bx0, by0, bx1, _ = s.box
-    winter = s.snowy or s.season == "winter"
+    winter = s.snowy or (s.season == "winter" and not s.tropical)
     rock = art.hazed((112, 112, 128), 0.35)
     peaks(
         art,
