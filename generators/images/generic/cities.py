@@ -100,7 +100,7 @@ def desert_city(s: Stage) -> None:
         if x + bw > fx0 and x < fx1:
             x = fx1 + w * 0.005
             continue
-        bh = h * rng.uniform(0.07, 0.15)
+        bh = art.unit * rng.uniform(0.07, 0.15)
         wall = rng.choice(walls)
         _block(art, x, hz, bw, bh, wall, False)
         if wind_towers and rng.random() < 0.5:
@@ -201,7 +201,7 @@ def megacity(s: Stage) -> None:
     x = -w * 0.01
     while x < w:
         bw = w * rng.uniform(0.025, 0.05)
-        bh = h * rng.uniform(0.08, 0.22)
+        bh = art.unit * rng.uniform(0.08, 0.22)
         art.rect(x, hz - bh, x + bw, hz + 1, haze_tower)
         if s.night:
             for _ in range(int(bh * bw / (h * 0.012) ** 2 * 0.18)):
@@ -237,7 +237,7 @@ def megacity(s: Stage) -> None:
         if x + tw > bx0 and x < bx1:
             x = bx1 + w * 0.004
             continue
-        th = h * rng.uniform(0.14, 0.38)
+        th = art.unit * rng.uniform(0.14, 0.38)
         _tower(s, x, hz, tw, th, rng.choice(glasses), rng.choice(crowns), lit)
         x += tw + w * rng.uniform(0.002, 0.012)
     # The street in front: kerb, a road with lane marks (light trails at night).

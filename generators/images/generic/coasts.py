@@ -34,7 +34,7 @@ def harbour(s: Stage) -> None:
     x = -w * 0.03
     while x < w:
         bw = w * rng.uniform(0.05, 0.09)
-        bh = h * rng.uniform(0.08, 0.17)
+        bh = art.unit * rng.uniform(0.08, 0.17)
         house(
             art,
             x,

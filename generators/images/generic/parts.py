@@ -46,6 +46,11 @@ class Art:
         """Layer height in pixels."""
         return self.size[1]
 
+    @property
+    def unit(self) -> int:
+        """The frame's shorter side: buildings sized by it keep their proportions in tall formats."""
+        return min(self.size)
+
     def on(self, layer: Image.Image) -> Art:
         """Switch drawing to another layer of the same size."""
         self.layer = layer

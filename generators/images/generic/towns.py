@@ -62,7 +62,7 @@ def old_town(s: Stage) -> None:
     x = -w * 0.05
     while x < w:
         bw = w * rng.uniform(0.04, 0.08)
-        bh = h * rng.uniform(0.03, 0.07)
+        bh = art.unit * rng.uniform(0.03, 0.07)
         art.rect(x, hz - bh, x + bw, hz + 1, art.hazed(rng.choice(walls), 0.6))
         roof(art, x, hz - bh, bw, rng.choice(("gable", "hip")), far_roof, 0.4)
         x += bw * rng.uniform(0.8, 1.1)
@@ -95,7 +95,7 @@ def old_town(s: Stage) -> None:
         if x + bw > bx0 + (bx1 - bx0) * 0.1 and x < bx1 - (bx1 - bx0) * 0.1:
             x = bx1 - (bx1 - bx0) * 0.1  # keep the focal group clear
             continue
-        bh = h * rng.uniform(0.1, 0.2)
+        bh = art.unit * rng.uniform(0.1, 0.2)
         wall = rng.choice(walls)
         style = rng.choice(styles)
         pk = house(art, x, hz, bw, bh, wall, rng.choice(roofs[:2]), style, pitch=rng.uniform(0.35, 0.6))
