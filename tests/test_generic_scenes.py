@@ -203,3 +203,19 @@ def test_a_place_keeps_its_layout_at_every_hour(kind: str) -> None:
     assert np.array_equal(alpha["day"], alpha["dawn"]) and np.array_equal(alpha["day"], alpha["dusk"])
     # At night only lamps, glows and beams add to the outline.
     assert (alpha["day"] != alpha["night"]).mean() < 0.05
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_tall_postcards_keep_room_for_avatars_and_finishing_styles_apply(kind: str) -> None:
+    place = generic_place(kind, geonameid=800 + KINDS.index(kind))
+    when = at_local(place, 6, 12)
+    size = (144, 256)
+    plain = IllustratedRenderer()(place, now_utc=when, seed=4, size=size)
+    noir = IllustratedRenderer()(place, now_utc=when, seed=4, size=size, style="noir")
+    assert plain.image.size == noir.image.size == size and plain.free_zones
+    x0, y0, x1, y1 = plain.landmark_box
+    assert x1 - x0 < size[0] * 0.75, "beside the focal group there is room to stand"
+    assert y1 <= plain.ground_y
+    rgb = _arr(noir.image)
+    assert np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])
+    assert not np.array_equal(_arr(plain.image)[..., 0], _arr(plain.image)[..., 2])
