@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from generators.images.cartoon import CartoonAvatarGenerator
 from generators.images.generic import KINDS, kind_of
@@ -219,3 +220,15 @@ def test_tall_postcards_keep_room_for_avatars_and_finishing_styles_apply(kind: s
     rgb = _arr(noir.image)
     assert np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])
     assert not np.array_equal(_arr(plain.image)[..., 0], _arr(plain.image)[..., 2])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_place_looks_the_same_at_every_size(kind: str) -> None:
+    place = generic_place(kind, geonameid=900 + KINDS.index(kind))
+    when = at_local(place, 6, 12)
+    small = IllustratedRenderer()(place, now_utc=when, seed=2, size=(256, 256))
+    large = IllustratedRenderer()(place, now_utc=when, seed=2, size=(512, 512))
+    down = large.layers["mid"].resize((256, 256), Image.Resampling.BOX)
+    a = np.asarray(small.layers["mid"].getchannel("A")) > 127
+    b = np.asarray(down.getchannel("A")) > 127
+    assert (a != b).mean() < 0.03, f"{kind}: the town's outline changed with the size"

@@ -52,9 +52,9 @@ def desert_city(s: Stage) -> None:
     art = s.to("mid")
     ripple = scale(sand, 0.9)
     for _ in range(int(w / 40)):  # wind ripples in the sand, longer toward the viewer
-        y = hz + (h - hz) * rng.uniform(0.05, 1.0)
+        y = hz + (h - hz) * art.texture.uniform(0.05, 1.0)
         t = (y - hz) / (h - hz)
-        x, ln = rng.uniform(-0.1, 1.0) * w, w * (0.03 + 0.12 * t)
+        x, ln = art.texture.uniform(-0.1, 1.0) * w, w * (0.03 + 0.12 * t)
         art.d.arc(
             (x, y - ln * 0.1, x + ln, y + ln * 0.1),
             200,
@@ -69,7 +69,7 @@ def desert_city(s: Stage) -> None:
     hall_w = (bx1 - bx0) * rng.uniform(0.5, 0.62)
     hall_x = bx0 + (bx1 - bx0 - hall_w) * rng.uniform(0.3, 0.7)
     hall_h = (hz - by0) * rng.uniform(0.22, 0.3)
-    mosque = rng.random() < 0.6
+    mosque = rng.random() < 0.5
     _block(art, hall_x, hz, hall_w, hall_h, mix(rng.choice(walls), (240, 232, 215), 0.4), not mosque)
     top = hz - hall_h
     if mosque:

@@ -35,6 +35,9 @@ class Art:
         # Night-only choices (which windows glow) draw from their own stream, so the town's layout
         # is the same at every hour.
         self.lights = random.Random(self.rng.getrandbits(32))
+        # Texture (ripples, glints, cobbles) has as many strokes as the frame has room for: its own
+        # stream too, so the town is the same at every size.
+        self.texture = random.Random(self.rng.getrandbits(32))
 
     @property
     def w(self) -> int:

@@ -90,9 +90,9 @@ class Stage:
         art = self.to(layer)
         glint = mix(shallow, (255, 255, 255), 0.45)
         for _ in range(int(art.w / 14)):
-            x = art.rng.uniform(0, art.w)
-            y = art.rng.uniform(y0 + 2, max(y0 + 3, y1 - 2))
-            ln = art.w * art.rng.uniform(0.01, 0.04) * (0.4 + (y - y0) / max(1.0, y1 - y0))
+            x = art.texture.uniform(0, art.w)
+            y = art.texture.uniform(y0 + 2, max(y0 + 3, y1 - 2))
+            ln = art.w * art.texture.uniform(0.01, 0.04) * (0.4 + (y - y0) / max(1.0, y1 - y0))
             art.line([(x, y), (x + ln, y)], glint, max(1, art.w // 600))
 
     def wall_colours(self, base: list[RGB], n: int) -> list[RGB]:
@@ -107,7 +107,7 @@ class Stage:
         art = self.to("mid")
         hz, h, w = art.horizon_y if y0 is None else y0, art.h, art.w
         joint = art.lit(scale(stone, 0.72))
-        line, rand = art.d.line, art.rng.random
+        line, rand = art.d.line, art.texture.random
         y = hz + 3.0
         row = 0
         while y < h:

@@ -161,9 +161,10 @@ def mountain_village(s: Stage) -> None:
     # The far slope with a band of pines along its crest.
     pts = [(float(x), _slope(x, w, hz, h, tilt, rise)) for x in range(0, w + 8, 8)]
     art.poly([*pts, (w, hz + 2), (0, hz + 2)], art.hazed(meadow, 0.25))
+    tex = art.texture
     for x in range(0, w, max(3, w // 90)):
-        y = _slope(x, w, hz, h, tilt, rise) + h * rng.uniform(0.0, 0.04)
-        pine(art, x + rng.uniform(-3, 3), y, h * rng.uniform(0.03, 0.05), art.hazed(forest, 0.3), winter)
+        y = _slope(x, w, hz, h, tilt, rise) + h * tex.uniform(0.0, 0.04)
+        pine(art, x + tex.uniform(-3, 3), y, h * tex.uniform(0.03, 0.05), art.hazed(forest, 0.3), winter)
     # Mid: meadow, the church and the chalets.
     s.ground(mix(meadow, art.haze, 0.2), scale(meadow, 0.82))
     art = s.to("mid")
