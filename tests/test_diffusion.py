@@ -121,3 +121,53 @@ def test_estimates_from_pixels() -> None:
     lit_right = Image.new("RGB", (64, 64), (20, 20, 20))
     ImageDraw.Draw(lit_right).rectangle((40, 0, 64, 64), fill=(250, 250, 250))
     assert estimate_light(lit_right, "day").direction > 0.3
+
+
+def test_generic_place_prompt_names_place_scenery_season_and_local_hour(pipe: DiffusionScenePipeline) -> None:
+    from tests.generic_places import CITIES, at_local, city
+
+    rows = {row[1]: row for row in CITIES}
+    kyoto, queenstown, zermatt, male = (city(rows[n]) for n in ("Kyoto", "Queenstown", "Zermatt", "Malé"))
+    night, neg = pipe.build_prompt(kyoto, time_of_day="night", style=None, now_utc=at_local(kyoto, 1, 23, 30))
+    assert night.startswith("a view of Kyoto, Japan, Asia, at night")
+    assert (
+        "late at night local time, in winter, bare trees" in night and "historic old town, cobbled" in night
+    )
+    assert "streets of Kyoto" not in night, "the scenery words replace the one-line description"
+    assert neg and "text" in neg
+    # July is winter south of the equator (snow in the mountains), summer in the Alps, and no season
+    # words in the tropics.
+    nz, _ = pipe.build_prompt(queenstown, time_of_day="day", now_utc=at_local(queenstown, 7, 13))
+    ch, _ = pipe.build_prompt(zermatt, time_of_day="day", now_utc=at_local(zermatt, 7, 13))
+    mv, _ = pipe.build_prompt(male, time_of_day="dusk", now_utc=at_local(male, 7, 18, 30))
+    assert "New Zealand, Oceania" in nz and "mountain village" in nz and "snow on the roofs" in nz
+    assert "midday local time" in nz
+    assert "in summer" in ch and "snow on the roofs" not in ch
+    assert "tropical island, white sand beach" in mv and "tropical climate" in mv
+    assert "winter" not in mv and "summer" not in mv and "at dusk" in mv and "evening local time" in mv
+    # Without a clock the prompt still names the place and the time of day.
+    plain, _ = pipe.build_prompt(zermatt, time_of_day="dawn")
+    assert "Zermatt, Switzerland, Europe" in plain and "at dawn" in plain and "local time" not in plain
+
+
+def test_generic_place_renders_through_the_tiny_diffusers_studio(tmp_path: Path) -> None:
+    from generators.images.cartoon import CartoonAvatarGenerator
+    from tests.generic_places import CITIES, at_local, city
+    from tests.tiny_diffusers import tiny_studio
+
+    bergen = city(next(row for row in CITIES if row[1] == "Bergen"))
+    studio = tiny_studio(diffusers=True, size=64)
+    when = at_local(bergen, 12, 16)
+    scene = studio.scenes.renderer(bergen, now_utc=when, seed=3, size=(64, 64))
+    assert scene.renderer == "diffusers" and "Bergen, Norway, Europe" in scene.prompt
+    assert "harbour town" in scene.prompt and "in winter" in scene.prompt
+    avatar = CartoonAvatarGenerator()("curly black hair", seed=2).image
+    card = studio.postcard(
+        bergen, [avatar], now_utc=when, seed=3, fmt="1:1", lang="en", out_path=tmp_path / "b.jpg"
+    )
+    again = studio.postcard(
+        bergen, [avatar], now_utc=when, seed=3, fmt="1:1", lang="en", out_path=tmp_path / "c.jpg"
+    )
+    assert card.path_used == "diffusers" and card.path.is_file() and card.size_bytes > 1000
+    assert card.sha256 == again.sha256
+    assert len(card.avatar_boxes) == 1

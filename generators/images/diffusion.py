@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
+from generators.images.generic import kind_of as generic_kind
+from generators.images.generic.prompt import generic_prompt_parts
+from generators.images.postcard import country_label
 from generators.images.scene import Box, Scene
 from generators.images.sky import SceneLight
 from generators.landmarks import Landmark
@@ -178,11 +181,28 @@ class DiffusionScenePipeline:
         return cls(text2img, img2img, device=device, steps=steps)
 
     def build_prompt(
-        self, landmark: Landmark, *, time_of_day: str, style: str | None = None, caption_style: str = ""
+        self,
+        landmark: Landmark,
+        *,
+        time_of_day: str,
+        style: str | None = None,
+        caption_style: str = "",
+        now_utc: datetime | None = None,
     ) -> tuple[str, str]:
-        """(prompt, negative prompt) for a landmark at a time of day in a style."""
-        desc = (getattr(landmark, "description", "") or landmark.name("en")).strip().rstrip(".")
-        parts = [desc, TIME_PHRASES.get(time_of_day, TIME_PHRASES["day"])]
+        """(prompt, negative prompt) for a landmark at a time of day in a style.
+
+        A generic place (no drawn landmark) is described by its name, country, continent, kind of
+        scenery, and, given `now_utc`, its season and local hour.
+        """
+        kind = generic_kind(tuple(getattr(landmark, "shapes", ()) or ()))
+        if kind:
+            country = country_label(landmark, "en")
+            parts = generic_prompt_parts(
+                landmark, kind, time_of_day=time_of_day, country=country, now_utc=now_utc
+            )
+        else:
+            desc = (getattr(landmark, "description", "") or landmark.name("en")).strip().rstrip(".")
+            parts = [desc, TIME_PHRASES.get(time_of_day, TIME_PHRASES["day"])]
         if style:
             phrase = STYLE_PHRASES.get(style.lower().strip())
             parts.append(f"{style} style, {phrase}" if phrase else f"{style} style")
@@ -214,7 +234,7 @@ class DiffusionScenePipeline:
         """Generate the landmark scene; the same seed gives the same image (steps/guidance: this call only)."""
         tod = landmark.time_of_day(now_utc)
         prompt, negative = self.build_prompt(
-            landmark, time_of_day=tod, style=style, caption_style=caption_style
+            landmark, time_of_day=tod, style=style, caption_style=caption_style, now_utc=now_utc
         )
         width, height = round_size(size, self.size_multiple)
         result = self.text2img(

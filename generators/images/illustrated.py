@@ -12,9 +12,17 @@ from datetime import datetime
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 
-from generators.images import sky
+from generators.images import generic, sky
 from generators.images.scene import Box, Scene, SceneLayers
-from generators.images.shapes import REGISTRY, Pen, draw_far, draw_ground, draw_near, generic_landmark
+from generators.images.shapes import (
+    REGISTRY,
+    Pen,
+    Signature,
+    draw_far,
+    draw_ground,
+    draw_near,
+    generic_landmark,
+)
 from generators.images.sky import RGB, SceneLight, hex_rgb, mix, scale
 from generators.landmarks import Landmark
 
@@ -121,7 +129,8 @@ class IllustratedRenderer:
         shapes = tuple(getattr(landmark, "shapes", ()) or ())
         shape_id = shapes[0] if shapes else str(getattr(landmark, "id", ""))
         extras = set(shapes[1:])
-        sig = REGISTRY.get(shape_id)
+        kind = generic.kind_of(shapes)  # a place without a drawn landmark: a generic town of this kind
+        sig = generic.signature_for(kind) if kind else REGISTRY.get(shape_id)
         if sig is None:
             log.warning("no signature drawing for shape %r; drawing a generic monument", shape_id)
             sig = generic_landmark
@@ -162,6 +171,40 @@ class IllustratedRenderer:
             extras,
             abs(lat) < 23.5,
         )
+        if kind:
+            lbox, depth = generic.paint(kind, ctx, landmark)
+        else:
+            lbox, depth = self._draw_landmark(ctx, sig, light, pal), {}
+        layers = SceneLayers(sky_plain, sky_lit, sky_clouds, img.copy(), hz)  # what a motion loop moves
+        sky.draw_weather(img, weather, hz, tod, rng)
+        img = _apply_style(img, style)
+        ground_y = layout.ground_y
+        if ss > 1:
+            img = img.resize((out_w, out_h), Image.Resampling.LANCZOS)
+            lbox = tuple(v // ss for v in lbox)  # type: ignore[assignment]
+            ground_y //= ss
+            depth = {k: v.resize((out_w, out_h), Image.Resampling.LANCZOS) for k, v in depth.items()}
+        return Scene(
+            image=img,
+            landmark_box=lbox,
+            ground_y=ground_y,
+            light=light,
+            time_of_day=tod,
+            renderer=self.name,
+            weather=weather,
+            season=season,
+            free_zones=free_zones(lbox, (out_w, out_h), ground_y),
+            seed=seed,
+            layers=layers,
+            depth=depth,
+        )
+
+    @staticmethod
+    def _draw_landmark(ctx: _Context, sig: Signature, light: SceneLight, pal: dict[str, str]) -> Box:
+        """Far layer, ground, the signature drawing and near props; returns the landmark's pixel box."""
+        img, draw, layout, rng, extras = ctx.img, ctx.draw, ctx.layout, ctx.rng, ctx.extras
+        w, h, hz = layout.size[0], layout.size[1], layout.horizon_y
+        tod = ctx.time_of_day
         draw_far(ctx)
         draw_ground(ctx)
         if "clouds_low" in extras:
@@ -197,27 +240,7 @@ class IllustratedRenderer:
         )
         ctx.landmark_box = lbox
         draw_near(ctx)
-        layers = SceneLayers(sky_plain, sky_lit, sky_clouds, img.copy(), hz)
-        sky.draw_weather(img, weather, hz, tod, rng)
-        img = _apply_style(img, style)
-        ground_y = layout.ground_y
-        if ss > 1:
-            img = img.resize((out_w, out_h), Image.Resampling.LANCZOS)
-            lbox = tuple(v // ss for v in lbox)  # type: ignore[assignment]
-            ground_y //= ss
-        return Scene(
-            image=img,
-            landmark_box=lbox,
-            ground_y=ground_y,
-            light=light,
-            time_of_day=tod,
-            renderer=self.name,
-            weather=weather,
-            season=season,
-            free_zones=free_zones(lbox, (out_w, out_h), ground_y),
-            seed=seed,
-            layers=layers,
-        )
+        return lbox
 
 
 @dataclass

@@ -42,6 +42,9 @@ class Scene:
     negative_prompt: str = ""
     seed: int = 0
     layers: SceneLayers | None = None  # drawn scenes only; None from diffusers
+    # Generic places only, painted apart: "sky" (RGB) then "far", "mid", "near" (RGBA) at the scene's size, before
+    # weather and style, for callers that move them apart; empty for drawn landmarks and diffusers.
+    depth: dict[str, Image.Image] = field(default_factory=dict)
 
 
 class SceneRenderer(Protocol):
