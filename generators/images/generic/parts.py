@@ -121,6 +121,21 @@ class Art:
         self.d.ellipse((x - r * 2.2, y - r * 2.2, x + r * 2.2, y + r * 2.2), fill=halo)
         self.d.ellipse((x - r, y - r, x + r, y + r), fill=colour)
 
+    def beam(self, apex: Pt, reach: float, top: float, bottom: float, colour: RGB = (255, 238, 170)) -> None:
+        """A light beam from `apex` to x = apex + `reach`, spanning `top`..`bottom` there: translucent,
+        brightest near the lamp (blended over what the layer holds, not painted over it)."""
+        if not self.night:
+            return
+        x, y = apex
+        glow = Image.new("RGBA", self.layer.size, (0, 0, 0, 0))
+        d = ImageDraw.Draw(glow)
+        for share, alpha in ((1.0, 34), (0.7, 30), (0.45, 34)):
+            far = x + reach * share
+            d.polygon(
+                [(x, y), (far, y + (top - y) * share), (far, y + (bottom - y) * share)], fill=(*colour, alpha)
+            )
+        self.layer.alpha_composite(glow)
+
 
 def hills(art: Art, base: float, amp: float, waves: float, colour: RGB, step: int = 8) -> None:
     """A smooth random ridge across the layer, filled down to `base`."""

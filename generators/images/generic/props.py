@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 
 from generators.images.generic.parts import Art
-from generators.images.shapes.pen import LIT_WINDOW
-from generators.images.sky import mix, scale
+from generators.images.sky import scale
 
 RGB = tuple[int, int, int]
 
@@ -92,10 +91,8 @@ def lighthouse(art: Art, cx: float, base: float, w: float, h: float, band: RGB) 
     art.rect(cx - w * 0.42, base - h - w * 0.08, cx + w * 0.42, base - h, (60, 60, 65))
     lamp_y = base - h - w * 0.3
     if art.night:
-        beam = mix(LIT_WINDOW, art.lit((30, 35, 60)), 0.55)
         side = 1 if art.lights.random() < 0.5 else -1
-        art.poly([(cx, lamp_y), (cx + side * art.w * 0.45, lamp_y - h * 0.25), (cx + side * art.w * 0.45, lamp_y + h * 0.08)],
-                 beam, raw=True)  # fmt: skip
+        art.beam((cx, lamp_y), side * art.w * 0.45, lamp_y - h * 0.25, lamp_y + h * 0.08)
         art.rect(
             cx - w * 0.22, base - h - w * 0.5, cx + w * 0.22, base - h - w * 0.08, (255, 240, 180), raw=True
         )
