@@ -175,11 +175,11 @@ def test_bad_size_is_refused(gen: CartoonAvatarGenerator) -> None:
             },
         ),
         ("光头 大胡子 小麦色", {"hair_style": "bald", "facial_hair": "big_beard", "skin": "tanned"}),
-        ("girl with long hair in a red dress", {"hair_len": "long", "clothing_color": "red"}),
+        ("girl with long hair in a red dress", {"hair_len": "long", "clothing_color": "red", "facial_hair": "none"}),
         ("long hair and a red scarf", {"hair_len": "long", "clothing_color": "red"}),
         ("hair: brown", {"hair_color": "brown"}),
         ("shorts and a t-shirt, blue jeans", {"clothing": "shirt"}),
-        ("穿红色连衣裙的长发女孩", {"clothing_color": "red", "hair_len": "long"}),
+        ("穿红色连衣裙的长发女孩", {"clothing_color": "red", "hair_len": "long", "facial_hair": "none"}),
         ("不笑，白色卫衣", {"mouth": "serious", "clothing": "hoodie", "clothing_color": "white"}),
         ("", {}),
     ],
@@ -202,3 +202,14 @@ def test_hijab_and_bald_render(gen: CartoonAvatarGenerator) -> None:
     bald = gen("bald", seed=1)
     assert bald.options["top"] == "no_hair"
     assert hijab.image.tobytes() != bald.image.tobytes()
+
+
+def test_a_woman_never_gets_a_random_beard_but_asking_for_one_still_works(
+    gen: CartoonAvatarGenerator,
+) -> None:
+    # The daily postcard draws the persona from its card: Luna (a young woman) came out bearded.
+    plain = [gen("short hair", seed=s).options["facial_hair"] for s in range(40)]
+    assert any(f != "none" for f in plain), "without a word, some seeds draw a beard"
+    for words in ("a young woman with a ponytail", "短发女孩", "a lady in a red coat"):
+        assert {gen(words, seed=s).options["facial_hair"] for s in range(40)} == {"none"}, words
+    assert gen("a woman with a beard", seed=1).options["facial_hair"] != "none"

@@ -305,6 +305,8 @@ for kind, words in (
 ):
     _add(words, ("facial_hair", kind), ("noun", "beard"))
 _add("clean shaven|shaved|刮干净", ("facial_hair", "none"))
+# No random beard for someone described as a woman or a girl (a beard asked for still wins: later words do).
+_add("woman|girl|lady|young woman|女人|女孩|女士|姑娘|女生", ("facial_hair", "none"))
 for kind, words in (
     ("hoodie", "hoodie|hoody|sweatshirt|卫衣|连帽衫|连帽卫衣"),
     ("shirt", "shirt|t shirt|tshirt|tee|blouse|衬衫|衬衣|t恤|短袖|上衣"),
