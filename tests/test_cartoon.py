@@ -175,7 +175,10 @@ def test_bad_size_is_refused(gen: CartoonAvatarGenerator) -> None:
             },
         ),
         ("光头 大胡子 小麦色", {"hair_style": "bald", "facial_hair": "big_beard", "skin": "tanned"}),
-        ("girl with long hair in a red dress", {"hair_len": "long", "clothing_color": "red", "facial_hair": "none"}),
+        (
+            "girl with long hair in a red dress",
+            {"hair_len": "long", "clothing_color": "red", "facial_hair": "none"},
+        ),
         ("long hair and a red scarf", {"hair_len": "long", "clothing_color": "red"}),
         ("hair: brown", {"hair_color": "brown"}),
         ("shorts and a t-shirt, blue jeans", {"clothing": "shirt"}),
