@@ -191,7 +191,9 @@ def llama_rows(tokens: int, reps: int) -> list[Row]:
             decode_rates.append((got - 1) / (bare_s - bare_first))
         totals.append(total)
     bot, bare = statistics.median(bot_rates), statistics.median(bare_rates)
-    threads = llama.context_params.n_threads
+    threads = (
+        f"{llama.context_params.n_threads} decode / {llama.context_params.n_threads_batch} prompt threads"
+    )
     full_tokens = len(
         chat.prompt_ids(bench_prompt(chat, GenerationConfig(max_new_tokens=tokens), "full").turns)
     )
@@ -205,7 +207,7 @@ def llama_rows(tokens: int, reps: int) -> list[Row]:
             "llama.cpp model",
             f"{source[1]} GGUF",
             "",
-            f"{threads} threads, {reps} replies <= {tokens} tokens",
+            f"{threads}, {reps} replies <= {tokens} tokens",
         ),
         Row("llama.cpp load", load_s, "s", "no conversion"),
         Row(

@@ -16,7 +16,7 @@ llama_cpp = pytest.importorskip(
     "llama_cpp", reason="llama-cpp-python is not installed here (`make llama` builds it; CI has it)"
 )
 
-from generators.dialogue.llamacpp_chat import GGUFError, LlamaCppChat, check_gguf  # noqa: E402
+from generators.dialogue.llamacpp_chat import GGUFError, LlamaCppChat, check_gguf, default_threads  # noqa: E402
 
 SYSTEM = ChatTurn("system", "You are Luna, a cheerful travel guide. Reply in one or two short sentences.")
 GREEDY = GenerationConfig(max_new_tokens=24, temperature=0.0, seed=1, timeout_s=600)  # a busy CI host
@@ -128,6 +128,12 @@ async def test_loader_runs_the_packaged_model_on_llama_cpp(tmp_path: Path):
     assert "llama.cpp" in loaded.description and "threads" in loaded.description
     assert "engine: llama.cpp" in describe_dialogue(options)
     assert loaded.backend.languages == {"en"}
+    # The prompt is evaluated on every core; one token decodes on fewer (one on a 2-core host).
+    params = loaded.backend.llama.context_params
+    cores = default_threads()
+    assert params.n_threads_batch == cores
+    assert params.n_threads == (1 if cores <= 2 else cores // 2) <= params.n_threads_batch
+    assert f"{params.n_threads} decode / {cores} prompt threads" in loaded.description
     await loaded.backend.aclose()
 
 
@@ -164,4 +170,6 @@ async def test_a_custom_gguf_path_runs_on_llama_cpp(tmp_path: Path, gguf: Path):
     loaded = load_dialogue(options)
     assert isinstance(loaded.backend, LlamaCppChat) and loaded.fallback_reason is None
     assert "1 threads (set by LLM_THREADS)" in loaded.description
+    params = loaded.backend.llama.context_params
+    assert params.n_threads == params.n_threads_batch == 1, "LLM_THREADS sets both"
     await loaded.backend.aclose()

@@ -75,22 +75,20 @@ def gguf_source(model: str) -> tuple[Path, str, frozenset[str]] | None:
 def _load_llama_cpp(
     gguf: Path, name: str, languages: frozenset[str], options: DialogueOptions
 ) -> LoadedDialogue:
-    from generators.dialogue.llamacpp_chat import LlamaCppChat, default_threads
+    from generators.dialogue.llamacpp_chat import LlamaCppChat
 
-    threads = options.threads or default_threads()
     backend = LlamaCppChat.from_pretrained(
         gguf,
         name=name,
         languages=languages,
         context_tokens=options.context_tokens,
-        threads=threads,
+        threads=options.threads,
         cache_bytes=options.prefix_cache_mb * 1024 * 1024,
     )
     langs = ", ".join(sorted(backend.languages))
-    how = "set by LLM_THREADS" if options.threads else "the cores this process may use"
     return LoadedDialogue(
         backend,
-        f"llama.cpp {name} ({gguf.name}), {threads} threads ({how}), context {backend.context_tokens} "
+        f"llama.cpp {name} ({gguf.name}), {_threads_text(options.threads)}, context {backend.context_tokens} "
         f"tokens, prompt-prefix reuse up to {options.prefix_cache_mb} MB, writes: {langs}",
     )
 
@@ -207,13 +205,21 @@ def describe_dialogue(options: DialogueOptions) -> str:
 
 def _describe_engine(options: DialogueOptions) -> str:
     """Which engine a GGUF model gets, and why."""
-    from generators.dialogue.llamacpp_chat import default_threads, llama_cpp_available
+    from generators.dialogue.llamacpp_chat import llama_cpp_available
 
     if options.engine == "transformers":
         return "transformers (LLM_ENGINE=transformers)"
     usable, why = llama_cpp_available()
     if not usable:
         return f"transformers, because {why}"
-    threads = options.threads or default_threads()
-    how = "LLM_THREADS" if options.threads else "cores available"
-    return f"llama.cpp ({why}, {threads} threads from {how}, prompt-prefix reuse up to {options.prefix_cache_mb} MB)"
+    return f"llama.cpp ({why}, {_threads_text(options.threads)}, prompt-prefix reuse up to {options.prefix_cache_mb} MB)"
+
+
+def _threads_text(threads: int | None) -> str:
+    """How many threads llama.cpp runs, and why: "1 decode / 2 prompt threads (the cores ...)"."""
+    from generators.dialogue.llamacpp_chat import thread_plan
+
+    decode, prompt = thread_plan(threads)
+    if threads:
+        return f"{threads} threads (set by LLM_THREADS)"
+    return f"{decode} decode / {prompt} prompt threads (from the cores this process may use)"
