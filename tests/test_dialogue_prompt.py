@@ -13,7 +13,14 @@ from generators.dialogue.prompt import (
     fence_persona,
     speaker_name,
 )
-from generators.dialogue.replies import clean_reply, drop_echo, first_paragraph, is_degenerate, trim_reply
+from generators.dialogue.replies import (
+    clean_reply,
+    drop_echo,
+    echoes,
+    first_paragraph,
+    is_degenerate,
+    trim_reply,
+)
 from generators.dialogue.stops import END_TOKENS, StopScanner, cut_at_stop
 from personas.model import LoreEntry, Persona
 
@@ -311,6 +318,10 @@ def test_a_reply_does_not_open_by_echoing_the_message() -> None:
         "nothing else to say: kept (and checked)"
     )
     assert drop_echo("Paris is lovely. Go!", "Is Paris lovely?") == "Paris is lovely. Go!"
+    assert echoes("¡Te gusta la playa?", "¿Te gusta la playa?")
+    assert echoes("¡Cómo estás?", "¡Hola Luna! ¿Cómo estás?"), "part of the message said back"
+    assert not echoes("¡Me encanta la playa!", "¿Te gusta la playa?")
+    assert not echoes("Yes", "Yes or no?"), "too short to call an echo"
     said = "Estoy muy cansada hoy."
     assert (
         clean_reply("Luna: Estoy muy cansada hoy. ¡Descansa un poco!", (), "Luna", said)

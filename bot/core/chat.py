@@ -21,7 +21,7 @@ from generators.dialogue.checks import ReplySituation
 from generators.dialogue.history_window import HistoryWindow
 from generators.dialogue.prompt import HistoryLine, PromptOutput, build_prompt
 from generators.dialogue.ranking import answer_from_facts, fact_hits, fact_words, is_memory_question, rank
-from generators.dialogue.replies import clean_reply, is_degenerate
+from generators.dialogue.replies import clean_reply, echoes, is_degenerate
 from generators.errors import InputError
 from generators.lang import detect_language, language_name
 
@@ -34,9 +34,10 @@ def _norm(text: str) -> str:
     return " ".join(text.casefold().split()).strip(".!?。！？ ")
 
 
-def _usable(reply: str, language: str, avoid: set[str]) -> bool:
-    """Not a loop, in the right script, and neither an echo of the user nor a copy of an earlier reply."""
-    return not is_degenerate(reply, language) and _norm(reply) not in avoid
+def _usable(reply: str, language: str, avoid: set[str], said: str = "") -> bool:
+    """Not a loop, in the right script, and neither an echo of the user (or of part of what they
+    `said`: "¡Cómo estás?" to "¡Hola Luna! ¿Cómo estás?") nor a copy of an earlier reply."""
+    return not is_degenerate(reply, language) and _norm(reply) not in avoid and not echoes(reply, said)
 
 
 JournalProvider = Callable[[str, str], Awaitable[list[str]]]
@@ -192,7 +193,7 @@ class ChatService:
         )
         asked = facts if facts and is_memory_question(ctx.msg.text) else []
         final = await self._best_of(prompt, config, final, situation, asked, avoid, started)
-        if not _usable(final, answer_lang, avoid):
+        if not _usable(final, answer_lang, avoid, ctx.msg.text):
             # The retry sees only what people said, so there is no earlier reply to copy.
             people_only = prompt_for([line for line in history if line.role != "assistant"])
             final = await self._second_try(ctx, people_only.turns, config, final, avoid, answer_lang)
@@ -217,7 +218,7 @@ class ChatService:
         told = fact_words(asked) - fact_words([situation.user_text.replace("'s", "")])
 
         def good(text: str, failed: tuple[str, ...]) -> bool:
-            usable = not failed and _usable(text, situation.language, avoid)
+            usable = not failed and _usable(text, situation.language, avoid, situation.user_text)
             return usable and (not told or fact_hits(text, told) > 0)
 
         if good(first, rank([first], situation, told)[0][1].failed):
@@ -237,7 +238,8 @@ class ChatService:
             candidates.append(clean_reply(out.text, prompt.stop, situation.persona, situation.user_text))
             if good(candidates[-1], rank(candidates[-1:], situation, told)[0][1].failed):
                 return candidates[-1]
-        ranked = rank([c for c in candidates if _usable(c, situation.language, avoid)], situation, told)
+        usable = [c for c in candidates if _usable(c, situation.language, avoid, situation.user_text)]
+        ranked = rank(usable, situation, told)
         if told:
             # A memory answer that misses the fact, or says it as the person's own line, is worse
             # than the fact told back.
@@ -265,7 +267,7 @@ class ChatService:
             log.warning("second try failed", exc_info=True)
         else:
             again = clean_reply(out.text, config.stop, ctx.persona.name, ctx.msg.text)
-            if _usable(again, language, avoid):
+            if _usable(again, language, avoid, ctx.msg.text):
                 return again
         return ctx.persona.greeting or "…"
 

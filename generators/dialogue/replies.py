@@ -149,6 +149,13 @@ def _echo_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
+def echoes(reply: str, said: str) -> bool:
+    """True when the whole reply only repeats (part of) what was `said`, ignoring case and
+    punctuation ("¡Te gusta la playa?" to "¿Te gusta la playa?")."""
+    key = _echo_key(reply)
+    return len(key) >= 4 and key in _echo_key(said)
+
+
 def drop_echo(text: str, said: str) -> str:
     """Remove a first sentence that only says the person's message back ("我今天很累！" answering
     "我今天很累。"), when the reply goes on after it. Small models often start by echoing."""
