@@ -52,6 +52,10 @@ def test_each_check_catches_what_it_names():
     )
     assert "own_voice" in check_reply("Sure!\nBob: me too.", situation(others=["Bob"])).failed
     assert "own_voice" not in check_reply("I'm Luna, your guide!", situation()).failed
+    assert (
+        "own_voice"
+        in check_reply("Hey, hello! Mango here. I love Kyoto.", situation(others=["Mango"])).failed
+    )
     assert "memory" in check_reply("You are lovely.", situation(expect=["nurse"])).failed
     assert (
         "memory" not in check_reply("You're a nurse, Ana!", situation(expect=["Ana", "nurse|doctor"])).failed
@@ -200,3 +204,25 @@ async def test_a_good_streamed_reply_is_kept_without_more_candidates(make_core):
     out = RecordingOutput()
     await core.handle(IncomingMessage(ANA, DM, "What should I see in Paris?"), out)
     assert out.text == "Paris is lovely in spring!" and backend.replies == ["unused"]
+
+
+async def test_a_reply_that_repeats_a_recent_line_or_echoes_the_message_is_not_sent(make_core):
+    # The cast click-through: one persona said another's line again, word for word after "Hi,".
+    backend = Scripted(
+        "The old town is lovely at dusk, with lanterns on every bridge.",
+        "Hi! The old town is lovely at dusk, with lanterns on every bridge.",
+        "Try the night market by the river!",
+    )
+    core = await make_core(dialogue=backend, llm_candidates=2)
+    first = RecordingOutput()
+    await core.handle(IncomingMessage(ANA, DM, "What is Prague like?"), first)
+    assert first.text.startswith("The old town is lovely")
+    out = RecordingOutput()
+    await core.handle(IncomingMessage(ANA, DM, "And what should I eat there?"), out)
+    assert out.text == "Try the night market by the river!"
+    echo = Scripted("¡Te gusta la playa?", "¡Me encanta el mar!")
+    core = await make_core(dialogue=echo, llm_candidates=1)
+    out = RecordingOutput()
+    await core.handle(IncomingMessage(ANA, DM, "¿Te gusta la playa?"), out)
+    assert out.text.endswith("¡Me encanta el mar!"), "an echo of the message gets the retry"
+    assert "Te gusta" not in out.text

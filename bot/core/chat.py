@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,7 +17,7 @@ from bot.core.ports import Memory
 from bot.core.streaming import StreamRelay
 from bot.settings import Settings
 from generators.dialogue.base import ChatTurn, DialogueBackend, GenerationConfig
-from generators.dialogue.checks import ReplySituation
+from generators.dialogue.checks import ReplySituation, copies
 from generators.dialogue.history_window import HistoryWindow
 from generators.dialogue.prompt import HistoryLine, PromptOutput, build_prompt
 from generators.dialogue.ranking import answer_from_facts, fact_hits, fact_words, is_memory_question, rank
@@ -34,10 +34,16 @@ def _norm(text: str) -> str:
     return " ".join(text.casefold().split()).strip(".!?。！？ ")
 
 
-def _usable(reply: str, language: str, avoid: set[str], said: str = "") -> bool:
+def _usable(reply: str, language: str, avoid: set[str], said: str = "", recent: Sequence[str] = ()) -> bool:
     """Not a loop, in the right script, and neither an echo of the user (or of part of what they
-    `said`: "¡Cómo estás?" to "¡Hola Luna! ¿Cómo estás?") nor a copy of an earlier reply."""
-    return not is_degenerate(reply, language) and _norm(reply) not in avoid and not echoes(reply, said)
+    `said`: "¡Cómo estás?" to "¡Hola Luna! ¿Cómo estás?"), a copy of an earlier reply, nor five words
+    in a row from one of the `recent` lines (another persona's line said again as this one's)."""
+    return (
+        not is_degenerate(reply, language)
+        and _norm(reply) not in avoid
+        and not echoes(reply, said)
+        and not copies(reply, recent)
+    )
 
 
 JournalProvider = Callable[[str, str], Awaitable[list[str]]]
@@ -148,6 +154,7 @@ class ChatService:
         prompt = prompt_for(history)
         # Small models echo the user or copy their own earlier lines; neither counts as a reply.
         avoid = {_norm(line.text) for line in history if line.role == "assistant"} | {_norm(ctx.msg.text)}
+        recent = [line.text for line in history[-3:]]
         config = GenerationConfig(
             max_new_tokens=self.settings.llm_max_new_tokens,
             temperature=self.settings.llm_temperature,
@@ -188,15 +195,16 @@ class ChatService:
             earlier=[line.text for line in history] + prompt.turns[0].content.splitlines(),
             people_lines=[line.text for line in history if line.role == "user"] + facts,
             others=sorted(
-                {line.speaker for line in history if line.role == "user"} - {ctx.msg.user.display_name}
+                ({line.speaker for line in history if line.role == "user"} | others)
+                - {ctx.msg.user.display_name, ctx.persona.name}
             ),
         )
         asked = facts if facts and is_memory_question(ctx.msg.text) else []
-        final = await self._best_of(prompt, config, final, situation, asked, avoid, started)
-        if not _usable(final, answer_lang, avoid, ctx.msg.text):
+        final = await self._best_of(prompt, config, final, situation, asked, avoid, started, recent)
+        if not _usable(final, answer_lang, avoid, ctx.msg.text, recent):
             # The retry sees only what people said, so there is no earlier reply to copy.
             people_only = prompt_for([line for line in history if line.role != "assistant"])
-            final = await self._second_try(ctx, people_only.turns, config, final, avoid, answer_lang)
+            final = await self._second_try(ctx, people_only.turns, config, final, avoid, answer_lang, recent)
         sent = await relay.finish(final)
         row = await memory.messages.add(ctx.channel_key, None, ctx.persona.name, "assistant", final)
         return ChatReply(final, row, sent)
@@ -210,6 +218,7 @@ class ChatService:
         asked: list[str],
         avoid: set[str],
         started: float,
+        recent: Sequence[str] = (),
     ) -> str:
         """When the streamed reply fails a check, more candidates (if the engine is fast enough to
         stay within CANDIDATE_BUDGET_S), and the best by the checks. A question about the stored
@@ -218,7 +227,7 @@ class ChatService:
         told = fact_words(asked) - fact_words([situation.user_text.replace("'s", "")])
 
         def good(text: str, failed: tuple[str, ...]) -> bool:
-            usable = not failed and _usable(text, situation.language, avoid, situation.user_text)
+            usable = not failed and _usable(text, situation.language, avoid, situation.user_text, recent)
             return usable and (not told or fact_hits(text, told) > 0)
 
         if good(first, rank([first], situation, told)[0][1].failed):
@@ -238,7 +247,7 @@ class ChatService:
             candidates.append(clean_reply(out.text, prompt.stop, situation.persona, situation.user_text))
             if good(candidates[-1], rank(candidates[-1:], situation, told)[0][1].failed):
                 return candidates[-1]
-        usable = [c for c in candidates if _usable(c, situation.language, avoid, situation.user_text)]
+        usable = [c for c in candidates if _usable(c, situation.language, avoid, situation.user_text, recent)]
         ranked = rank(usable, situation, told)
         if told:
             # A memory answer that misses the fact, or says it as the person's own line, is worse
@@ -256,6 +265,7 @@ class ChatService:
         first: str,
         avoid: set[str],
         language: str,
+        recent: Sequence[str] = (),
     ) -> str:
         """One cooler, non-streamed retry after a degenerate reply; the persona's greeting if that fails too."""
         log.info("degenerate reply %r; trying once more", first[:40])
@@ -267,7 +277,7 @@ class ChatService:
             log.warning("second try failed", exc_info=True)
         else:
             again = clean_reply(out.text, config.stop, ctx.persona.name, ctx.msg.text)
-            if _usable(again, language, avoid, ctx.msg.text):
+            if _usable(again, language, avoid, ctx.msg.text, recent):
                 return again
         return ctx.persona.greeting or "…"
 

@@ -106,6 +106,8 @@ def speaks_as_someone_else(
             return True
         if re.search(rf"\b(?:i'm|i am|my name is|call me)\s+{n}\b", low):
             return True
+        if re.search(rf"(?:^|[.!?,]\s*)\W*{n}\s+here\b", low):  # "Mango here." from Luna
+            return True
     p = re.escape(persona.casefold())
     # "Luna, ..." / "Hi Luna" / "Thanks, Luna!" talk to the persona; "I'm Luna" is fine.
     if re.search(rf"(?:^|[.!?]\s+)\W*{p}\s*[,!]", low) or re.search(
