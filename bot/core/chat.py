@@ -154,7 +154,7 @@ class ChatService:
         prompt = prompt_for(history)
         # Small models echo the user or copy their own earlier lines; neither counts as a reply.
         avoid = {_norm(line.text) for line in history if line.role == "assistant"} | {_norm(ctx.msg.text)}
-        recent = [line.text for line in history[-3:]]
+        recent = [line.text for line in history[-3:]] + [ctx.msg.text]
         config = GenerationConfig(
             max_new_tokens=self.settings.llm_max_new_tokens,
             temperature=self.settings.llm_temperature,
