@@ -83,6 +83,14 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     )
 
 
+def _caption_parts(caption: str) -> tuple[str, str]:
+    """A media caption's first 1,024 characters (cut at a word) and the rest, sent after as text."""
+    if len(caption) <= MAX_CAPTION:
+        return caption, ""
+    head = split_text(caption, MAX_CAPTION)[0]
+    return head, caption[len(head) :].strip()
+
+
 @dataclass
 class TelegramOutput:
     """ChatOutput for one Telegram chat, replying to one message."""
@@ -188,10 +196,7 @@ class TelegramOutput:
         self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
     ) -> SentMessage:
         """Send a photo with up to 1,024 caption characters; the rest follows as text."""
-        head, rest = caption, ""
-        if len(caption) > MAX_CAPTION:
-            parts = split_text(caption, MAX_CAPTION)
-            head, rest = parts[0], caption[len(parts[0]) :].strip()
+        head, rest = _caption_parts(caption)
         data = await asyncio.to_thread(Path(path).read_bytes)
         msg = await self._call(
             self.app.bot.send_photo,
@@ -230,10 +235,7 @@ class TelegramOutput:
         self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
     ) -> SentMessage:
         """Send a motion loop: `sendAnimation` for MP4 (H.264, silent) or GIF, a document for WebP."""
-        head, rest = caption, ""
-        if len(caption) > MAX_CAPTION:
-            parts = split_text(caption, MAX_CAPTION)
-            head, rest = parts[0], caption[len(parts[0]) :].strip()
+        head, rest = _caption_parts(caption)
         path = Path(path)
         data = await asyncio.to_thread(path.read_bytes)
         common = {

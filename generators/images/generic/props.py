@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
 from generators.images.generic.parts import Art
+from generators.images.shapes.extras import palm_fronds
 from generators.images.sky import scale
 
 RGB = tuple[int, int, int]
@@ -30,18 +29,8 @@ def palm(art: Art, x: float, base: float, height: float, lean: float, leaf: RGB 
     tx, ty = pts[-1]
     ln = height * 0.42
     dark = scale(leaf, 0.75)
-    for k in range(8):
-        a = math.pi * (-0.05 + 1.1 * k / 7)
-        c, s = math.cos(a), math.sin(a)
-        upper, lower = [], []
-        for i in range(7):
-            t = i / 6
-            px = tx + c * ln * t
-            py = ty - s * ln * 0.45 * t + ln * 0.55 * t * t
-            half = ln * 0.075 * math.sin(math.pi * min(1.0, t * 1.1))
-            upper.append((px - s * half * 0.3, py - half))
-            lower.append((px + s * half * 0.3, py + half))
-        art.poly(upper + lower[::-1], leaf if k % 2 else dark)
+    for k, frond in enumerate(palm_fronds(tx, ty, ln, 0.075)):
+        art.poly(frond, leaf if k % 2 else dark)
     art.ellipse(tx - ln * 0.06, ty - ln * 0.02, tx + ln * 0.06, ty + ln * 0.1, scale(trunk, 0.8))
 
 

@@ -243,6 +243,24 @@ def _canal_houses(ctx: Any, w: int, h: int) -> None:
             x += hw + 1
 
 
+def palm_fronds(tx: float, ty: float, length: float, width: float) -> list[list[tuple[float, float]]]:
+    """Eight drooping fronds from a palm's crown at (tx, ty), spread from right to left, as polygons."""
+    fronds = []
+    for k in range(8):
+        a = math.pi * (-0.05 + 1.1 * k / 7)
+        c, s = math.cos(a), math.sin(a)
+        upper, lower = [], []
+        for i in range(7):
+            t = i / 6
+            px = tx + c * length * t
+            py = ty - s * length * 0.45 * t + length * 0.55 * t * t
+            half = length * width * math.sin(math.pi * min(1.0, t * 1.1))
+            upper.append((px - s * half * 0.3, py - half))
+            lower.append((px + s * half * 0.3, py + half))
+        fronds.append(upper + lower[::-1])
+    return fronds
+
+
 def _palm(ctx: Any, x: float, y: float, height: float, lean: int) -> None:
     trunk = ctx.lit((110, 80, 55))
     leaf = ctx.lit((40, 110, 55))
@@ -251,18 +269,8 @@ def _palm(ctx: Any, x: float, y: float, height: float, lean: int) -> None:
     ctx.draw.line(pts, fill=trunk, width=max(2, int(height * 0.045)))
     tx, ty = pts[-1]
     ln = height * 0.4
-    for k in range(8):
-        a = math.pi * (-0.05 + 1.1 * k / 7)  # spread from right to left, drooping at the tips
-        c, s = math.cos(a), math.sin(a)
-        upper, lower = [], []
-        for i in range(7):
-            t = i / 6
-            px = tx + c * ln * t
-            py = ty - s * ln * 0.45 * t + ln * 0.55 * t * t
-            half = ln * 0.07 * math.sin(math.pi * min(1.0, t * 1.1))
-            upper.append((px - s * half * 0.3, py - half))
-            lower.append((px + s * half * 0.3, py + half))
-        ctx.draw.polygon(upper + lower[::-1], fill=leaf if k % 2 else dark)
+    for k, frond in enumerate(palm_fronds(tx, ty, ln, 0.07)):
+        ctx.draw.polygon(frond, fill=leaf if k % 2 else dark)
     ctx.draw.ellipse((tx - ln * 0.06, ty - ln * 0.02, tx + ln * 0.06, ty + ln * 0.1), fill=trunk)
 
 
