@@ -52,6 +52,10 @@ def test_each_check_catches_what_it_names():
     )
     assert "own_voice" in check_reply("Sure!\nBob: me too.", situation(others=["Bob"])).failed
     assert "own_voice" not in check_reply("I'm Luna, your guide!", situation()).failed
+    for other in ("I hope you're well. I'm Sarah, a travel blogger.", "I'm Dr. Maria Rodriguez, a nurse."):
+        assert "own_voice" in check_reply(other, situation()).failed, other
+    for fine in ("I'm Luna, a cheerful guide.", "I'm So glad!", "I'm in Paris. I'm Italian and proud!"):
+        assert "own_voice" not in check_reply(fine, situation()).failed, fine
     assert (
         "own_voice"
         in check_reply("Hey, hello! Mango here. I love Kyoto.", situation(others=["Mango"])).failed

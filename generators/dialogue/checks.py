@@ -108,6 +108,8 @@ def speaks_as_someone_else(
             return True
         if re.search(rf"(?:^|[.!?,]\s*)\W*{n}\s+here\b", low):  # "Mango here." from Luna
             return True
+    if _another_name(reply, persona):
+        return True
     p = re.escape(persona.casefold())
     # "Luna, ..." / "Hi Luna" / "Thanks, Luna!" talk to the persona; "I'm Luna" is fine.
     if re.search(rf"(?:^|[.!?]\s+)\W*{p}\s*[,!]", low) or re.search(
@@ -123,6 +125,19 @@ def speaks_as_someone_else(
                 if " ".join(words[:3]) in " ".join(_words(reply)):
                     return True
     return False
+
+
+_INTRO = re.compile(
+    r"\b(?:[Mm]y name is|[Cc]all me|I'?m|I am)\s+(?:Dr\.?\s+|Mr\.?\s+|Mrs\.?\s+|Ms\.?\s+)?"
+    r"([A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?(?=\s*,|\s*\.|\s*!|\s+(?:a|an|the|your)\b)"
+)
+
+
+def _another_name(reply: str, persona: str) -> bool:
+    """The reply introduces itself by a name that is not the persona's: "I'm Sarah, a travel
+    blogger", "My name is Dr. Maria Rodriguez." (a name, then a comma, a stop or "a/the/your")."""
+    own = {w.casefold() for w in re.findall(r"\w+", persona)}
+    return any(m.group(1).casefold() not in own for m in _INTRO.finditer(reply))
 
 
 def answers_memory(reply: str, expect: Sequence[str]) -> bool:
