@@ -366,3 +366,47 @@ async def test_a_generated_postcard_loops_too(make_core) -> None:
     assert "diffusers" in caption and path.suffix == ".mp4"
     with av.open(str(path)) as container:
         assert container.streams.video[0].frames == 30
+
+
+class CountingRenderer:
+    """The real renderer, counting the scenes it draws (a diffusers scene costs seconds on a GPU)."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.calls = 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.inner(*args, **kwargs)
+
+
+def test_a_postcard_and_its_loop_come_from_one_scene(tmp_path: Path, avatar: Image.Image) -> None:
+    from diffusers import AutoPipelineForImage2Image
+
+    from generators.images.cutout import AvatarCutout
+    from generators.images.diffusion import DiffusionScenePipeline
+    from generators.images.studio import ImageStudio
+    from tests.tiny_diffusers import build_tiny_pipeline
+
+    text2img = build_tiny_pipeline()
+    pipe = DiffusionScenePipeline(text2img, AutoPipelineForImage2Image.from_pipe(text2img), steps=2)
+    counted = CountingRenderer(pipe)
+    scenes = SceneMaker(
+        counted, harmoniser=pipe, size=64
+    )  # harmonised: the still differs from the loop's scene
+    motion = MotionMaker(scenes, LoopEncoder("mp4"), width=64, frames=FRAMES)
+    studio = ImageStudio(
+        scenes=scenes, cutout=AvatarCutout(), cartoon=CartoonAvatarGenerator(), motion=motion
+    )
+    paris = Catalogue.load().get("eiffel_tower")
+    args = dict(now_utc=datetime(2026, 6, 1, 20, 0, tzinfo=UTC), seed=5, fmt="1:1", lang="en")
+    card, loop = studio.postcard_with_loop(
+        paris, [avatar], out_path=tmp_path / "a.jpg", loop_path=tmp_path / "a.mp4", **args
+    )
+    assert counted.calls == 1, "the loop reuses the still's scene"
+    alone = studio.postcard(paris, [avatar], out_path=tmp_path / "b.jpg", **args)
+    loop_alone = studio.motion(paris, [avatar], out_path=tmp_path / "b.mp4", **args)
+    assert counted.calls == 3
+    assert card.path.read_bytes() == alone.path.read_bytes(), "the same still as postcard()"
+    assert loop.path.read_bytes() == loop_alone.path.read_bytes(), "the same loop as motion()"

@@ -270,6 +270,23 @@ class ImageStudio(Protocol):
         """One postcard of the avatars at the landmark; deterministic for its arguments."""
         ...
 
+    def postcard_with_loop(
+        self,
+        landmark: Landmark,
+        avatars: builtins.list[Image.Image],
+        *,
+        now_utc: datetime,
+        seed: int,
+        fmt: str,
+        lang: str,
+        out_path: Path,
+        loop_path: Path,
+        style: str | None = None,
+        caption_style: str = "",
+    ) -> tuple[AdventureImage, MotionOutput]:
+        """The postcard and its motion loop, drawn from one scene."""
+        ...
+
     @property
     def motion_suffix(self) -> str:
         """The suffix motion loops are written with (.mp4, or .webp without an H.264 encoder)."""

@@ -213,9 +213,12 @@ class Postcards:
             same: dict[str, Any] = dict(
                 now_utc=now, seed=seed, fmt=fmt, lang=lang, style=style, caption_style=caption_style
             )
-            card = self.studio.postcard(landmark, images, out_path=out_path, **same)
-            if loop_path is not None and loops is not None:
-                loops.append(self.studio.motion(landmark, images, out_path=loop_path, **same))
+            if loop_path is None or loops is None:
+                return self.studio.postcard(landmark, images, out_path=out_path, **same)
+            card, loop = self.studio.postcard_with_loop(
+                landmark, images, out_path=out_path, loop_path=loop_path, **same
+            )
+            loops.append(loop)
             return card
 
         if self.remote is not None:

@@ -13,7 +13,7 @@ from PIL import Image
 from generators.images.loops import LoopEncoder
 from generators.images.motion_scene import Motion, MotionScene, build_motion_scene
 from generators.images.postcard import draw_postcard
-from generators.images.scenes import SceneMaker
+from generators.images.scenes import ComposedScene, SceneMaker
 from generators.landmarks import Landmark
 
 
@@ -74,9 +74,11 @@ class MotionMaker:
         lang: str,
         style: str | None = None,
         caption_style: str = "",
+        composed: ComposedScene | None = None,
     ) -> MotionScene:
-        """The postcard's scene and frame taken apart into the loop's layers."""
-        made = self.scenes.compose(
+        """The postcard's scene and frame taken apart into the loop's layers; `composed` is the
+        un-harmonised scene when the still postcard already rendered it."""
+        made = composed or self.scenes.compose(
             landmark,
             avatars,
             now_utc=now_utc,
@@ -116,8 +118,10 @@ class MotionMaker:
         out_path: Path,
         style: str | None = None,
         caption_style: str = "",
+        composed: ComposedScene | None = None,
     ) -> MotionOutput:
-        """Render and write one loop to `out_path`; the same arguments give the same frames and bytes."""
+        """Render and write one loop to `out_path`; the same arguments give the same frames and bytes.
+        `composed`: the scene `SceneMaker.compose(..., harmonise=False)` made for the same arguments."""
         scene = self.prepare(
             landmark,
             avatars,
@@ -127,6 +131,7 @@ class MotionMaker:
             lang=lang,
             style=style,
             caption_style=caption_style,
+            composed=composed,
         )
         frames = self.frames(scene)
         size = self.encoder.write(frames, self.fps, out_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -143,11 +144,6 @@ class SceneMaker:
             seed=seed,
             max_avatars=MAX_GROUP,  # the adventure feature decides how many travel together
         )
-        image = placement.draw(scene.image).image
-        if harmonise and self.harmoniser is not None and self.harmonise_strength > 0:
-            image = self.harmoniser.harmonise(
-                image, seed=seed, strength=self.harmonise_strength, prompt=scene.prompt
-            )
         boxes = [tuple(scene.landmark_box), *(tuple(b) for b in placement.boxes)]
         focus = (
             min(b[0] for b in boxes),
@@ -155,7 +151,17 @@ class SceneMaker:
             max(b[2] for b in boxes),
             max(b[3] for b in boxes),
         )
-        return ComposedScene(scene, placement, image, focus)
+        made = ComposedScene(scene, placement, placement.draw(scene.image).image, focus)
+        return self.harmonise(made, seed=seed) if harmonise else made
+
+    def harmonise(self, made: ComposedScene, *, seed: int) -> ComposedScene:
+        """The composed scene after the img2img pass that blends the avatars in (as it is without one)."""
+        if self.harmoniser is None or self.harmonise_strength <= 0:
+            return made
+        image = self.harmoniser.harmonise(
+            made.image, seed=seed, strength=self.harmonise_strength, prompt=made.scene.prompt
+        )
+        return dataclasses.replace(made, image=image)
 
     def __call__(
         self,
@@ -171,11 +177,25 @@ class SceneMaker:
         caption_style: str = "",
     ) -> AdventureImage:
         """Make one postcard; deterministic for (landmark, avatars, now_utc, seed, fmt)."""
-        from generators.images.postcard import make_postcard
-
         made = self.compose(
             landmark, avatars, now_utc=now_utc, seed=seed, fmt=fmt, style=style, caption_style=caption_style
         )
+        return self.finish(made, landmark, now_utc=now_utc, seed=seed, fmt=fmt, lang=lang, out_path=out_path)
+
+    def finish(
+        self,
+        made: ComposedScene,
+        landmark: Landmark,
+        *,
+        now_utc: datetime,
+        seed: int,
+        fmt: str,
+        lang: str,
+        out_path: Path,
+    ) -> AdventureImage:
+        """Frame a composed scene as the postcard and write it to `out_path`."""
+        from generators.images.postcard import make_postcard
+
         card = make_postcard(
             made.image,
             focus=made.focus,

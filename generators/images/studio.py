@@ -179,6 +179,46 @@ class ImageStudio:
             caption_style=caption_style,
         )
 
+    def postcard_with_loop(
+        self,
+        landmark: Landmark,
+        avatars: list[Image.Image],
+        *,
+        now_utc: datetime,
+        seed: int,
+        fmt: str,
+        lang: str,
+        out_path: Path,
+        loop_path: Path,
+        style: str | None = None,
+        caption_style: str = "",
+    ) -> tuple[AdventureImage, MotionOutput]:
+        """The postcard and its motion loop from one rendered scene: the same as `postcard` and then
+        `motion` with these arguments, without drawing (or generating) the scene twice."""
+        scenes = self.scenes
+        made = scenes.compose(
+            landmark,
+            avatars,
+            now_utc=now_utc,
+            seed=seed,
+            fmt=fmt,
+            style=style,
+            caption_style=caption_style,
+            harmonise=False,  # the loop takes the scene before the img2img pass; the still after it
+        )
+        same = dict(now_utc=now_utc, seed=seed, fmt=fmt, lang=lang)
+        card = scenes.finish(scenes.harmonise(made, seed=seed), landmark, out_path=out_path, **same)
+        loop = self._motion.get()(
+            landmark,
+            avatars,
+            out_path=loop_path,
+            style=style,
+            caption_style=caption_style,
+            composed=made,
+            **same,
+        )
+        return card, loop
+
     def cut_out(self, image: Image.Image) -> CutoutOutput:
         """The person in an uploaded picture on a transparent background (or a round sticker)."""
         return self._cutout.get()(image)
