@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from bot.core.models import (
 )
 from bot.core.output import Button, PersonaIdentity, SentMessage, VoiceNote
 from bot.core.registry import CommandSpec, clean_text
-from bot.core.streaming import split_text
+from bot.core.streaming import send_split, split_text
 from bot.settings import Settings
 from bot.shards import shard_plan
 
@@ -132,13 +133,6 @@ def _animation_file(path: Path) -> discord.File:
 
 def _too_large_note(path: Path) -> str:
     return f"\n(the picture is too large for this server: {Path(path).stat().st_size // 1024} KB)"
-
-
-async def send_split(out: Any, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage:
-    """Send text of any length as several messages (buttons under the last); returns the first."""
-    parts = split_text(text, out.max_len)
-    sent = [await out.send(part, buttons if i == len(parts) - 1 else ()) for i, part in enumerate(parts)]
-    return sent[0]
 
 
 def _is_expired(exc: discord.HTTPException) -> bool:
@@ -286,12 +280,14 @@ class ChannelOutput:
         fitted = await asyncio.to_thread(fit_file, Path(path), _guild_file_limit(self.channel))
         if fitted is None:
             return await send_split(self, caption + _too_large_note(path), buttons)
+        return await self._send_file(_discord_file(fitted, path), caption, buttons)
+
+    async def _send_file(self, file: discord.File, caption: str, buttons: tuple[Button, ...]) -> SentMessage:
+        """An attachment with the caption's first part; the rest follows as text, buttons under the last."""
         parts = split_text(caption, self.max_len) if caption else [""]
         prefix = self._prefix(parts[0])
         kwargs = self._common(buttons if len(parts) == 1 else ())
-        msg = await self.channel.send(
-            content=(prefix + parts[0]) or None, file=_discord_file(fitted, path), **kwargs
-        )
+        msg = await self.channel.send(content=(prefix + parts[0]) or None, file=file, **kwargs)
         self._messages[str(msg.id)] = msg
         self._prefixes[str(msg.id)] = prefix
         for i, part in enumerate(parts[1:], 1):
@@ -303,14 +299,7 @@ class ChannelOutput:
     ) -> SentMessage:
         """Send the voice note as an audio attachment, which Discord plays inline (discord.py 2.7 has
         no public way to send a native voice message), with its label."""
-        prefix = self._prefix(caption)
-        kwargs = self._common(buttons)
-        msg = await self.channel.send(
-            content=(prefix + caption)[: self.max_len] or None, file=_voice_file(note), **kwargs
-        )
-        self._messages[str(msg.id)] = msg
-        self._prefixes[str(msg.id)] = prefix
-        return SentMessage(id=str(msg.id))
+        return await self._send_file(_voice_file(note), caption, buttons)
 
     async def send_animation(
         self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
@@ -318,14 +307,7 @@ class ChannelOutput:
         """Send a motion loop as an attachment: Discord plays an MP4 inline and animates WebP or GIF."""
         if Path(path).stat().st_size > _guild_file_limit(self.channel):
             return await send_split(self, caption + _too_large_note(path), buttons)
-        prefix = self._prefix(caption)
-        kwargs = self._common(buttons)
-        msg = await self.channel.send(
-            content=(prefix + caption)[: self.max_len] or None, file=_animation_file(path), **kwargs
-        )
-        self._messages[str(msg.id)] = msg
-        self._prefixes[str(msg.id)] = prefix
-        return SentMessage(id=str(msg.id))
+        return await self._send_file(_animation_file(path), caption, buttons)
 
     async def react(self, message_id: str, emoji: str) -> None:
         """Add the emoji to a message in this channel (needs Add Reactions)."""
@@ -443,13 +425,26 @@ class InteractionOutput:
         fitted = await asyncio.to_thread(fit_file, Path(path), self._file_limit())
         if fitted is None:
             return await send_split(self, caption + _too_large_note(path), buttons)
+        return await self._followup_file(
+            _discord_file(fitted, path), caption, buttons, lambda: self.send_image(path, caption, buttons)
+        )
+
+    async def _followup_file(
+        self,
+        file: discord.File,
+        caption: str,
+        buttons: tuple[Button, ...],
+        again: Callable[[], Awaitable[SentMessage]],
+    ) -> SentMessage:
+        """A follow-up attachment with the caption's first part, the rest as text (buttons under the
+        last); `again` sends it once more when the interaction expired meanwhile (then via the channel)."""
         parts = split_text(caption, self.max_len) if caption else [""]
-        kwargs: dict[str, Any] = {"content": parts[0], "file": _discord_file(fitted, path)}
+        kwargs: dict[str, Any] = {"content": parts[0], "file": file}
         if (view := view_for(buttons)) and len(parts) == 1:
             kwargs["view"] = view
         msg = await self._followup(**kwargs)
         if msg is None:
-            return await self.send_image(path, caption, buttons)
+            return await again()
         self._messages[str(msg.id)] = msg
         for i, part in enumerate(parts[1:], 1):
             await self.send(part, buttons if i == len(parts) - 1 else ())
@@ -464,14 +459,9 @@ class InteractionOutput:
             sent = await out.send_voice(note, caption, buttons)
             self._messages[sent.id] = out
             return sent
-        kwargs: dict[str, Any] = {"content": caption[: self.max_len], "file": _voice_file(note)}
-        if view := view_for(buttons):
-            kwargs["view"] = view
-        msg = await self._followup(**kwargs)
-        if msg is None:
-            return await self.send_voice(note, caption, buttons)
-        self._messages[str(msg.id)] = msg
-        return SentMessage(id=str(msg.id))
+        return await self._followup_file(
+            _voice_file(note), caption, buttons, lambda: self.send_voice(note, caption, buttons)
+        )
 
     async def send_animation(
         self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
@@ -484,14 +474,9 @@ class InteractionOutput:
             return sent
         if Path(path).stat().st_size > self._file_limit():
             return await send_split(self, caption + _too_large_note(path), buttons)
-        kwargs: dict[str, Any] = {"content": caption[: self.max_len], "file": _animation_file(path)}
-        if view := view_for(buttons):
-            kwargs["view"] = view
-        msg = await self._followup(**kwargs)
-        if msg is None:
-            return await self.send_animation(path, caption, buttons)
-        self._messages[str(msg.id)] = msg
-        return SentMessage(id=str(msg.id))
+        return await self._followup_file(
+            _animation_file(path), caption, buttons, lambda: self.send_animation(path, caption, buttons)
+        )
 
     async def typing(self) -> None:
         """The deferred 'thinking…' state already shows activity."""

@@ -44,7 +44,7 @@ from bot.core.models import Attachment, Channel, ChannelKind, IncomingMessage, U
 from bot.core.output import Button, PersonaIdentity, SentMessage, VoiceNote, colour_dot
 from bot.core.registry import Registry
 from bot.core.router import normalise_text
-from bot.core.streaming import INDICATOR, split_text
+from bot.core.streaming import INDICATOR, send_split, split_text
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -209,8 +209,7 @@ class TelegramOutput:
         )
         self.sent.append(msg.message_id)
         if rest:
-            for i, part in enumerate(parts_ := split_text(rest, self.max_len)):
-                await self.send(part, buttons if i == len(parts_) - 1 else ())
+            await send_split(self, rest, buttons)
         return SentMessage(id=str(msg.message_id))
 
     async def send_voice(
@@ -252,8 +251,7 @@ class TelegramOutput:
             msg = await self._call(self.app.bot.send_document, document=data, filename=name, **common)
         self.sent.append(msg.message_id)
         if rest:
-            for i, part in enumerate(parts_ := split_text(rest, self.max_len)):
-                await self.send(part, buttons if i == len(parts_) - 1 else ())
+            await send_split(self, rest, buttons)
         return SentMessage(id=str(msg.message_id))
 
     async def react(self, message_id: str, emoji: str) -> None:

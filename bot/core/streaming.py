@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.core.clock import Clock
-from bot.core.output import ChatOutput, SentMessage
+from bot.core.output import Button, ChatOutput, SentMessage
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +115,10 @@ class StreamRelay:
         msg = await self.out.send(text)
         self._messages.append(msg)
         self._shown.append(text)
+
+
+async def send_split(out: ChatOutput, text: str, buttons: tuple[Button, ...] = ()) -> SentMessage:
+    """Send text of any length as several messages (buttons under the last); returns the first."""
+    parts = split_text(text, out.max_len)
+    sent = [await out.send(part, buttons if i == len(parts) - 1 else ()) for i, part in enumerate(parts)]
+    return sent[0]
