@@ -8,13 +8,12 @@ import json
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.feature import Feature
 from bot.core.models import ChannelKind, IncomingMessage
-from bot.core.output import Button, ChatOutput, PersonaIdentity, SentMessage, VoiceNote
+from bot.core.output import Button, ChatOutput, PersonaIdentity, SentMessage
 from bot.core.ports import PersonaCatalogue, SettingsRepo
 from bot.core.registry import CommandSpec, Kind, Option, Words
 from generators.lang import has_cjk
@@ -202,26 +201,6 @@ class PersonaVoice:
     ) -> SentMessage:
         """Send as another persona."""
         return await self.inner.send_as(speaker, text, buttons)
-
-    async def edit(self, message: SentMessage, text: str) -> None:
-        """Edit a message (the platform keeps its persona)."""
-        await self.inner.edit(message, text)
-
-    async def send_image(
-        self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
-    ) -> SentMessage:
-        """Send a picture."""
-        return await self.inner.send_image(path, caption, buttons)
-
-    async def send_voice(
-        self, note: VoiceNote, caption: str = "", buttons: tuple[Button, ...] = ()
-    ) -> SentMessage:
-        """Send a voice note."""
-        return await self.inner.send_voice(note, caption, buttons)
-
-    async def typing(self) -> None:
-        """Show activity."""
-        await self.inner.typing()
 
 
 _PERSONA = Option(
