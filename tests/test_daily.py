@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -339,3 +340,19 @@ async def test_daily_postcard_in_a_telegram_group(make_app, clock: ManualClock) 
         assert not rt.core.outlets.running("telegram")
     finally:
         await adapter.app.shutdown()
+
+
+async def test_pictures_older_than_the_keep_window_are_pruned_when_it_posts(start, clock, tmp_path) -> None:
+    rt, channels = await start()
+    stem = hashlib.sha256(b"channel:web:lobby").hexdigest()[:16]  # the channel's file stem
+    pictures = tmp_path / "data" / "daily"
+    pictures.mkdir(parents=True, exist_ok=True)
+    old, recent = pictures / f"{stem}-2026-03-01.jpg", pictures / f"{stem}-2026-04-20.jpg"
+    other = pictures / "0123456789abcdef-2026-03-01.jpg"  # another channel's, pruned on its own post
+    for path in (old, recent, other):
+        path.write_bytes(b"jpg")
+    await say(rt.core, ADMIN, "/config daily 13:00 UTC")
+    clock.set(61)
+    await rt.daily.settled()
+    assert len(channels.posts()) == 1
+    assert not old.exists() and recent.exists() and other.exists()

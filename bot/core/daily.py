@@ -26,6 +26,7 @@ from bot.core.clock import Clock
 from bot.core.context import Context
 from bot.core.daily_schedule import DailySchedule, Zones, parse_time
 from bot.core.errors import UserFacingError
+from bot.core.files import delete_files_async
 from bot.core.i18n import t
 from bot.core.models import Channel
 from bot.core.output import ChatOutput, Outlets
@@ -114,6 +115,7 @@ class DailyPostcards:
         self.clock = clock
         self.zones = Zones(catalogue)
         self.story_timeout_s = story_timeout_s
+        self.data_dir = data_dir
         self.picture_dir = data_dir / "daily"
         self.persona_dir = data_dir / "persona-avatars"
         self.persona_for: PersonaFor | None = None
@@ -314,9 +316,12 @@ class DailyPostcards:
             if slot_key.removeprefix(SLOT_PREFIX) < cutoff:
                 await self.settings.set(scope, slot_key, None)
         stem = _file_stem(scope)
-        for old in self.picture_dir.glob(f"{stem}-*.jpg"):
-            if old.stem.removeprefix(f"{stem}-") < cutoff:
-                old.unlink(missing_ok=True)
+
+        def expired() -> list[str]:
+            olds = self.picture_dir.glob(f"{stem}-*.jpg")
+            return [str(old) for old in olds if old.stem.removeprefix(f"{stem}-") < cutoff]
+
+        await delete_files_async(await asyncio.to_thread(expired), self.data_dir)
 
     async def story(self, persona: Persona, place: Landmark, lang: str, seed: int) -> str:
         """Two or three 'today I'm in…' sentences in the persona's voice; a template when the model is
