@@ -168,7 +168,7 @@ async def _compose(
         memory.messages,
         outlets,
         adventures,
-        images,
+        adventures.avatars,
         dialogue,
         adventures.catalogue,
         clock,

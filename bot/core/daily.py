@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot.core.admin import scope_of
+from bot.core.avatars import AvatarStore
 from bot.core.captions import hashtags, looks_clean
 from bot.core.clock import Clock
 from bot.core.context import Context
@@ -30,7 +31,7 @@ from bot.core.files import delete_files_async
 from bot.core.i18n import t
 from bot.core.models import Channel
 from bot.core.output import ChatOutput, Outlets
-from bot.core.ports import ImageStudio, MessageRepo, PostcardSubmitter, SettingsRepo
+from bot.core.ports import MessageRepo, PostcardSubmitter, SettingsRepo
 from bot.core.streaming import split_text
 from generators.dialogue.base import ChatTurn, DialogueBackend, GenerationConfig
 from generators.images.formats import DEFAULT_FORMAT
@@ -97,7 +98,7 @@ class DailyPostcards:
         messages: MessageRepo,
         outlets: Outlets,
         postcards: PostcardSubmitter,
-        studio: ImageStudio,
+        avatars: AvatarStore,
         dialogue: DialogueBackend,
         catalogue: Catalogue,
         clock: Clock,
@@ -109,7 +110,7 @@ class DailyPostcards:
         self.messages = messages
         self.outlets = outlets
         self.postcards = postcards
-        self.studio = studio
+        self.avatars = avatars
         self.dialogue = dialogue
         self.catalogue = catalogue
         self.clock = clock
@@ -373,11 +374,7 @@ class DailyPostcards:
         def draw() -> bytes:
             if not path.is_file():
                 seed = int.from_bytes(hashlib.sha256(persona.id.encode()).digest()[:4], "big")
-                image = self.studio.cartoon(persona.appearance[:300], seed=seed, size=512).image
-                self.persona_dir.mkdir(parents=True, exist_ok=True)
-                partial = path.with_suffix(".part")
-                image.save(partial, format="PNG")
-                partial.replace(path)
+                self.avatars.draw_cartoon(persona.appearance[:300], seed, path)
             return path.read_bytes()
 
         return await asyncio.to_thread(draw)
