@@ -173,6 +173,7 @@ async def _compose(
         adventures.catalogue,
         clock,
         data_dir,
+        places=adventures.places,
         story_timeout_s=settings.llm_timeout_s,
     )
     chat = ChatService(settings, dialogue, clock, memory, journal=adventures.journal_lines)

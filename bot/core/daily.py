@@ -19,6 +19,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.core.admin import scope_of
 from bot.core.avatars import AvatarStore
@@ -37,6 +38,9 @@ from generators.dialogue.base import ChatTurn, DialogueBackend, GenerationConfig
 from generators.images.formats import DEFAULT_FORMAT
 from generators.landmarks import Catalogue, Landmark
 from personas.model import Persona
+
+if TYPE_CHECKING:
+    from generators.gazetteer import PlaceResolver
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +108,7 @@ class DailyPostcards:
         clock: Clock,
         data_dir: Path,
         *,
+        places: PlaceResolver | None = None,
         story_timeout_s: float = STORY_TIMEOUT_S,
     ) -> None:
         self.settings = settings
@@ -114,7 +119,11 @@ class DailyPostcards:
         self.dialogue = dialogue
         self.catalogue = catalogue
         self.clock = clock
-        self.zones = Zones(catalogue)
+        if places is None:
+            from generators.gazetteer import PlaceResolver
+
+            places = PlaceResolver(catalogue)  # signature landmarks only
+        self.zones = Zones(places)  # city names: any town the resolver knows
         self.story_timeout_s = story_timeout_s
         self.data_dir = data_dir
         self.picture_dir = data_dir / "daily"
@@ -149,7 +158,7 @@ class DailyPostcards:
         if hour_minute is None:
             raise UserFacingError("daily_bad_time", time=when[:20])
         if zone_text:
-            zone = self.zones.resolve(zone_text)
+            zone = await asyncio.to_thread(self.zones.resolve, zone_text, ctx.lang)
             if zone is None:
                 raise UserFacingError("daily_bad_zone", zone=zone_text[:60])
             await self.settings.set(scope_of(channel), ZONE_KEY, zone)
