@@ -168,11 +168,12 @@ async def _compose(
         memory.messages,
         outlets,
         adventures,
-        images,
+        adventures.avatars,
         dialogue,
         adventures.catalogue,
         clock,
         data_dir,
+        places=adventures.places,
         story_timeout_s=settings.llm_timeout_s,
     )
     chat = ChatService(settings, dialogue, clock, memory, journal=adventures.journal_lines)

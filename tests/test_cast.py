@@ -21,11 +21,11 @@ from telegram import Update
 from bot.adapters.console import ConsoleOutput
 from bot.adapters.telegram_bot import TelegramAdapter
 from bot.adapters.web import Playground
-from bot.core.cast import MAX_CAST, SpokenBy, addressed_member, named_in
+from bot.core.cast import MAX_CAST, PersonaVoice, SpokenBy, addressed_member, named_in
 from bot.core.clock import FakeClock
 from bot.core.i18n import t
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
-from bot.core.output import PersonaIdentity, colour_dot
+from bot.core.output import ChatOutput, PersonaIdentity, colour_dot
 from generators.dialogue.base import ChatTurn, DialogueOutput, GenerationConfig
 from generators.errors import InputError
 from personas.model import PALETTE, Persona, default_colour
@@ -449,3 +449,19 @@ async def test_an_over_long_message_to_a_cast_member_is_refused_aloud(make_core)
     await core.handle(said("Mango, " + "tell me more " * 10), out)
     await core.handle(said("nobody in particular " * 10), out)
     assert out.messages == [t("message_too_long", "en", length=137, limit=50)]
+
+
+async def test_a_persona_voice_is_a_chat_output_that_forwards_all_but_text(tmp_path: Path) -> None:
+    inner = RecordingOutput()
+    luna = PersonaIdentity(name="Luna", colour="#3366cc")
+    voice = PersonaVoice(inner, luna)
+    assert isinstance(voice, ChatOutput)
+    sent = await voice.send("hello")
+    assert inner.speakers[int(sent.id)] == luna
+    await voice.edit(sent, "hello again")
+    picture = tmp_path / "p.png"
+    picture.write_bytes(b"png")
+    await voice.send_image(picture, "a view")
+    await voice.typing()
+    assert inner.messages[0] == "hello again" and inner.images == [(picture, "a view")]
+    assert inner.typing_calls == 1

@@ -221,3 +221,12 @@ async def test_a_button_answer_ends_the_waiting_text_confirmation(make_core) -> 
     assert "won't forget" in cancelled.text
     await core.handle(msg(ANA, "yes", DM), RecordingOutput())  # now just chat, not a confirmation
     assert len(await core.memory.facts.list(ANA.key)) == 1
+
+
+async def test_a_cjk_named_persona_alone_in_a_group_is_called_by_name(make_core) -> None:
+    core = await make_core()
+    assert ROOM.kind is not ChannelKind.DIRECT
+    assert core.addressed(msg(ANA, "小美你好"), "小美")
+    assert core.addressed(msg(ANA, "Luna, hi"), "Luna Park")
+    assert not core.addressed(msg(ANA, "大家好"), "小美")
+    assert not core.addressed(msg(ANA, "lunatic"), "Luna")

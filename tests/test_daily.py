@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from bot.core.daily import SLOT_PREFIX
 from bot.core.daily_schedule import DailySchedule, Zones, parse_time
 from bot.core.models import Channel, ChannelKind, IncomingMessage, User
 from generators.dialogue.base import ChatTurn, DialogueOutput, GenerationConfig
+from generators.gazetteer import Gazetteer, PlaceResolver
 from generators.landmarks import Catalogue
 from tests.discord_harness import running
 from tests.fake_telegram import FakeBotAPI
@@ -228,12 +230,19 @@ async def test_only_admins_change_it_and_bad_input_is_explained(start) -> None:
 def test_times_and_zones_people_type() -> None:
     assert parse_time("09:05") == (9, 5) and parse_time("9pm") == (21, 0) and parse_time("21h15") == (21, 15)
     assert parse_time("12am") == (0, 0) and parse_time("9") is None and parse_time("24:00") is None
-    zones = Zones(Catalogue.load())
+    zones = Zones(PlaceResolver(Catalogue.load()))
     assert zones.resolve("europe/paris") == "Europe/Paris"
     assert zones.resolve("UTC+8") == "UTC+08:00" and zones.resolve("GMT-5:30") == "UTC-05:30"
     assert zones.resolve("utc") == "UTC" and zones.resolve("UTC+0") == "UTC"
     assert zones.resolve("Tokyo") == "Asia/Tokyo" and zones.resolve("巴黎") == "Europe/Paris"
     assert zones.resolve("UTC+15") is None and zones.resolve("Atlantis") is None
+
+
+def test_any_town_the_gazetteer_knows_names_its_zone() -> None:
+    zones = Zones(PlaceResolver(Catalogue.load(), Gazetteer.default()))
+    assert zones.resolve("São Paulo") == "America/Sao_Paulo" and zones.resolve("Zürich") == "Europe/Zurich"
+    assert zones.resolve("Kyoto") == "Asia/Tokyo" and zones.resolve("北京时间") == "Asia/Shanghai"
+    assert zones.resolve("Atlantis") is None
 
 
 def test_slots_follow_the_local_clock_through_daylight_saving() -> None:
@@ -339,3 +348,19 @@ async def test_daily_postcard_in_a_telegram_group(make_app, clock: ManualClock) 
         assert not rt.core.outlets.running("telegram")
     finally:
         await adapter.app.shutdown()
+
+
+async def test_pictures_older_than_the_keep_window_are_pruned_when_it_posts(start, clock, tmp_path) -> None:
+    rt, channels = await start()
+    stem = hashlib.sha256(b"channel:web:lobby").hexdigest()[:16]  # the channel's file stem
+    pictures = tmp_path / "data" / "daily"
+    pictures.mkdir(parents=True, exist_ok=True)
+    old, recent = pictures / f"{stem}-2026-03-01.jpg", pictures / f"{stem}-2026-04-20.jpg"
+    other = pictures / "0123456789abcdef-2026-03-01.jpg"  # another channel's, pruned on its own post
+    for path in (old, recent, other):
+        path.write_bytes(b"jpg")
+    await say(rt.core, ADMIN, "/config daily 13:00 UTC")
+    clock.set(61)
+    await rt.daily.settled()
+    assert len(channels.posts()) == 1
+    assert not old.exists() and recent.exists() and other.exists()

@@ -90,7 +90,10 @@ async def test_playground_shows_the_reaction_under_the_message(make_app) -> None
 
 async def test_a_refused_reaction_never_breaks_the_chat(make_core) -> None:
     class NoPermission(RecordingOutput):
+        tries = 0
+
         async def react(self, message_id: str, emoji: str) -> None:
+            self.tries += 1
             raise PermissionError("Missing Permissions")
 
     core = await make_core(clock=FakeClock())
@@ -98,6 +101,7 @@ async def test_a_refused_reaction_never_breaks_the_chat(make_core) -> None:
     await core.memory.settings.set_channel_persona(room.key, "luna")
     out = NoPermission()
     await core.handle(IncomingMessage(User("web", "ana", "Ana"), room, "I love night trains!", "m1"), out)
+    assert out.tries == 1, "it tried to react, and the refusal was swallowed"
     assert out.messages and "sorry" not in out.text.lower()
 
 

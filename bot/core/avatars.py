@@ -49,10 +49,19 @@ class AvatarStore:
         path, digest = self._save_image(result.image)
         return path, digest, result.method
 
-    def _make_cartoon(self, description: str, seed: int) -> tuple[str, str, dict[str, Any]]:
+    def draw_cartoon(self, description: str, seed: int, path: Path) -> dict[str, Any]:
+        """Draw a 512px cartoon avatar of `description` and save it, metadata-free, at `path` (blocking);
+        returns the options it was drawn with."""
+        from generators.images.upload import save_clean_png
+
         out = self.studio.cartoon(description, seed=seed, size=512)
-        path, digest = self._save_image(out.image)
-        return path, digest, out.options
+        save_clean_png(out.image, path)
+        return out.options
+
+    def _make_cartoon(self, description: str, seed: int) -> tuple[str, str, dict[str, Any]]:
+        path = self.avatar_dir / f"{uuid.uuid4().hex}.png"
+        options = self.draw_cartoon(description, seed, path)
+        return str(path), hashlib.sha256(path.read_bytes()).hexdigest(), options
 
     async def _store(self, user_key: str, path: str, kind: str, method: str, digest: str) -> None:
         old = await self.avatars.set(user_key, path, kind, method, digest)

@@ -3,17 +3,17 @@ an output that speaks as one of them."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.core.context import Context
 from bot.core.errors import UserFacingError
 from bot.core.feature import Feature
 from bot.core.models import ChannelKind, IncomingMessage
-from bot.core.output import Button, ChatOutput, PersonaIdentity, SentMessage, VoiceNote
+from bot.core.output import Button, ChatOutput, PersonaIdentity, SentMessage
 from bot.core.ports import PersonaCatalogue, SettingsRepo
 from bot.core.registry import CommandSpec, Kind, Option, Words
 from generators.lang import has_cjk
@@ -94,14 +94,25 @@ class ChannelCast:
 
 
 def _patterns(persona: Persona) -> list[re.Pattern[str]]:
-    """The persona's full name and first word (as `BotCore.addressed` reads them); CJK names match
-    inside text, since CJK is written without spaces."""
+    """The persona's full name and first word; CJK names match inside text, since CJK is written
+    without spaces."""
     words = persona.name.split()
     names = dict.fromkeys(n for n in (persona.name.strip(), words[0] if words else "") if n)
-    return [
-        re.compile(re.escape(n), re.I) if has_cjk(n) else re.compile(rf"(?<!\w){re.escape(n)}(?!\w)", re.I)
-        for n in names
-    ]
+    return [_name_pattern(n) for n in names]
+
+
+@functools.lru_cache(maxsize=256)
+def _name_pattern(name: str) -> re.Pattern[str]:
+    if has_cjk(name):
+        return re.compile(re.escape(name), re.I)
+    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.I)
+
+
+def calls_by_name(text: str, persona_name: str) -> bool:
+    """Whether a text names the persona (its full name or first word)."""
+    words = persona_name.split()
+    names = {persona_name.strip(), words[0] if words else ""}
+    return any(_name_pattern(n).search(text) for n in names if n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,26 +201,6 @@ class PersonaVoice:
     ) -> SentMessage:
         """Send as another persona."""
         return await self.inner.send_as(speaker, text, buttons)
-
-    async def edit(self, message: SentMessage, text: str) -> None:
-        """Edit a message (the platform keeps its persona)."""
-        await self.inner.edit(message, text)
-
-    async def send_image(
-        self, path: Path, caption: str = "", buttons: tuple[Button, ...] = ()
-    ) -> SentMessage:
-        """Send a picture."""
-        return await self.inner.send_image(path, caption, buttons)
-
-    async def send_voice(
-        self, note: VoiceNote, caption: str = "", buttons: tuple[Button, ...] = ()
-    ) -> SentMessage:
-        """Send a voice note."""
-        return await self.inner.send_voice(note, caption, buttons)
-
-    async def typing(self) -> None:
-        """Show activity."""
-        await self.inner.typing()
 
 
 _PERSONA = Option(

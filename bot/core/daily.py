@@ -19,22 +19,28 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.core.admin import scope_of
+from bot.core.avatars import AvatarStore
 from bot.core.captions import hashtags, looks_clean
 from bot.core.clock import Clock
 from bot.core.context import Context
 from bot.core.daily_schedule import DailySchedule, Zones, parse_time
 from bot.core.errors import UserFacingError
+from bot.core.files import delete_files_async
 from bot.core.i18n import t
 from bot.core.models import Channel
 from bot.core.output import ChatOutput, Outlets
-from bot.core.ports import ImageStudio, MessageRepo, PostcardSubmitter, SettingsRepo
+from bot.core.ports import MessageRepo, PostcardSubmitter, SettingsRepo
 from bot.core.streaming import split_text
 from generators.dialogue.base import ChatTurn, DialogueBackend, GenerationConfig
 from generators.images.formats import DEFAULT_FORMAT
 from generators.landmarks import Catalogue, Landmark
 from personas.model import Persona
+
+if TYPE_CHECKING:
+    from generators.gazetteer import PlaceResolver
 
 log = logging.getLogger(__name__)
 
@@ -96,24 +102,30 @@ class DailyPostcards:
         messages: MessageRepo,
         outlets: Outlets,
         postcards: PostcardSubmitter,
-        studio: ImageStudio,
+        avatars: AvatarStore,
         dialogue: DialogueBackend,
         catalogue: Catalogue,
         clock: Clock,
         data_dir: Path,
         *,
+        places: PlaceResolver | None = None,
         story_timeout_s: float = STORY_TIMEOUT_S,
     ) -> None:
         self.settings = settings
         self.messages = messages
         self.outlets = outlets
         self.postcards = postcards
-        self.studio = studio
+        self.avatars = avatars
         self.dialogue = dialogue
         self.catalogue = catalogue
         self.clock = clock
-        self.zones = Zones(catalogue)
+        if places is None:
+            from generators.gazetteer import PlaceResolver
+
+            places = PlaceResolver(catalogue)  # signature landmarks only
+        self.zones = Zones(places)  # city names: any town the resolver knows
         self.story_timeout_s = story_timeout_s
+        self.data_dir = data_dir
         self.picture_dir = data_dir / "daily"
         self.persona_dir = data_dir / "persona-avatars"
         self.persona_for: PersonaFor | None = None
@@ -146,7 +158,7 @@ class DailyPostcards:
         if hour_minute is None:
             raise UserFacingError("daily_bad_time", time=when[:20])
         if zone_text:
-            zone = self.zones.resolve(zone_text)
+            zone = await asyncio.to_thread(self.zones.resolve, zone_text, ctx.lang)
             if zone is None:
                 raise UserFacingError("daily_bad_zone", zone=zone_text[:60])
             await self.settings.set(scope_of(channel), ZONE_KEY, zone)
@@ -314,9 +326,12 @@ class DailyPostcards:
             if slot_key.removeprefix(SLOT_PREFIX) < cutoff:
                 await self.settings.set(scope, slot_key, None)
         stem = _file_stem(scope)
-        for old in self.picture_dir.glob(f"{stem}-*.jpg"):
-            if old.stem.removeprefix(f"{stem}-") < cutoff:
-                old.unlink(missing_ok=True)
+
+        def expired() -> list[str]:
+            olds = self.picture_dir.glob(f"{stem}-*.jpg")
+            return [str(old) for old in olds if old.stem.removeprefix(f"{stem}-") < cutoff]
+
+        await delete_files_async(await asyncio.to_thread(expired), self.data_dir)
 
     async def story(self, persona: Persona, place: Landmark, lang: str, seed: int) -> str:
         """Two or three 'today I'm in…' sentences in the persona's voice; a template when the model is
@@ -368,11 +383,7 @@ class DailyPostcards:
         def draw() -> bytes:
             if not path.is_file():
                 seed = int.from_bytes(hashlib.sha256(persona.id.encode()).digest()[:4], "big")
-                image = self.studio.cartoon(persona.appearance[:300], seed=seed, size=512).image
-                self.persona_dir.mkdir(parents=True, exist_ok=True)
-                partial = path.with_suffix(".part")
-                image.save(partial, format="PNG")
-                partial.replace(path)
+                self.avatars.draw_cartoon(persona.appearance[:300], seed, path)
             return path.read_bytes()
 
         return await asyncio.to_thread(draw)

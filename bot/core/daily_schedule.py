@@ -4,40 +4,22 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING
 
 from bot.core.models import Channel, ChannelKind
-from generators.landmarks import Catalogue
+
+if TYPE_CHECKING:
+    from generators.gazetteer import PlaceResolver
+
+log = logging.getLogger(__name__)
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:.：h](\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-−])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
-# A few cities people name that are not an IANA zone's own city nor in the landmark catalogue.
-_CITIES = {
-    "beijing": "Asia/Shanghai",
-    "北京": "Asia/Shanghai",
-    "上海": "Asia/Shanghai",
-    "香港": "Asia/Hong_Kong",
-    "台北": "Asia/Taipei",
-    "东京": "Asia/Tokyo",
-    "新加坡": "Asia/Singapore",
-    "伦敦": "Europe/London",
-    "巴黎": "Europe/Paris",
-    "纽约": "America/New_York",
-    "洛杉矶": "America/Los_Angeles",
-    "san francisco": "America/Los_Angeles",
-    "悉尼": "Australia/Sydney",
-    "mumbai": "Asia/Kolkata",
-    "delhi": "Asia/Kolkata",
-    "new delhi": "Asia/Kolkata",
-    "washington": "America/New_York",
-    "boston": "America/New_York",
-    "seattle": "America/Los_Angeles",
-    "beijing time": "Asia/Shanghai",
-    "北京时间": "Asia/Shanghai",
-}
 
 
 def parse_time(text: str) -> tuple[int, int] | None:
@@ -79,10 +61,11 @@ def zone_of(name: str) -> tzinfo:
 
 
 class Zones:
-    """Time zone names as people type them: IANA names in any case, offsets, and city names."""
+    """Time zone names as people type them: IANA names in any case, offsets, and any town the place
+    resolver knows (its time zone)."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
+    def __init__(self, places: PlaceResolver) -> None:
+        self.places = places
         self._names: dict[str, str] | None = None
 
     def _table(self) -> dict[str, str]:
@@ -93,15 +76,12 @@ class Zones:
                 city = zone.rsplit("/", 1)[-1].replace("_", " ").casefold()
                 if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "US/")):
                     names.setdefault(city, zone)
-            for lm in self.catalogue.all():
-                for city in (*lm.city.values(), *lm.city_aliases):
-                    names.setdefault(city.casefold(), lm.timezone)
-            names.update({k.casefold(): v for k, v in _CITIES.items()})
             self._names = names
         return self._names
 
-    def resolve(self, text: str) -> str | None:
-        """The stored name of the zone `text` means, or None when it means none."""
+    def resolve(self, text: str, lang: str = "en") -> str | None:
+        """The stored name of the zone `text` means, or None when it means none (blocking: the place
+        resolver may open its index)."""
         text = " ".join(text.split()).strip()
         if not text or len(text) > 60:
             return None
@@ -115,7 +95,19 @@ class Zones:
             sign = "-" if offset < timedelta(0) else "+"
             minutes = abs(int(offset.total_seconds())) // 60
             return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-        return self._table().get(text.casefold()) or self._table().get(text.casefold().replace("_", " "))
+        named = self._table().get(text.casefold()) or self._table().get(text.casefold().replace("_", " "))
+        return named or self._town_zone(text, lang)
+
+    def _town_zone(self, text: str, lang: str) -> str | None:
+        try:
+            found = self.places.resolve(text, lang)
+        except Exception:  # an unreadable index: the zone is not understood, the bot goes on
+            log.exception("place lookup failed for a time zone")
+            return None
+        if found.landmark is not None:
+            return found.landmark.timezone or None
+        zones = {lm.timezone for lm in found.choices}
+        return zones.pop() if len(zones) == 1 and found.choices else None  # "Springfield": one zone or ask
 
 
 @dataclass(frozen=True, slots=True)

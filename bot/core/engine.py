@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import errno
-import functools
 import logging
-import re
 from dataclasses import dataclass, field
 
 from bot.core.admin import CONFIG_NAME, channel_allowed, space_persona
+from bot.core.cast import calls_by_name
 from bot.core.clock import Clock
 from bot.core.confirm import Confirmations
 from bot.core.context import Context
@@ -106,9 +105,7 @@ class BotCore:
         """In a group: mentioned, replied to, or called by name. In a direct chat: always."""
         if msg.channel.kind is ChannelKind.DIRECT or msg.mentions_bot or msg.reply_to_bot:
             return True
-        first = persona_name.split()[0] if persona_name.split() else persona_name
-        names = {persona_name, first}
-        return any(_name_pattern(n).search(msg.text) for n in names if n)
+        return calls_by_name(msg.text, persona_name)
 
     # ------------------------------------------------------------------ internals
     def _context(self, msg: IncomingMessage, out: ChatOutput, lang: str, persona: Persona) -> Context:
@@ -172,8 +169,3 @@ class BotCore:
             await out.send(text)
         except Exception:
             log.exception("could not deliver an error message")
-
-
-@functools.lru_cache(maxsize=256)
-def _name_pattern(name: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)

@@ -58,6 +58,35 @@ class MotionLoops:
         caption_style: str,
     ) -> MotionOutput:
         """The loop of a postcard QUEUE_URL's workers drew (they draw postcards only)."""
+        future, _ahead = self._submit(
+            user_key,
+            landmark,
+            avatar_bytes,
+            out_path=out_path,
+            now=now,
+            seed=seed,
+            fmt=fmt,
+            lang=lang,
+            style=style,
+            caption_style=caption_style,
+        )
+        return await image_result(future)
+
+    def _submit(
+        self,
+        user_key: str,
+        landmark: Landmark,
+        avatar_bytes: list[bytes],
+        *,
+        out_path: Path,
+        now: datetime,
+        seed: int,
+        fmt: str,
+        lang: str,
+        style: str | None,
+        caption_style: str,
+    ) -> tuple[asyncio.Future[MotionOutput], int]:
+        """Queue the `studio.motion` job on this process's image queue: its future and how many are ahead."""
 
         def job() -> MotionOutput:
             return self.studio.motion(
@@ -72,7 +101,7 @@ class MotionLoops:
                 caption_style=caption_style,
             )
 
-        return await image_result(self.queue.submit(user_key, job)[0])
+        return self.queue.submit(user_key, job)
 
     async def send_loop(
         self, ctx: Context, rec: AdventureRecord, landmark: Landmark, me: AvatarRecord
@@ -85,22 +114,20 @@ class MotionLoops:
             avatar_bytes = await asyncio.to_thread(Path(me.path).read_bytes)
         except FileNotFoundError as exc:
             raise UserFacingError("avatar_none") from exc
-        lang, caption_style = ctx.lang, ctx.persona.caption_style
-
-        def job() -> MotionOutput:
-            return self.studio.motion(
-                landmark,
-                decode_avatars([avatar_bytes]),
-                now_utc=rec.at,
-                seed=rec.seed,
-                fmt=rec.format,
-                lang=lang,
-                out_path=loop_path,
-                caption_style=caption_style,
-            )
-
+        lang = ctx.lang
         # Rendered on this process's queue, also with QUEUE_URL (the workers take postcards only).
-        future, ahead = self.queue.submit(ctx.user_key, job)
+        future, ahead = self._submit(
+            ctx.user_key,
+            landmark,
+            [avatar_bytes],
+            out_path=loop_path,
+            now=rec.at,
+            seed=rec.seed,
+            fmt=rec.format,
+            lang=lang,
+            style=None,
+            caption_style=ctx.persona.caption_style,
+        )
         await self.usage.record(ctx.user_key, "adventure")
         if ahead:
             await ctx.reply("queued", position=ahead + 1, place=landmark.name(lang))
