@@ -158,9 +158,12 @@ class TravelMaps(Feature):
                 while label in taken:
                     label, n = f"{base} ({n})", n + 1
                 names[key] = label
+        # One thread for every lookup: a `geo:` id may wait for the gazetteer index to open or build.
+        ids = list(dict.fromkeys(rec.landmark_id for rec, _, _ in rows))
+        found = await asyncio.to_thread(lambda: {i: self.place_of(i) for i in ids})
         stops = []
         for rec, key, _ in reversed(rows):
-            place = self.place_of(rec.landmark_id)
+            place = found[rec.landmark_id]
             if place is None:  # a landmark no longer in the catalogue
                 continue
             who = names[key] if key is not None else None
