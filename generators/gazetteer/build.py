@@ -66,7 +66,6 @@ def _without_suffix(name: str) -> str:
 
 def build(out: Path) -> None:
     """Write the index to `out` (via a temporary file, then an atomic rename)."""
-    from generators.gazetteer.countries import Countries
     from generators.gazetteer.kinds import PlaceFacts, scene_kind
     from generators.gazetteer.names import exemplar_names, language_names, local_language
     from generators.landmarks.matcher import flat_key
@@ -74,7 +73,6 @@ def build(out: Path) -> None:
 
     src = data_dir()
     cities = json.loads((src / "cities500.json").read_text(encoding="utf-8"))
-    countries = Countries(src)
     rows = list(cities.values())
     coastal = _coastal([float(r["latitude"]) for r in rows], [float(r["longitude"]) for r in rows])
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +148,6 @@ def build(out: Path) -> None:
     )
     db.commit()
     db.close()
-    del countries
     os.replace(tmp, out)
 
 

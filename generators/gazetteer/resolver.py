@@ -9,7 +9,6 @@ from generators.gazetteer.index import Gazetteer, Place
 from generators.gazetteer.names import scripts
 from generators.gazetteer.search import GeoMatch, PlaceSearch
 from generators.landmarks import Catalogue, Landmark, lang_code
-from generators.landmarks.catalogue import PlaceMatch
 from generators.landmarks.matcher import MAX_QUERY_CHARS, compact, flat_key, normalise, strip_fillers
 from generators.landmarks.places import COUNTRIES
 from generators.lang import has_cjk
@@ -73,18 +72,6 @@ class PlaceResolver:
             return self._from_geo(geo, lang)
         return Resolution(None, suggestions=match.suggestions)
 
-    def match(self, text: str) -> PlaceMatch:
-        """resolve() in the catalogue's PlaceMatch shape (choices become suggestions)."""
-        r = self.resolve(text)
-        return PlaceMatch(r.landmark, 1.0 if r.landmark else 0.0, "", r.choices or r.suggestions)
-
-    def label(self, landmark: Landmark, lang: str) -> str:
-        """'Springfield, Illinois, United States' for a gazetteer place, 'Name, City' for a landmark."""
-        place = self._place(landmark.id)
-        if place is not None and self.gazetteer is not None:
-            return self.gazetteer.label(place, lang)
-        return f"{landmark.name(lang)}, {landmark.city_name(lang)}"
-
     def where(self, landmark: Landmark, lang: str) -> str:
         """Its city, or its country when the place is the city itself ("Kyoto" -> "Japan", "日本")."""
         city = landmark.city_name(lang)
@@ -139,11 +126,6 @@ class PlaceResolver:
 
         here = Place(0, "", landmark.lat, landmark.lon, "", "", 0, 0, "", "", False, {}, "")
         return _km(place, here) > FAR_KM
-
-    def _place(self, landmark_id: str) -> Place | None:
-        if self.gazetteer is None or not landmark_id.startswith("geo:") or not landmark_id[4:].isdigit():
-            return None
-        return self.gazetteer.place(int(landmark_id[4:]))
 
 
 def _typed_language(key: str, locale: str) -> str:

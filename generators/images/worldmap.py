@@ -86,7 +86,6 @@ class TravelMap:
     travellers: tuple[str, ...]
 
 
-# ---------------------------------------------------------------- projection
 # ---------------------------------------------------------------- route and pins
 def _arc(a: Point, b: Point) -> list[Point]:
     """A flight-like arc from a to b, bulging to the left of the way travelled (north when going east)."""
@@ -213,7 +212,7 @@ def _fit(
     d: ImageDraw.ImageDraw, text: str, size: int, max_w: float, lang: str, serif: bool = False
 ) -> tuple[str, Font]:
     """Shrink (to 70%), then truncate, so `text` fits `max_w`."""
-    font: Font = font_for(text, size, lang=lang)
+    font: Font  # the loop below runs at least once
     for s in range(size, int(size * 0.7) - 1, -2):
         font = _serif(text, s, lang) if serif else font_for(text, s, lang=lang)
         if d.textlength(text, font=font) <= max_w:
