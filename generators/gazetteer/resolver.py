@@ -6,12 +6,11 @@ import logging
 from dataclasses import dataclass
 
 from generators.gazetteer.index import Gazetteer, Place
-from generators.gazetteer.names import scripts
 from generators.gazetteer.search import GeoMatch, PlaceSearch
 from generators.landmarks import Catalogue, Landmark, lang_code
 from generators.landmarks.matcher import MAX_QUERY_CHARS, compact, flat_key, normalise, strip_fillers
 from generators.landmarks.places import COUNTRIES
-from generators.lang import has_cjk
+from generators.lang import CJK_LANGUAGES, has_cjk, script_language
 
 log = logging.getLogger(__name__)
 FAR_KM = 60.0  # a town this far from a signature landmark is another place ("Paris, Texas")
@@ -131,11 +130,10 @@ class PlaceResolver:
 def _typed_language(key: str, locale: str) -> str:
     """Label in the script the user typed: "京" on an English client gets Chinese labels."""
     lang = lang_code(locale)
-    if not has_cjk(key) or lang in ("zh", "ja", "ko"):
+    if not has_cjk(key) or lang in CJK_LANGUAGES:
         return lang
-    if scripts(key) & {"kana"}:
-        return "ja"
-    return "ko" if "hangul" in scripts(key) else "zh"
+    typed = {script_language(ch) for ch in key}
+    return "ja" if "ja" in typed else "ko" if "ko" in typed else "zh"  # kana mark Japanese among kanji
 
 
 def _distinct_labels(labels: list[str], places: tuple[Place, ...]) -> tuple[str, ...]:
