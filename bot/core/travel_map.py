@@ -177,8 +177,10 @@ class TravelMaps(Feature):
         if not stops:
             await ctx.reply("map_channel_empty" if channel else "map_empty")
             return
+        from generators.images.worldmap import place_count
+
         lang = ctx.lang
-        places = len({(s.who, round(s.lat, 2), round(s.lon, 2)) for s in stops})
+        places = place_count(stops)  # the numbered pins the map draws
         dates = date_span(stops[0].when, stops[-1].when, lang)
         travellers = len({s.who for s in stops})
         trips = counted(ctx, "map_trips", len(stops))
