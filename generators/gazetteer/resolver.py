@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from generators.gazetteer.index import Gazetteer, Place
-from generators.gazetteer.search import GeoMatch, PlaceSearch
+from generators.gazetteer.index import ID_PREFIX, Gazetteer, Place, geo_id
+from generators.gazetteer.search import GeoMatch, PlaceSearch, km
 from generators.landmarks import Catalogue, Landmark, lang_code
 from generators.landmarks.matcher import MAX_QUERY_CHARS, compact, flat_key, normalise, strip_fillers
 from generators.landmarks.places import COUNTRIES
@@ -36,7 +36,7 @@ class PlaceResolver:
 
     def get(self, landmark_id: str) -> Landmark | None:
         """A landmark by id: a catalogue id or 'geo:<geonameid>'."""
-        found = self.catalogue.get(landmark_id) if not str(landmark_id).startswith("geo:") else None
+        found = self.catalogue.get(landmark_id) if not str(landmark_id).startswith(ID_PREFIX) else None
         if found is None and self.gazetteer is not None:
             try:
                 return self.gazetteer.landmark(landmark_id)
@@ -47,7 +47,7 @@ class PlaceResolver:
     def resolve(self, text: str, lang: str = "en") -> Resolution:
         """What the user meant by `text` (blocking: the first call may open or build the index)."""
         raw = str(text or "").strip()
-        if raw.startswith("geo:") and raw[4:].isdigit():  # an autocomplete choice
+        if geo_id(raw) is not None:  # an autocomplete choice
             picked = self.get(raw)
             return Resolution(picked) if picked else Resolution(None)
         match = self.catalogue.match(text)
@@ -121,10 +121,7 @@ class PlaceResolver:
         cities = {flat_key(c) for c in (*landmark.city.values(), *landmark.city_aliases)}
         if compact(matched) not in whole and whole not in cities:
             return True  # the landmark matched only the country ("South Africa" is Table Mountain)
-        from generators.gazetteer.search import _km
-
-        here = Place(0, "", landmark.lat, landmark.lon, "", "", 0, 0, "", "", False, {}, "")
-        return _km(place, here) > FAR_KM
+        return km(place.lat, place.lon, landmark.lat, landmark.lon) > FAR_KM
 
 
 def _typed_language(key: str, locale: str) -> str:
