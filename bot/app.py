@@ -192,7 +192,7 @@ async def _compose(
             Admin(memory.settings, personas, settings.default_persona, daily=daily),
             Cast(memory.settings, personas),
             voices,
-            TravelMaps(memory.adventures, catalogue.get, data_dir),
+            TravelMaps(memory.adventures, adventures.places.get, data_dir),
             trips,
             *features,
         ),

@@ -25,6 +25,7 @@ LI = User("web", "li", "Li", locale="zh-CN")
 ROOM = Channel("web", "lobby", ChannelKind.GROUP, title="Lobby")
 ELSEWHERE = Channel("web", "elsewhere", ChannelKind.GROUP, title="Elsewhere")
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+KYOTO = "geo:1857910"
 
 
 async def say(core, user: User, text: str, channel: Channel = ROOM) -> RecordingOutput:
@@ -199,6 +200,36 @@ async def test_same_trips_same_map_bytes_and_unknown_places_are_skipped(make_cor
     (pa, caption), (pb, _) = a.images[0], b.images[0]
     assert pa != pb and sha(pa) == sha(pb)
     assert "4 places" in caption
+
+
+async def test_a_trip_to_any_town_gets_its_pin(make_core, tmp_path: Path) -> None:
+    from generators.gazetteer import Gazetteer, PlaceResolver
+
+    clock = FakeClock(wall=T0)
+    core = await make_core(clock=clock)
+    await say(core, ANA, "/help")
+    for lid in ("tokyo_tower", KYOTO, "eiffel_tower"):
+        await trip(core, clock, ANA, lid)  # Kyoto comes from the gazetteer, not the catalogue
+    out = await say(core, ANA, "/map")
+    path, caption = out.images[0]
+    assert "3 places" in caption
+
+    places = PlaceResolver(Catalogue.load(), Gazetteer.default())
+    recs = list(reversed(await core.memory.adventures.list(ANA.key)))
+    stops = []
+    for rec in recs:
+        lm = places.get(rec.landmark_id)
+        stops.append(MapStop(lm.lat, lm.lon, lm.name("en"), rec.at))
+    subtitle = f"3 trips · 3 places · {date_span(recs[0].at, recs[-1].at, 'en')}"
+    drawn = expected(stops, t("map_title_me", "en", name="Ana"), subtitle, "en", tmp_path)
+    assert sha(path) == drawn.sha256, "the core sends the renderer's map, Kyoto included"
+    assert [(p.number, p.label) for p in drawn.pins] == [
+        (1, "Tokyo Tower"),
+        (2, "Kyoto"),
+        (3, "Eiffel Tower"),
+    ]
+    tokyo, kyoto, _ = drawn.pins
+    assert kyoto.x < tokyo.x, "Kyoto is west of Tokyo"
 
 
 async def test_passport_page_has_a_map_button_and_forget_deletes_the_map(make_core) -> None:

@@ -184,7 +184,7 @@ class Adventures(Feature):
     async def action_goto(self, ctx: Context, arg: str) -> None:
         """The place picked from "which one?": run the adventure there."""
         gid, seed, style, fmt = (arg.split(":", 3) + ["", "", ""])[:4]
-        landmark = self.places.get(f"geo:{gid}") if gid.isdigit() else None
+        landmark = await asyncio.to_thread(self.places.get, f"geo:{gid}") if gid.isdigit() else None
         if landmark is None:
             raise UserFacingError("adventure_gone")
         await self._run(
@@ -276,7 +276,7 @@ class Adventures(Feature):
     async def action_reroll(self, ctx: Context, arg: str) -> None:
         """Same place, new seed."""
         rec = await self._record(ctx, arg)
-        landmark = self.places.get(rec.landmark_id) if rec else None
+        landmark = await asyncio.to_thread(self.places.get, rec.landmark_id) if rec else None
         if landmark is None:
             raise UserFacingError("adventure_gone")
         await self._run(ctx, landmark, seed=None, fmt=rec.format, style=None)
@@ -285,7 +285,7 @@ class Adventures(Feature):
         """Same place and seed, another format."""
         adv_id, _, fmt = arg.partition(":")
         rec = await self._record(ctx, adv_id)
-        landmark = self.places.get(rec.landmark_id) if rec else None
+        landmark = await asyncio.to_thread(self.places.get, rec.landmark_id) if rec else None
         if landmark is None or fmt not in FORMAT_NAMES:
             raise UserFacingError("adventure_gone")
         await self._run(ctx, landmark, seed=rec.seed, fmt=fmt, style=None)
@@ -293,7 +293,7 @@ class Adventures(Feature):
     async def action_motion(self, ctx: Context, arg: str) -> None:
         """The postcard as a short loop: same place, seed and format, with the presser's avatar."""
         rec = await self._record(ctx, arg)
-        landmark = self.places.get(rec.landmark_id) if rec else None
+        landmark = await asyncio.to_thread(self.places.get, rec.landmark_id) if rec else None
         if rec is None or landmark is None:
             raise UserFacingError("adventure_gone")
         await self.check_limits(ctx)  # a loop of an existing postcard counts as one image

@@ -15,7 +15,7 @@ from bot.core.errors import UserFacingError
 from bot.core.output import Button
 from bot.core.ports import AdventureRepo
 from bot.core.registry import CommandSpec, Kind, Option, Words
-from generators.landmarks import Catalogue
+from generators.landmarks import Catalogue, Landmark
 
 if TYPE_CHECKING:
     from generators.gazetteer import PlaceResolver
@@ -43,15 +43,17 @@ class Journal:
         recs = await self.adventures.list(user_key, limit=1)
         if not recs:
             return None
-        lm = self.places.get(recs[0].landmark_id)
+        lm = (await self._landmarks([recs[0].landmark_id]))[recs[0].landmark_id]
         return (lm.name(lang) if lm else recs[0].landmark_id), recs[0].at
 
     async def journal_lines(self, user_key: str, lang: str) -> list[str]:
         """Recent trips for the chat prompt, e.g. 'Tokyo Tower in Tokyo (last week)'."""
         now = self.clock.now()
+        recs = await self.adventures.list(user_key, limit=3)
+        found = await self._landmarks([r.landmark_id for r in recs])
         lines = []
-        for rec in await self.adventures.list(user_key, limit=3):
-            lm = self.places.get(rec.landmark_id)
+        for rec in recs:
+            lm = found[rec.landmark_id]
             if lm:
                 lines.append(
                     f"{lm.name('en')} in {self.places.where(lm, 'en')} ({relative_when(rec.at, now, 'en')})"
@@ -64,12 +66,13 @@ class Journal:
         if not recs:
             await ctx.reply("journal_empty")
             return
+        found = await self._landmarks([r.landmark_id for r in recs])
         if page:
             from generators.images.passport import render_passport
 
             stamps = []
             for rec in reversed(recs):
-                lm = self.places.get(rec.landmark_id)
+                lm = found[rec.landmark_id]
                 if lm:
                     stamps.append((lm, rec.at))
             out = self.postcard_dir / f"passport-{uuid.uuid4().hex}.png"
@@ -83,7 +86,7 @@ class Journal:
             return
         lines = []
         for i, rec in enumerate(recs[:20], 1):
-            lm = self.places.get(rec.landmark_id)
+            lm = found[rec.landmark_id]
             name = f"{lm.name(ctx.lang)}, {self.places.where(lm, ctx.lang)}" if lm else rec.landmark_id
             lines.append(f"{i}. {name} · {rec.at:%Y-%m-%d} · seed {rec.seed} · {rec.path_used}")
         places = len({r.landmark_id for r in recs})
@@ -94,6 +97,11 @@ class Journal:
             + "\n"
             + ctx.text("journal_hint")
         )
+
+    async def _landmarks(self, ids: list[str]) -> dict[str, Landmark | None]:
+        """Each id's landmark, looked up off the event loop (a `geo:` id may wait for the index)."""
+        unique = list(dict.fromkeys(ids))
+        return await asyncio.to_thread(lambda: {i: self.places.get(i) for i in unique})
 
     async def landmarks(self, ctx: Context, query: str) -> None:
         """List the catalogue, optionally filtered by continent or country."""

@@ -158,9 +158,12 @@ class TravelMaps(Feature):
                 while label in taken:
                     label, n = f"{base} ({n})", n + 1
                 names[key] = label
+        # One thread for every lookup: a `geo:` id may wait for the gazetteer index to open or build.
+        ids = list(dict.fromkeys(rec.landmark_id for rec, _, _ in rows))
+        found = await asyncio.to_thread(lambda: {i: self.place_of(i) for i in ids})
         stops = []
         for rec, key, _ in reversed(rows):
-            place = self.place_of(rec.landmark_id)
+            place = found[rec.landmark_id]
             if place is None:  # a landmark no longer in the catalogue
                 continue
             who = names[key] if key is not None else None
@@ -174,8 +177,10 @@ class TravelMaps(Feature):
         if not stops:
             await ctx.reply("map_channel_empty" if channel else "map_empty")
             return
+        from generators.images.worldmap import place_count
+
         lang = ctx.lang
-        places = len({(s.who, round(s.lat, 2), round(s.lon, 2)) for s in stops})
+        places = place_count(stops)  # the numbered pins the map draws
         dates = date_span(stops[0].when, stops[-1].when, lang)
         travellers = len({s.who for s in stops})
         trips = counted(ctx, "map_trips", len(stops))

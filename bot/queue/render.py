@@ -23,12 +23,13 @@ def studio_renderer(studio: ImageStudio) -> Renderer:
     """Postcards from the image studio, returned as JPEG bytes (the temp file is removed)."""
     from PIL import Image
 
+    from generators.gazetteer import Gazetteer, PlaceResolver
     from generators.landmarks import Catalogue
 
-    catalogue = Catalogue.load()
+    places = PlaceResolver(Catalogue.load(), Gazetteer.default())  # signature landmarks and `geo:` towns
 
     def render(request: PostcardRequest) -> PostcardResult:
-        landmark = catalogue.get(request.landmark_id)
+        landmark = places.get(request.landmark_id)
         if landmark is None:
             raise ValueError(f"unknown landmark {request.landmark_id!r}")
         images = []

@@ -53,28 +53,19 @@ def _keep_alias(alt: str) -> bool:
     return True
 
 
+# "京都市" -> "京都", "교토 시" -> "교토": also the bare name people type.
 _SUFFIXES = ("광역시", "특별시", " 시", "시", "市", "-shi", " shi")
-
-
-def _without_suffix(name: str) -> str:
-    """'京都市' -> '京都', '교토 시' -> '교토': the bare name people type."""
-    for suffix in _SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            return name[: -len(suffix)].strip()
-    return name
 
 
 def build(out: Path) -> None:
     """Write the index to `out` (via a temporary file, then an atomic rename)."""
-    from generators.gazetteer.countries import Countries
     from generators.gazetteer.kinds import PlaceFacts, scene_kind
-    from generators.gazetteer.names import exemplar_names, language_names, local_language
+    from generators.gazetteer.names import exemplar_names, language_names, local_language, strip_suffix
     from generators.landmarks.matcher import flat_key
     from generators.landmarks.places import LANGS
 
     src = data_dir()
     cities = json.loads((src / "cities500.json").read_text(encoding="utf-8"))
-    countries = Countries(src)
     rows = list(cities.values())
     coastal = _coastal([float(r["latitude"]) for r in rows], [float(r["longitude"]) for r in rows])
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -138,7 +129,7 @@ def build(out: Path) -> None:
                 keys[(key_of(own), gid)] = 0
         for alt in (*alts, *names.values()):
             if _keep_alias(alt):
-                for variant in {alt, _without_suffix(alt)}:
+                for variant in {alt, strip_suffix(alt, _SUFFIXES)}:
                     k = key_of(variant)
                     if k and (k, gid) not in keys:
                         keys[(k, gid)] = 1
@@ -150,7 +141,6 @@ def build(out: Path) -> None:
     )
     db.commit()
     db.close()
-    del countries
     os.replace(tmp, out)
 
 

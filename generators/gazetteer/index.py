@@ -175,10 +175,9 @@ class Gazetteer:
     # ------------------------------------------------------------ landmarks
     def landmark(self, landmark_id: str) -> Landmark | None:
         """The Landmark for a 'geo:<geonameid>' id, or None."""
-        raw = str(landmark_id or "")
-        if not raw.startswith(ID_PREFIX) or not raw[len(ID_PREFIX) :].isdigit():
+        gid = geo_id(landmark_id)
+        if gid is None:
             return None
-        gid = int(raw[len(ID_PREFIX) :])
         if gid in self._landmarks:
             return self._landmarks[gid]
         place = self.place(gid)
@@ -229,6 +228,13 @@ class Gazetteer:
         state = self.countries.us_states.get(place.admin1) if place.country_code == "US" else None
         sep = "，" if lang == "zh" else ", "
         return sep.join(dict.fromkeys(p for p in (name, state, country) if p))
+
+
+def geo_id(landmark_id: str) -> int | None:
+    """The geonameid in a 'geo:<geonameid>' id, else None."""
+    raw = str(landmark_id or "")
+    rest = raw.removeprefix(ID_PREFIX)
+    return int(rest) if rest != raw and rest.isascii() and rest.isdigit() else None
 
 
 def _place(row: tuple) -> Place:

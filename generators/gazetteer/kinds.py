@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generators.landmarks.records import PALETTE_KEYS
+
 KINDS = ("old_town", "harbour", "desert_city", "mountain_village", "tropical_island", "megacity")
 MEGACITY_POP = 5_000_000
 TROPIC = 23.44
@@ -89,7 +91,6 @@ _PALETTES: dict[str, tuple[str, ...]] = {
     "megacity": ("#8fb8de", "#f7a072", "#b8c4d0", "#5c6b7a", "#7a8a7a", "#f2c14e"),
 }
 _COLD = ("#a9c6de", "#e8a0bf", "#d8d3cb", "#6c7a89", "#e9eef2", "#b03a2e")
-PALETTE_KEYS = ("sky_day", "sky_dusk", "landmark", "landmark_shadow", "ground", "accent")
 
 
 def palette(kind: str, lat: float) -> dict[str, str]:

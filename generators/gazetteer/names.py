@@ -5,18 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from generators.lang import HAN, HANGUL, KANA
+
 # Code point ranges per script; GeoNames alternate names carry no language tag, so the script decides.
 _RANGES: tuple[tuple[str, int, int], ...] = (
-    ("han", 0x3400, 0x4DBF),
-    ("han", 0x4E00, 0x9FFF),
-    ("han", 0xF900, 0xFAFF),
-    ("han", 0x20000, 0x2FA1F),
-    ("kana", 0x3040, 0x30FF),
-    ("kana", 0x31F0, 0x31FF),
-    ("kana", 0xFF66, 0xFF9F),
-    ("hangul", 0xAC00, 0xD7AF),
-    ("hangul", 0x1100, 0x11FF),
-    ("hangul", 0x3130, 0x318F),
+    *(("han", lo, hi) for lo, hi in HAN),
+    *(("kana", lo, hi) for lo, hi in KANA),
+    *(("hangul", lo, hi) for lo, hi in HANGUL),
     ("cyrillic", 0x0400, 0x052F),
     ("arabic", 0x0600, 0x06FF),
     ("arabic", 0x0750, 0x077F),
@@ -26,6 +21,7 @@ _RANGES: tuple[tuple[str, int, int], ...] = (
     ("georgian", 0x10A0, 0x10FF),
     ("latin", 0x0041, 0x024F),
 )
+_KATAKANA = KANA[1]  # katakana proper: a Japanese display name is never hiragana
 _PERSIAN_URDU = frozenset("پچژگکیٹڈڑںےہۀ")
 _RUSSIAN = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя -")
 _ARABIC = frozenset(chr(c) for c in range(0x0621, 0x064B)) | frozenset(" -")
@@ -103,7 +99,8 @@ def _simplified(text: str) -> bool:
     return _simplified_ok(text, "gb2312")
 
 
-def _strip_suffix(name: str, suffixes: Sequence[str]) -> str:
+def strip_suffix(name: str, suffixes: Sequence[str]) -> str:
+    """The name without the first of `suffixes` it ends with (when two characters or more remain)."""
     for suffix in suffixes:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             return name[: -len(suffix)].strip()
@@ -149,7 +146,7 @@ def language_names(name: str, alternates: Sequence[str], country_code: str) -> d
         elif len(s) == 1:
             by_script.setdefault(next(iter(s)), []).append(alt)
     out: dict[str, str] = {"en": name}
-    han = [_strip_suffix(h, ("市",)) for h in by_script.get("han", [])]
+    han = [strip_suffix(h, ("市",)) for h in by_script.get("han", [])]
     han = list(dict.fromkeys(han))
     han = [h for h in han if len(h) >= 2] or han
     if country_code == "JP":
@@ -169,7 +166,7 @@ def language_names(name: str, alternates: Sequence[str], country_code: str) -> d
         out["zh"] = zh
     if ja:
         out["ja"] = ja
-    hangul = [_strip_suffix(h, ("광역시", "특별시", " 시", "시")) for h in by_script.get("hangul", [])]
+    hangul = [strip_suffix(h, ("광역시", "특별시", " 시", "시")) for h in by_script.get("hangul", [])]
     ko = _pick(hangul, (len,) if country_code in ("KR", "KP") else (lambda h: -len(h),))
     if ko:
         out["ko"] = ko
@@ -215,7 +212,8 @@ def exemplar_names(timezone: str, langs: Sequence[str]) -> dict[str, str]:
 
 
 def _katakana(text: str) -> bool:
-    return all(0x30A0 <= ord(c) <= 0x30FF or not c.isalpha() for c in text)
+    lo, hi = _KATAKANA
+    return all(lo <= ord(c) <= hi or not c.isalpha() for c in text)
 
 
 def local_language(country_code: str, names: dict[str, str]) -> str:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from generators.gazetteer.index import Gazetteer, Place
-from generators.gazetteer.names import scripts
-from generators.gazetteer.search import GeoMatch, PlaceSearch
+from generators.gazetteer.index import ID_PREFIX, Gazetteer, Place, geo_id
+from generators.gazetteer.search import GeoMatch, PlaceSearch, km
 from generators.landmarks import Catalogue, Landmark, lang_code
-from generators.landmarks.catalogue import PlaceMatch
 from generators.landmarks.matcher import MAX_QUERY_CHARS, compact, flat_key, normalise, strip_fillers
 from generators.landmarks.places import COUNTRIES
-from generators.lang import has_cjk
+from generators.lang import CJK_LANGUAGES, has_cjk, script_language
 
 log = logging.getLogger(__name__)
 FAR_KM = 60.0  # a town this far from a signature landmark is another place ("Paris, Texas")
@@ -38,7 +36,7 @@ class PlaceResolver:
 
     def get(self, landmark_id: str) -> Landmark | None:
         """A landmark by id: a catalogue id or 'geo:<geonameid>'."""
-        found = self.catalogue.get(landmark_id) if not str(landmark_id).startswith("geo:") else None
+        found = self.catalogue.get(landmark_id) if not str(landmark_id).startswith(ID_PREFIX) else None
         if found is None and self.gazetteer is not None:
             try:
                 return self.gazetteer.landmark(landmark_id)
@@ -49,7 +47,7 @@ class PlaceResolver:
     def resolve(self, text: str, lang: str = "en") -> Resolution:
         """What the user meant by `text` (blocking: the first call may open or build the index)."""
         raw = str(text or "").strip()
-        if raw.startswith("geo:") and raw[4:].isdigit():  # an autocomplete choice
+        if geo_id(raw) is not None:  # an autocomplete choice
             picked = self.get(raw)
             return Resolution(picked) if picked else Resolution(None)
         match = self.catalogue.match(text)
@@ -72,18 +70,6 @@ class PlaceResolver:
         if found:
             return self._from_geo(geo, lang)
         return Resolution(None, suggestions=match.suggestions)
-
-    def match(self, text: str) -> PlaceMatch:
-        """resolve() in the catalogue's PlaceMatch shape (choices become suggestions)."""
-        r = self.resolve(text)
-        return PlaceMatch(r.landmark, 1.0 if r.landmark else 0.0, "", r.choices or r.suggestions)
-
-    def label(self, landmark: Landmark, lang: str) -> str:
-        """'Springfield, Illinois, United States' for a gazetteer place, 'Name, City' for a landmark."""
-        place = self._place(landmark.id)
-        if place is not None and self.gazetteer is not None:
-            return self.gazetteer.label(place, lang)
-        return f"{landmark.name(lang)}, {landmark.city_name(lang)}"
 
     def where(self, landmark: Landmark, lang: str) -> str:
         """Its city, or its country when the place is the city itself ("Kyoto" -> "Japan", "日本")."""
@@ -135,25 +121,16 @@ class PlaceResolver:
         cities = {flat_key(c) for c in (*landmark.city.values(), *landmark.city_aliases)}
         if compact(matched) not in whole and whole not in cities:
             return True  # the landmark matched only the country ("South Africa" is Table Mountain)
-        from generators.gazetteer.search import _km
-
-        here = Place(0, "", landmark.lat, landmark.lon, "", "", 0, 0, "", "", False, {}, "")
-        return _km(place, here) > FAR_KM
-
-    def _place(self, landmark_id: str) -> Place | None:
-        if self.gazetteer is None or not landmark_id.startswith("geo:") or not landmark_id[4:].isdigit():
-            return None
-        return self.gazetteer.place(int(landmark_id[4:]))
+        return km(place.lat, place.lon, landmark.lat, landmark.lon) > FAR_KM
 
 
 def _typed_language(key: str, locale: str) -> str:
     """Label in the script the user typed: "京" on an English client gets Chinese labels."""
     lang = lang_code(locale)
-    if not has_cjk(key) or lang in ("zh", "ja", "ko"):
+    if not has_cjk(key) or lang in CJK_LANGUAGES:
         return lang
-    if scripts(key) & {"kana"}:
-        return "ja"
-    return "ko" if "hangul" in scripts(key) else "zh"
+    typed = {script_language(ch) for ch in key}
+    return "ja" if "ja" in typed else "ko" if "ko" in typed else "zh"  # kana mark Japanese among kanji
 
 
 def _distinct_labels(labels: list[str], places: tuple[Place, ...]) -> tuple[str, ...]:

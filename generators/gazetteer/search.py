@@ -73,9 +73,10 @@ class GeoMatch:
 NOTHING = GeoMatch(None)
 
 
-def _km(a: Place, b: Place) -> float:
-    la1, la2 = math.radians(a.lat), math.radians(b.lat)
-    dla, dlo = la2 - la1, math.radians(b.lon - a.lon)
+def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres between two points."""
+    la1, la2 = math.radians(lat1), math.radians(lat2)
+    dla, dlo = la2 - la1, math.radians(lon2 - lon1)
     h = math.sin(dla / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(dlo / 2) ** 2
     return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(h)))
 
@@ -210,7 +211,10 @@ class PlaceSearch:
         ranked = sorted(best.values(), key=lambda ps: -ps[1])
         kept: list[tuple[Place, float]] = []
         for p, s in ranked:  # GeoNames lists some cities twice (the city and its centre): one is enough
-            if any(q.country_code == p.country_code and _km(p, q) < SAME_PLACE_KM for q, _ in kept):
+            if any(
+                q.country_code == p.country_code and km(p.lat, p.lon, q.lat, q.lon) < SAME_PLACE_KM
+                for q, _ in kept
+            ):
                 continue
             kept.append((p, s))
         if len(kept) == 1 or kept[0][1] >= DOMINATES * kept[1][1]:

@@ -135,7 +135,8 @@ def covers(font: ImageFont.FreeTypeFont, text: str) -> bool:
 
 
 @lru_cache(maxsize=128)
-def _load(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
+def load_font(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
+    """The font file's face `index` at `size` px, loaded once per process."""
     return ImageFont.truetype(path, size=size, index=index)
 
 
@@ -167,7 +168,7 @@ def font_for(
     face = pick_face(text, bold=bold, lang=(lang or "").split("-")[0].lower() or None)
     if face is None:
         return ImageFont.load_default(size)
-    return _load(face.path, face.index, int(size))
+    return load_font(face.path, face.index, int(size))
 
 
 def describe_fonts() -> str:

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from generators.images.basemap import INK, INK_SOFT, SS, as_points, base_map
-from generators.images.fonts import DEJAVU_DIRS, covers, font_for
+from generators.images.fonts import DEJAVU_DIRS, covers, font_for, load_font
 from generators.images.projection import Frame, choose_view, fit_frame
 
 Box = tuple[int, int, int, int]
@@ -86,7 +86,6 @@ class TravelMap:
     travellers: tuple[str, ...]
 
 
-# ---------------------------------------------------------------- projection
 # ---------------------------------------------------------------- route and pins
 def _arc(a: Point, b: Point) -> list[Point]:
     """A flight-like arc from a to b, bulging to the left of the way travelled (north when going east)."""
@@ -203,7 +202,7 @@ def _serif(text: str, size: int, lang: str) -> Font:
     for d in DEJAVU_DIRS:
         path = os.path.join(d, "DejaVuSerif-BoldItalic.ttf")
         if os.path.exists(path):
-            font = ImageFont.truetype(path, size)
+            font = load_font(path, 0, size)
             if covers(font, text):
                 return font
     return font_for(text, size, bold=True, lang=lang)
@@ -213,7 +212,7 @@ def _fit(
     d: ImageDraw.ImageDraw, text: str, size: int, max_w: float, lang: str, serif: bool = False
 ) -> tuple[str, Font]:
     """Shrink (to 70%), then truncate, so `text` fits `max_w`."""
-    font: Font = font_for(text, size, lang=lang)
+    font: Font  # the loop below runs at least once
     for s in range(size, int(size * 0.7) - 1, -2):
         font = _serif(text, s, lang) if serif else font_for(text, s, lang=lang)
         if d.textlength(text, font=font) <= max_w:
@@ -374,6 +373,11 @@ def _places(stops: list[MapStop]) -> tuple[list[tuple[int, MapStop]], list[int]]
             places.append((len(places) + 1, stop))
         of_stop.append(index[key])
     return places, of_stop
+
+
+def place_count(stops: list[MapStop]) -> int:
+    """How many numbered places the map of `stops` shows (one per traveller and place)."""
+    return len(_places(stops)[0])
 
 
 def render_travel_map(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -16,7 +15,6 @@ from generators.lang import has_cjk
 
 __all__ = ["Catalogue", "Landmark", "PlaceMatch", "TimeOfDay", "lang_code", "solar_elevation"]
 
-log = logging.getLogger(__name__)
 NAME_WEIGHT, CITY_WEIGHT, COUNTRY_WEIGHT = 1.0, 0.97, 0.9
 
 
@@ -78,17 +76,8 @@ class Catalogue:
         return _load()
 
     def get(self, landmark_id: str) -> Landmark | None:
-        """The landmark with this id, or None; 'geo:<geonameid>' ids come from the gazetteer."""
-        found = self._by_id.get(landmark_id)
-        if found is None and str(landmark_id).startswith("geo:"):
-            from generators.gazetteer import Gazetteer  # the gazetteer builds on this package
-
-            try:
-                return Gazetteer.default().landmark(landmark_id)
-            except Exception:  # no index and no way to build one: the place is unknown, nothing breaks
-                log.exception("gazetteer lookup failed for %s", landmark_id)
-                return None
-        return found
+        """The signature landmark with this id, or None (PlaceResolver.get also knows 'geo:' ids)."""
+        return self._by_id.get(landmark_id)
 
     def all(self) -> list[Landmark]:
         """Every landmark in catalogue order."""
